@@ -1,0 +1,48 @@
+# Everything bootstraps from python3 alone: a tools venv with a pinned uv, then the locked env.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+MLGRAPH_HOME ?= $(CURDIR)/mlgraph-data
+export MLGRAPH_HOME
+
+.PHONY: help setup run test test-fast test-distributed bench lint clean
+
+help:
+	@echo "make run              - whole pipeline on the bundled sample (no network)"
+	@echo "make test             - the test suite (offline, < 10 min)"
+	@echo "make test-distributed - Airflow + Celery + PostgreSQL + Redis on loopback"
+	@echo "make bench            - benchmarks (numbers go in README.md)"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced
+
+run: setup
+	$(VENV)/bin/mlgraph run
+
+test: setup
+	$(VENV)/bin/python -m pytest -m "not distributed" -q
+
+test-fast: setup
+	$(VENV)/bin/python -m pytest -m "not distributed and not slow" -q
+
+test-distributed: setup
+	bash scripts/test-distributed.sh
+
+bench: setup
+	$(VENV)/bin/python bench/run_all.py
+
+clean:
+	rm -rf $(TOOLS) $(VENV) mlgraph-data .pytest_cache
