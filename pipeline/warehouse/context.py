@@ -1,0 +1,24 @@
+"""What a warehouse build step receives besides its DuckDB connection."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.config import Settings
+
+
+@dataclass
+class BuildContext:
+    """Per-build facts handed to every Python step: ``step(con, ctx) -> None``.
+
+    ``exports_dir`` belongs to this candidate build (GraphML/Parquet exports, the data
+    dictionary); it is published together with the warehouse file.
+    """
+
+    settings: Settings
+    exports_dir: Path
+    run_id: str
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("mlgraph.warehouse"))
+    candidate: Path | None = None
