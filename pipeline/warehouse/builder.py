@@ -1,0 +1,184 @@
+"""Write–audit–publish: build a candidate DuckDB file, test it, then swap it in atomically.
+
+Layout under ``<home>/warehouse/``:
+- ``mlgraph.duckdb`` — the published warehouse (``settings.warehouse``);
+- ``previous.duckdb`` — the one it replaced (rollback; the gates compare row counts with it);
+- ``candidates/<run_id>.building.duckdb`` while a build runs, ``<run_id>.duckdb`` once closed,
+  ``failed-<run_id>.duckdb`` when the build or the gates failed (the newest few are kept);
+- ``exports/`` — GraphML/Parquet exports and the data dictionary of the published build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.errors import MlgraphError
+from pipeline.warehouse.context import BuildContext
+from pipeline.warehouse.runner import DEFAULT_PLAN, ModelTestError, Step, data_dictionary, run_model_tests, run_plan
+
+log = logging.getLogger("mlgraph.warehouse")
+KEEP_FAILED = 3
+
+
+def warehouse_dir(settings: Settings) -> Path:
+    """Folder holding the published, previous and candidate warehouse files."""
+    return settings.warehouse.parent
+
+
+def candidates_dir(settings: Settings) -> Path:
+    """Where candidate builds are written."""
+    return warehouse_dir(settings) / "candidates"
+
+
+def previous_path(settings: Settings) -> Path:
+    """The previously published warehouse, kept for rollback and row-count comparisons."""
+    return warehouse_dir(settings) / "previous.duckdb"
+
+
+def exports_for(candidate: Path) -> Path:
+    """The exports folder that belongs to a candidate file."""
+    return candidate.with_name(candidate.name.removesuffix(".duckdb") + ".exports")
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: UTC timestamp plus a random suffix."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def _remove_db(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+def _mark_failed(building: Path, exports: Path, run_id: str) -> Path:
+    """Keep a failed candidate as ``failed-<run_id>.duckdb`` and prune older failures."""
+    failed = building.with_name(f"failed-{run_id}.duckdb")
+    if building.exists():
+        os.replace(building, failed)
+    wal = building.with_name(building.name + ".wal")
+    if wal.exists():
+        os.replace(wal, failed.with_name(failed.name + ".wal"))
+    if exports.exists():
+        shutil.rmtree(exports, ignore_errors=True)
+    olds = sorted(building.parent.glob("failed-*.duckdb"))[:-KEEP_FAILED]
+    for old in olds:
+        _remove_db(old)
+    return failed
+
+
+def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step] = DEFAULT_PLAN,
+          memory_limit: str | None = None, threads: int | None = None, write_docs: bool = False) -> Path:
+    """Build a new candidate warehouse file from the lake; returns its path (published file untouched)."""
+    import duckdb
+
+    run_id = run_id or new_run_id()
+    cdir = candidates_dir(settings)
+    cdir.mkdir(parents=True, exist_ok=True)
+    building = cdir / f"{run_id}.building.duckdb"
+    final = cdir / f"{run_id}.duckdb"
+    if final.exists() or building.exists():
+        raise MlgraphError(f"a candidate for run {run_id} already exists in {cdir}")
+    exports = exports_for(final)
+    exports.mkdir(parents=True, exist_ok=True)
+    ctx = BuildContext(settings=settings, exports_dir=exports, run_id=run_id, log=log, candidate=building)
+    spill = cdir / f"{run_id}.spill"
+    try:
+        con = duckdb.connect(str(building))
+        try:
+            if memory_limit:
+                con.execute(f"SET memory_limit = '{memory_limit}'")
+            if threads:
+                con.execute(f"SET threads = {int(threads)}")
+            con.execute(f"SET temp_directory = '{spill}'")
+            con.execute("SET preserve_insertion_order = false")
+            models = run_plan(con, ctx, plan)
+            failures = run_model_tests(con, models)
+            if failures:
+                raise ModelTestError(f"{len(failures)} model test(s) failed in run {run_id}:\n  - "
+                                     + "\n  - ".join(failures))
+            dictionary = data_dictionary(con, models)
+            (exports / "DATA_DICTIONARY.md").write_text(dictionary)
+            if write_docs:
+                from pipeline.warehouse.runner import REPO
+
+                (REPO / "docs").mkdir(exist_ok=True)
+                (REPO / "docs" / "DATA_DICTIONARY.md").write_text(dictionary)
+            # A checkpoint folds the WAL into the file, so the candidate is one self-contained file.
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except BaseException:
+        failed = _mark_failed(building, exports, run_id)
+        log.error("build %s failed; candidate kept as %s", run_id, failed)
+        raise
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+    if building.with_name(building.name + ".wal").exists():
+        _mark_failed(building, exports, run_id)
+        raise MlgraphError(f"candidate {building} left a WAL after close; not publishing it")
+    os.replace(building, final)
+    log.info("built candidate %s", final)
+    return final
+
+
+def publish(settings: Settings, candidate: Path) -> Path:
+    """Atomically swap ``candidate`` into ``settings.warehouse``; the old file becomes previous.duckdb.
+
+    ``os.replace`` is atomic on POSIX: a reader opening the warehouse sees the old or the new
+    file, never a mix, and readers that already have the old file open keep reading it.
+    """
+    candidate = Path(candidate)
+    if not candidate.exists():
+        raise MlgraphError(f"candidate {candidate} does not exist")
+    if candidate.with_name(candidate.name + ".wal").exists():
+        raise MlgraphError(f"candidate {candidate} has an un-checkpointed WAL; close it before publishing")
+    target = settings.warehouse
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        # Hard-link the old file as previous.duckdb first, so the published path never disappears.
+        tmp = target.with_name(f".previous-{uuid.uuid4().hex}.duckdb")
+        try:
+            os.link(target, tmp)
+        except OSError:
+            shutil.copy2(target, tmp)
+        os.replace(tmp, previous_path(settings))
+    os.replace(candidate, target)
+    exports = exports_for(candidate)
+    if exports.exists():
+        current = warehouse_dir(settings) / "exports"
+        if current.exists():
+            old = warehouse_dir(settings) / "exports-previous"
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(current, old)
+        os.replace(exports, current)
+    log.info("published %s", target)
+    return target
+
+
+def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | None = None,
+                      plan: Sequence[Step] = DEFAULT_PLAN, write_docs: bool = False,
+                      memory_limit: str | None = None, threads: int | None = None) -> Path:
+    """Build → quality gates (``pipeline.quality.run_gates``) → publish; failures publish nothing."""
+    candidate = build(settings, run_id, plan=plan, write_docs=write_docs, memory_limit=memory_limit, threads=threads)
+    if gates:
+        try:
+            from pipeline.quality import run_gates
+        except ImportError:
+            run_gates = None
+            log.warning("pipeline.quality.run_gates is not available; publishing without quality gates")
+        if run_gates is not None:
+            previous = settings.warehouse if settings.warehouse.exists() else None
+            try:
+                run_gates(settings, candidate, previous=previous)
+            except BaseException:
+                failed = _mark_failed(candidate, exports_for(candidate), candidate.stem)
+                log.error("quality gates failed; candidate kept as %s, published warehouse untouched", failed)
+                raise
+    return publish(settings, candidate)
