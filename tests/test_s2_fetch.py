@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from pipeline import lake
-from pipeline.errors import MalformedPageError, SourceError
+from pipeline.errors import MalformedPageError, MlgraphError, SourceError
 from pipeline.manifest import Manifest
 from pipeline.sample.s2_server import Fault, S2Server
 from pipeline.sources.semantic_scholar import fetch_citations
@@ -315,3 +315,20 @@ def test_server_answers_like_the_graph_api(tmp_path, corpus, settings):
     with S2Server(papers, api_key="k") as keyed:
         denied = requests.post(keyed.url + "/paper/batch", json={"ids": []}, headers={"x-api-key": "x"})
         assert denied.status_code == 403 and denied.json() == {"message": "Forbidden"}
+
+
+def test_cli_ingest_s2_and_readable_errors(settings, corpus, monkeypatch, capsys):
+    from pipeline.cli import main
+
+    papers = corpus(settings, 3)
+    with S2Server(papers) as server:
+        monkeypatch.setenv("MLGRAPH_S2_API_URL", server.url)
+        monkeypatch.setenv("MLGRAPH_S2_REQUESTS_PER_SECOND", "0")
+        assert main(["--home", str(settings.home), "ingest", "s2", "--batch", "nightly", "--json"]) == 0
+        (out,) = json.loads(capsys.readouterr().out)
+        assert (out["target"], out["outcome"], out["rows"]["semantic_scholar/papers"]) == ("batch nightly", "ok", 3)
+        assert main(["--home", str(settings.home), "ingest", "s2", "--batch", "../escape"]) == 2
+        assert "batch name '../escape'" in capsys.readouterr().err
+    with pytest.raises(MlgraphError, match="not arXiv ids: 'doi:10.1/x'"):
+        fetch_citations(replace(settings, s2_api_url="http://127.0.0.1:9/graph/v1"), batch="b1",
+                        arxiv_ids=["2101.00001", "doi:10.1/x"])

@@ -198,8 +198,10 @@ def _run_chunks(settings, con, endpoint, batch, chunk, total, batch_size, calls_
         while more:
             partition = chunk_partition(batch, chunk)
             with lake.transaction(settings.lake) as txn:
+                # Every dataset gets this chunk's partition, even empty, so a rerun replaces all four.
+                # Commit renames them in this order, fetch_log after papers/references: a kill between
+                # renames leaves rows whose ids are not yet logged, so they are simply asked again.
                 for key in DATASETS:
-                    # Every dataset gets this chunk's partition, even empty, so a rerun replaces all four.
                     txn.writer(key, partition)
                 calls_in_chunk = 0
                 for _ in range(calls_per_commit):
