@@ -92,6 +92,8 @@ def fetch_citations(settings, batch: str | None = None, limit: int | None = None
 
 
 def _explicit_ids(arxiv_ids: Iterable[str]) -> list[str]:
+    if isinstance(arxiv_ids, str):
+        arxiv_ids = [arxiv_ids]
     ids, bad = [], []
     for raw in arxiv_ids:
         norm = normalize_arxiv_id(raw)
@@ -151,6 +153,8 @@ def _fetch(settings, api_url: str, batch: str, limit, arxiv_ids, calls_per_commi
 
     if calls_per_commit < 1:
         raise MlgraphError("calls_per_commit must be at least 1")
+    if limit is not None and limit < 0:
+        raise MlgraphError(f"limit must not be negative, got {limit}")
     batch_size = max(1, min(int(settings.s2_batch_size), MAX_IDS_PER_CALL))
     endpoint = api_url.rstrip("/") + "/paper/batch"
     checkpoints = CheckpointStore(settings.state, SOURCE)
@@ -174,7 +178,8 @@ def _fetch(settings, api_url: str, batch: str, limit, arxiv_ids, calls_per_commi
                 checkpoints.clear(batch)
                 if total == 0 and first_chunk == 1:
                     result.outcome = "unchanged"
-                    result.detail = f"every arXiv paper was fetched within {settings.s2_refresh_days} days"
+                    result.detail = (f"nothing to ask: every arXiv paper was answered within "
+                                     f"{settings.s2_refresh_days} days")
         finally:
             con.close()
     return result
