@@ -99,6 +99,9 @@ class _PartitionWriter:
         if data.num_rows == 0:
             return
         table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+        # Types already match; the cast only carries the declared nullability and field docs, which
+        # ParquetWriter insists on.
+        table = table.cast(schemas.schema_docs(self.spec))
         if self._writer is None or self._file_rows >= ROWS_PER_FILE:
             self._roll()
         self._writer.write_table(table)

@@ -231,3 +231,10 @@ def test_status_json_has_lake_and_warehouse(capsys, tmp_path):
     info = json.loads(capsys.readouterr().out)
     assert info["lake"].endswith("lake") and info["warehouse"].endswith(".duckdb")
     assert "manifest" in info
+
+
+def test_nullable_fields_of_matching_types_are_accepted(tmp_path):
+    spec = schemas.get("arxiv/quarantine")
+    table = lake.table_from_rows(spec, _quarantine_rows(2))
+    loose = pa.table({f.name: table.column(f.name) for f in spec.schema})  # all fields nullable
+    assert lake.write_partition(tmp_path, spec, "w", loose) == 2
