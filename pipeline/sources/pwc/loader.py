@@ -1,0 +1,220 @@
+"""Loading PwC dump files into the lake: stage, drop duplicates in DuckDB, commit atomically.
+
+Each dump file is one lake transaction over the datasets it feeds, partitioned by the file's
+version (first 16 hex of its SHA-256).  Rows are first staged to Parquet with a sequence number;
+DuckDB finds the rows that repeat a dataset's grain (only the key columns are read), and the staged
+files are then streamed into the transaction without them, keeping each key's first row — so
+neither the file nor its keys are ever held as Python objects.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+import schemas
+from pipeline import lake
+from pipeline.errors import MlgraphError
+from pipeline.http import redact_url
+from pipeline.manifest import IngestResult, Manifest
+from pipeline.sources.pwc.client import Fetched, load_state, open_location, save_state
+from pipeline.sources.pwc.parser import BATCH_ROWS, DUMPS, FEEDS, GRAIN_KEYS, QUARANTINE, parse_dump
+
+log = logging.getLogger(__name__)
+
+_SEQ = "_seq"
+
+
+@dataclass
+class LoadReport:
+    """What loading one dump file wrote: rows per dataset, quarantined and duplicate rows dropped."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    quarantined: int = 0
+    duplicates: dict[str, int] = field(default_factory=dict)
+
+
+class _Stage:
+    """Parquet staging file of one dataset: the declared columns plus a file-order sequence."""
+
+    def __init__(self, key: str, path: Path):
+        self.key = key
+        self.path = path
+        self.schema = schemas.get(key).schema.append(pa.field(_SEQ, pa.int64(), nullable=False))
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression="lz4")
+        seq = pa.array(range(self.rows, self.rows + table.num_rows), type=pa.int64())
+        self._writer.write_table(table.append_column(self.schema.field(_SEQ), seq))
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _duplicate_seqs(con, stage: _Stage) -> pa.Array:
+    """Sequence numbers of rows repeating an earlier row's grain key (DuckDB, key columns only)."""
+    keys = ", ".join(f'"{k}"' for k in GRAIN_KEYS[stage.key])
+    sql = (f"SELECT {_SEQ} FROM read_parquet(?) "
+           f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {_SEQ}) > 1 ORDER BY {_SEQ}")
+    return con.sql(sql, params=[str(stage.path)]).to_arrow_table().column(_SEQ).combine_chunks()
+
+
+def load_dump(lake_path: Path, name: str, path: Path, version: str,
+              batch_rows: int = BATCH_ROWS) -> LoadReport:
+    """Parse one dump file into its datasets' ``version`` partitions, atomically (or not at all)."""
+    import duckdb
+
+    feeds = FEEDS[name]
+    report = LoadReport()
+    ingested_at = datetime.now(timezone.utc)
+    with lake.transaction(lake_path) as txn:
+        for key in feeds + (QUARANTINE,):
+            txn.writer(key, version)  # every dataset gets its partition, even an empty one
+        staging = txn.root / "_pwc_staging"
+        stages = {key: _Stage(key, staging / f"{key.replace('/', '__')}.parquet") for key in feeds}
+        try:
+            for key, table in parse_dump(name, path, batch_rows, ingested_at):
+                if key == QUARANTINE:
+                    txn.write(QUARANTINE, version, table)
+                    report.quarantined += table.num_rows
+                else:
+                    stages[key].write(table)
+        finally:
+            for stage in stages.values():
+                stage.close()
+        con = duckdb.connect()
+        try:
+            con.execute("SET threads = 2")
+            con.execute("SET memory_limit = '1GB'")
+            con.execute(f"SET temp_directory = '{staging / 'duckdb'}'")
+            for key, stage in stages.items():
+                if not stage.rows:
+                    continue
+                duplicates = _duplicate_seqs(con, stage)
+                report.duplicates[key] = len(duplicates)
+                for batch in pq.ParquetFile(stage.path).iter_batches(batch_size=batch_rows):
+                    if len(duplicates):
+                        batch = batch.filter(pc.invert(pc.is_in(batch.column(_SEQ), value_set=duplicates)))
+                    txn.write(key, version, batch.drop_columns([_SEQ]))
+        finally:
+            con.close()
+        report.rows = {key: n for key, n in txn.rows().items() if key != QUARANTINE}
+    return report
+
+
+def _in_lake(lake_path: Path, name: str, version: str | None) -> bool:
+    if not version:
+        return False
+    return all(version in lake.list_partitions(lake_path, key) for key in FEEDS[name] + (QUARANTINE,))
+
+
+def _prune(settings, name: str, version: str, previous: dict | None) -> None:
+    """Drop superseded versions so staging sees exactly one version of each dump."""
+    for key in FEEDS[name]:
+        for value in lake.list_partitions(settings.lake, key):
+            if value != version:
+                lake.drop_partition(settings.lake, key, value)
+    # pwc/quarantine is shared by all five dumps: drop only this dump's own previous version.
+    old = (previous or {}).get("version")
+    if old and old != version:
+        others = {(load_state(settings.state, other) or {}).get("version") for other in DUMPS if other != name}
+        if old not in others:
+            lake.drop_partition(settings.lake, QUARANTINE, old)
+
+
+def _detail(report: LoadReport) -> str | None:
+    dropped = {k: n for k, n in report.duplicates.items() if n}
+    if not dropped:
+        return None
+    return "duplicate rows dropped: " + ", ".join(f"{k}={n}" for k, n in sorted(dropped.items()))
+
+
+def _ingest_one(settings, location, manifest: Manifest, name: str, force: bool, work_dir: Path) -> IngestResult:
+    with manifest.record("pwc", name, url=location.describe()) as result:
+        previous = load_state(settings.state, name)
+        reusable = not force and previous is not None and _in_lake(settings.lake, name, previous.get("version"))
+        fetched: Fetched = location.fetch(name, previous, work_dir, reusable=reusable)
+        result.url = fetched.location
+        result.detail = fetched.detail
+        if fetched.outcome == "missing":
+            result.outcome = "missing"
+            return result
+        result.checksum = fetched.sha256
+        result.partition = fetched.version
+        if fetched.outcome == "unchanged":
+            result.outcome = "unchanged"
+            _prune(settings, name, fetched.version, None)
+            return result
+        try:
+            report = load_dump(settings.lake, name, fetched.path, fetched.version)
+        finally:
+            fetched.discard()
+        result.rows = report.rows
+        result.quarantined = report.quarantined
+        result.detail = _detail(report)
+        _prune(settings, name, fetched.version, previous)
+        save_state(settings.state, name, {
+            "file": fetched.file_name, "url": fetched.location, "etag": fetched.etag,
+            "last_modified": fetched.last_modified, "sha256": fetched.sha256, "version": fetched.version,
+            "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        })
+    return result
+
+
+def _select(only) -> list[str]:
+    if not only:
+        return list(DUMPS)
+    names = [only] if isinstance(only, str) else list(only)
+    unknown = [n for n in names if n not in DUMPS]
+    if unknown:
+        raise MlgraphError(f"unknown PwC dump(s) {', '.join(unknown)}; choose from {', '.join(DUMPS)}")
+    return [n for n in DUMPS if n in names]
+
+
+def ingest_dumps(settings, force: bool = False, only=None) -> list[IngestResult]:
+    """Ingest the PwC dump files (one IngestResult each; 'unchanged' when skipped, 'missing' when absent).
+
+    A failing dump does not stop the others; the first failure is raised at the end (its lake
+    datasets untouched). All requested dumps missing is an error.
+    """
+    names = _select(only)
+    location = open_location(settings)
+    manifest = Manifest(settings.state)
+    work_dir = Path(settings.lake) / "_tmp" / f"pwc-download-{uuid.uuid4().hex}"
+    results: list[IngestResult] = []
+    failures: list[tuple[str, MlgraphError]] = []
+    try:
+        for name in names:
+            try:
+                results.append(_ingest_one(settings, location, manifest, name, force, work_dir))
+            except MlgraphError as exc:
+                log.error("pwc: %s failed: %s", name, exc)
+                failures.append((name, exc))
+    finally:
+        location.close()
+        if work_dir.exists():
+            for leftover in work_dir.iterdir():
+                leftover.unlink(missing_ok=True)
+            work_dir.rmdir()
+    if failures:
+        if len(failures) == 1:
+            raise failures[0][1]
+        raise MlgraphError("PwC dumps failed: " + "; ".join(f"{n}: {e}" for n, e in failures))
+    if results and all(r.outcome == "missing" for r in results):
+        raise MlgraphError(f"no PwC dump files found at {redact_url(location.describe())}: looked for "
+                           f"{', '.join(n + '.json(.gz)' for n in names)}")
+    return results

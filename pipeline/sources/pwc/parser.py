@@ -1,0 +1,538 @@
+"""Pure streaming parsers for the Papers With Code dump files: JSON arrays → tidy lake rows.
+
+A dump is one huge JSON array (the papers dump is ~1.5 GB decompressed), so it is read item by
+item with ijson's C backend and never materialised.  Each item is flattened into rows of the
+``pwc/*`` datasets (tuples in the declared column order), collected into Arrow tables of
+``batch_rows`` rows.  An item that cannot be used becomes a :class:`Reject` (→ ``pwc/quarantine``)
+and the rest proceeds; a file that is not valid JSON or gzip raises :class:`MalformedPageError`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import ijson
+import pyarrow as pa
+
+import schemas
+from pipeline.errors import MalformedPageError
+from pipeline.ids import normalize_arxiv_id
+
+DUMPS = ("papers-with-abstracts", "methods", "evaluation-tables", "links-between-papers-and-code", "datasets")
+
+# Which datasets each dump file feeds (its quarantine rows go to pwc/quarantine as well).
+FEEDS: dict[str, tuple[str, ...]] = {
+    "papers-with-abstracts": ("pwc/papers", "pwc/paper_tasks", "pwc/paper_methods"),
+    "methods": ("pwc/methods", "pwc/method_collections"),
+    "evaluation-tables": ("pwc/eval_tasks", "pwc/eval_datasets", "pwc/eval_results"),
+    "links-between-papers-and-code": ("pwc/code_links",),
+    "datasets": ("pwc/datasets",),
+}
+QUARANTINE = "pwc/quarantine"
+
+# The grain of each dataset (schemas/pwc.py) as key columns: duplicates on it are dropped, first kept.
+GRAIN_KEYS: dict[str, tuple[str, ...]] = {
+    "pwc/papers": ("paper_url",),
+    "pwc/paper_tasks": ("paper_url", "task"),
+    "pwc/paper_methods": ("paper_url", "method_name"),
+    "pwc/methods": ("method_url",),
+    "pwc/method_collections": ("method_url", "collection"),
+    "pwc/eval_tasks": ("task",),
+    "pwc/eval_datasets": ("task", "dataset"),
+    "pwc/eval_results": ("task", "dataset", "row_index", "metric_name"),
+    "pwc/code_links": ("paper_url", "repo_url"),
+    "pwc/datasets": ("dataset_url",),
+}
+
+# PwC stores "unknown" as introduced_year 2000 for most methods (1,866 of 1,924 in the 2022 dump).
+PLACEHOLDER_YEAR = 2000
+RAW_LIMIT = 64 * 1024
+BATCH_ROWS = 20_000
+_GZIP_MAGIC = b"\x1f\x8b"
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+class BadRecord(Exception):
+    """A record (or nested entry) that cannot be used; carries the reason for the quarantine."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One quarantined record: target dataset, its key when readable, reason, raw JSON, location."""
+
+    dataset: str
+    record_key: str | None
+    reason: str
+    raw: str
+    location: str
+
+
+def raw_json(obj) -> str:
+    """The record as JSON text, truncated to 64 KiB (the quarantine keeps it verbatim)."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(obj)
+    return text[:RAW_LIMIT]
+
+
+# --- typed field readers: a wrong type is a BadRecord naming the field -------------------------
+
+def _type_name(value) -> str:
+    return type(value).__name__
+
+
+def req_str(obj: dict, name: str) -> str:
+    """A required, non-empty string field."""
+    value = obj.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRecord(f"missing key field {name!r}" if value in (None, "") else
+                        f"key field {name!r} is {_type_name(value)}, expected a string")
+    return value
+
+
+def opt_str(obj: dict, name: str) -> str | None:
+    """An optional string field (None when absent)."""
+    value = obj.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise BadRecord(f"field {name!r} is {_type_name(value)}, expected a string")
+
+
+def opt_int(obj: dict, name: str) -> int | None:
+    """An optional integer field (a float with an integral value is accepted)."""
+    value = obj.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise BadRecord(f"field {name!r} is bool, expected an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise BadRecord(f"field {name!r} is {_type_name(value)} {value!r}, expected an integer")
+
+
+def opt_bool(obj: dict, name: str) -> bool | None:
+    """An optional boolean field."""
+    value = obj.get(name)
+    if value is None or isinstance(value, bool):
+        return value
+    raise BadRecord(f"field {name!r} is {_type_name(value)}, expected true/false")
+
+
+def opt_date(obj: dict, name: str) -> date | None:
+    """An optional ``YYYY-MM-DD`` (time part ignored); empty string means unknown."""
+    value = obj.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        match = _DATE.match(value)
+        if match:
+            try:
+                return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                pass
+    raise BadRecord(f"field {name!r} is not a YYYY-MM-DD date: {value!r}")
+
+
+def opt_list(obj: dict, name: str) -> list:
+    """An optional list field (absent/null → empty list)."""
+    value = obj.get(name)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise BadRecord(f"field {name!r} is {_type_name(value)}, expected a list")
+
+
+def opt_str_list(obj: dict, name: str) -> list[str] | None:
+    """An optional list of strings (null stays null; null elements are dropped)."""
+    value = obj.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise BadRecord(f"field {name!r} is {_type_name(value)}, expected a list of strings")
+    out = [v for v in value if v is not None]
+    if any(not isinstance(v, str) for v in out):
+        raise BadRecord(f"field {name!r} holds a non-string element")
+    return out
+
+
+def opt_obj(obj: dict, name: str) -> dict:
+    """An optional nested object (null → empty dict), e.g. ``paper: null`` in methods.json."""
+    value = obj.get(name)
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise BadRecord(f"field {name!r} is {_type_name(value)}, expected an object")
+
+
+def introduced_year(obj: dict) -> int | None:
+    """``introduced_year`` with PwC's placeholder 2000 (and 0) read as unknown."""
+    year = opt_int(obj, "introduced_year")
+    return None if year in (PLACEHOLDER_YEAR, 0) else year
+
+
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+)", re.IGNORECASE)
+
+
+def arxiv_of(*candidates: str | None) -> str | None:
+    """The first candidate that normalises to an arXiv id (bare id, abs or pdf URL).
+
+    Leaderboard cells sometimes wrap the URL in text ("(Singapore Management University)
+    https://arxiv.org/abs/1608.07905"), so an arXiv URL inside the text counts too.
+    """
+    for candidate in candidates:
+        found = normalize_arxiv_id(candidate)
+        if not found and candidate:
+            match = _ARXIV_URL.search(candidate)
+            found = normalize_arxiv_id(match.group(1)) if match else None
+        if found:
+            return found
+    return None
+
+
+# --- metric values ------------------------------------------------------------------------------
+
+_NUMBER = re.compile(
+    r"""^~?(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]?\.\d+)
+        \s*(?P<suffix>%|[kKMBG])?
+        \s*(?:±\s*\d+(?:\.\d+)?\s*%?)?      # a ± spread: the central value is the metric
+        \s*(?:\([^()]*\))?$                 # a trailing note in parentheses
+    """,
+    re.VERBOSE,
+)
+_SCALE = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9}
+
+
+def parse_metric(value) -> tuple[str | None, float | None]:
+    """(raw text, number) of a leaderboard cell: "93.2", "93.2%", "1,234", "12M" → numbers; "-" → None.
+
+    Markdown emphasis (``**93.2**``) and footnote marks (``93.2*``, ``93.2+``) are stripped; a value
+    that holds several numbers ("88.1/90.2") or words stays unparsed (raw kept, number null).
+    """
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return json.dumps(value), None
+    if isinstance(value, (int, float)):
+        return repr(value), float(value)
+    if not isinstance(value, str):
+        return raw_json(value), None
+    text = value.replace("\ufeff", "").replace("\u2212", "-").strip().strip("*").rstrip("+*?").strip()
+    match = _NUMBER.match(text)
+    if not match:
+        return value, None
+    number = float(match.group("num").replace(",", ""))
+    suffix = match.group("suffix")
+    if suffix and suffix != "%":
+        number *= _SCALE[suffix]
+    return value, number
+
+
+# --- flatteners: one dump item → rows per dataset ------------------------------------------------
+
+class Rows:
+    """Rows of one batch, per dataset, plus the rejects met on the way."""
+
+    def __init__(self):
+        self.data: dict[str, list[tuple]] = {}
+        self.rejects: list[Reject] = []
+
+    def add(self, key: str, row: tuple) -> None:
+        """Append one row (a tuple in the dataset's declared column order)."""
+        self.data.setdefault(key, []).append(row)
+
+    def reject(self, dataset: str, record_key, reason: str, obj, location: str) -> None:
+        """Quarantine one record or nested entry."""
+        key = record_key if isinstance(record_key, str) else None
+        self.rejects.append(Reject(dataset, key, reason, raw_json(obj), location))
+
+
+def _record_key(obj, name: str):
+    return obj.get(name) if isinstance(obj, dict) else None
+
+
+def flatten_paper(obj: dict, loc: str, out: Rows) -> None:
+    """papers-with-abstracts item → pwc/papers, pwc/paper_tasks, pwc/paper_methods."""
+    url = req_str(obj, "paper_url")
+    arxiv = arxiv_of(opt_str(obj, "arxiv_id"), opt_str(obj, "url_abs"))
+    paper = (url, arxiv, opt_str(obj, "title"), opt_str(obj, "abstract"), opt_str(obj, "url_abs"),
+             opt_str(obj, "url_pdf"), opt_str(obj, "proceeding"), opt_str_list(obj, "authors"),
+             opt_date(obj, "date"))
+    tasks = opt_str_list(obj, "tasks") or []
+    methods = opt_list(obj, "methods")
+    out.add("pwc/papers", paper)
+    for task in tasks:
+        out.add("pwc/paper_tasks", (url, arxiv, task))
+    for j, method in enumerate(methods):
+        try:
+            if not isinstance(method, dict):
+                raise BadRecord(f"method entry is {_type_name(method)}, expected an object")
+            collection = opt_obj(method, "main_collection")
+            out.add("pwc/paper_methods", (
+                url, arxiv, req_str(method, "name"), opt_str(method, "full_name"),
+                opt_str(collection, "name"), opt_str(collection, "area"), introduced_year(method)))
+        except BadRecord as exc:
+            out.reject("pwc/paper_methods", url, str(exc), method, f"{loc}.methods[{j}]")
+
+
+def flatten_method(obj: dict, loc: str, out: Rows) -> None:
+    """methods item → pwc/methods and pwc/method_collections (areas may be missing)."""
+    url = req_str(obj, "url")
+    name = req_str(obj, "name")
+    paper = opt_obj(obj, "paper")
+    row = (url, name, opt_str(obj, "full_name"), opt_str(obj, "description"), opt_str(paper, "title"),
+           opt_str(paper, "url"), introduced_year(obj), opt_str(obj, "source_url"),
+           opt_str(obj, "source_title"), opt_str(obj, "code_snippet_url"), opt_int(obj, "num_papers"))
+    collections = opt_list(obj, "collections")
+    out.add("pwc/methods", row)
+    for j, entry in enumerate(collections):
+        try:
+            if not isinstance(entry, dict):
+                raise BadRecord(f"collection entry is {_type_name(entry)}, expected an object")
+            out.add("pwc/method_collections", (url, name, req_str(entry, "collection"),
+                                               opt_str(entry, "area_id"), opt_str(entry, "area")))
+        except BadRecord as exc:
+            out.reject("pwc/method_collections", url, str(exc), entry, f"{loc}.collections[{j}]")
+
+
+def _flatten_eval_dataset(task: str, obj, parent: str | None, loc: str, out: Rows) -> None:
+    if not isinstance(obj, dict):
+        raise BadRecord(f"dataset entry is {_type_name(obj)}, expected an object")
+    if parent is None:
+        name = req_str(obj, "dataset")
+    else:
+        # Subdatasets carry their own name under "subdataset" ("Restricted", "TREC-6"); the same
+        # sub-name recurs under several parents of one task, so it is qualified by the parent.
+        sub = obj.get("subdataset") or obj.get("dataset")
+        if not isinstance(sub, str) or not sub.strip():
+            raise BadRecord("subdataset without a name ('subdataset' or 'dataset')")
+        name = f"{parent} / {sub}"
+    sota = opt_obj(obj, "sota")
+    metrics = opt_str_list(sota, "metrics") or []
+    rows = opt_list(sota, "rows")
+    subdatasets = opt_list(obj, "subdatasets")
+    out.add("pwc/eval_datasets", (task, name, parent, opt_str(obj, "description"), metrics))
+    for i, row in enumerate(rows):
+        row_loc = f"{loc}.sota.rows[{i}]"
+        try:
+            if not isinstance(row, dict):
+                raise BadRecord(f"leaderboard row is {_type_name(row)}, expected an object")
+            values = opt_obj(row, "metrics")
+            paper_url = opt_str(row, "paper_url")
+            head = (task, name, i, opt_str(row, "model_name"), opt_str(row, "paper_title"), paper_url,
+                    arxiv_of(paper_url), opt_date(row, "paper_date"), opt_bool(row, "uses_additional_data"))
+        except BadRecord as exc:
+            out.reject("pwc/eval_results", f"{task} | {name} | {i}", str(exc), row, row_loc)
+            continue
+        for metric_name, value in values.items():
+            out.add("pwc/eval_results", head + (metric_name, *parse_metric(value)))
+    for j, sub in enumerate(subdatasets):
+        sub_loc = f"{loc}.subdatasets[{j}]"
+        try:
+            _flatten_eval_dataset(task, sub, name, sub_loc, out)
+        except BadRecord as exc:
+            out.reject("pwc/eval_datasets", task, str(exc), sub, sub_loc)
+
+
+def _flatten_eval_task(obj, parent: str | None, loc: str, out: Rows) -> None:
+    if not isinstance(obj, dict):
+        raise BadRecord(f"task entry is {_type_name(obj)}, expected an object")
+    name = req_str(obj, "task")
+    categories = opt_str_list(obj, "categories") or []
+    datasets = opt_list(obj, "datasets")
+    subtasks = opt_list(obj, "subtasks")
+    out.add("pwc/eval_tasks", (name, parent, opt_str(obj, "description"), categories))
+    for i, dataset in enumerate(datasets):
+        ds_loc = f"{loc}.datasets[{i}]"
+        try:
+            _flatten_eval_dataset(name, dataset, None, ds_loc, out)
+        except BadRecord as exc:
+            out.reject("pwc/eval_datasets", name, str(exc), dataset, ds_loc)
+    for j, sub in enumerate(subtasks):
+        sub_loc = f"{loc}.subtasks[{j}]"
+        try:
+            _flatten_eval_task(sub, name, sub_loc, out)
+        except BadRecord as exc:
+            out.reject("pwc/eval_tasks", _record_key(sub, "task"), str(exc), sub, sub_loc)
+
+
+def flatten_eval_task(obj: dict, loc: str, out: Rows) -> None:
+    """evaluation-tables item (a task) → eval_tasks, eval_datasets, eval_results, recursively."""
+    _flatten_eval_task(obj, None, loc, out)
+
+
+def flatten_code_link(obj: dict, loc: str, out: Rows) -> None:
+    """links-between-papers-and-code item → pwc/code_links."""
+    url_abs = opt_str(obj, "paper_url_abs")
+    out.add("pwc/code_links", (
+        req_str(obj, "paper_url"), opt_str(obj, "paper_title"), arxiv_of(opt_str(obj, "paper_arxiv_id"), url_abs),
+        url_abs, opt_str(obj, "paper_url_pdf"), req_str(obj, "repo_url"), opt_bool(obj, "is_official"),
+        opt_bool(obj, "mentioned_in_paper"), opt_bool(obj, "mentioned_in_github"), opt_str(obj, "framework")))
+
+
+def _task_names(obj: dict) -> list[str] | None:
+    value = obj.get("tasks")
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise BadRecord(f"field 'tasks' is {_type_name(value)}, expected a list")
+    names = []
+    for entry in value:
+        name = entry.get("task") if isinstance(entry, dict) else entry
+        if name is None:
+            continue
+        if not isinstance(name, str):
+            raise BadRecord("field 'tasks' holds an entry without a task name")
+        names.append(name)
+    return names
+
+
+def flatten_dataset(obj: dict, loc: str, out: Rows) -> None:
+    """datasets item → pwc/datasets (tasks [{task, url}] reduced to task names)."""
+    paper = opt_obj(obj, "paper")
+    out.add("pwc/datasets", (
+        req_str(obj, "url"), opt_str(obj, "name"), opt_str(obj, "full_name"), opt_str(obj, "homepage"),
+        opt_str(obj, "description"), opt_str(paper, "title"), opt_str(paper, "url"),
+        opt_date(obj, "introduced_date"), opt_str_list(obj, "modalities"), opt_str_list(obj, "languages"),
+        _task_names(obj), opt_int(obj, "num_papers")))
+
+
+# Per dump: the flattener, the dataset a wholly rejected item belongs to, and its key field.
+FLATTENERS: dict[str, tuple[Callable[[dict, str, Rows], None], str, str]] = {
+    "papers-with-abstracts": (flatten_paper, "pwc/papers", "paper_url"),
+    "methods": (flatten_method, "pwc/methods", "url"),
+    "evaluation-tables": (flatten_eval_task, "pwc/eval_tasks", "task"),
+    "links-between-papers-and-code": (flatten_code_link, "pwc/code_links", "paper_url"),
+    "datasets": (flatten_dataset, "pwc/datasets", "url"),
+}
+
+
+# --- streaming the file --------------------------------------------------------------------------
+
+class _CountingReader:
+    """Binary reader that counts bytes handed to the parser (for error positions)."""
+
+    def __init__(self, fh, first: bytes):
+        self._fh = fh
+        self._first = first
+        self.position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson probes with read(0) to tell bytes from text
+            return b""
+        if self._first:
+            data, self._first = self._first, b""
+        else:
+            data = self._fh.read(size)
+        self.position += len(data)
+        return data
+
+
+@contextmanager
+def open_dump(path: Path):
+    """Open a dump for binary reading, gunzipping when it is gzip (by magic bytes, not only name)."""
+    path = Path(path)
+    with open(path, "rb") as raw:
+        magic = raw.read(2)
+        raw.seek(0)
+        if magic == _GZIP_MAGIC:
+            with gzip.open(raw) as fh:
+                yield fh
+            return
+        if path.name.endswith(".gz"):
+            raise MalformedPageError(f"{path.name}: not a gzip file (starts with {magic!r})")
+        yield raw
+
+
+def _one_line(message: str) -> str:
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())[:300]
+
+
+def iter_items(path: Path) -> Iterator[tuple[int, object]]:
+    """Yield (index, item) of the top-level JSON array, streaming; malformed files raise."""
+    path = Path(path)
+    index = -1
+    try:
+        with open_dump(path) as fh:
+            first = fh.read(64 * 1024)
+            stripped = first.lstrip(b" \t\r\n")
+            if stripped.startswith(b"\xef\xbb\xbf"):
+                stripped = stripped[3:].lstrip(b" \t\r\n")
+            if not stripped.startswith(b"["):
+                what = "empty" if not stripped else f"starts with {stripped[:20]!r}"
+                raise MalformedPageError(f"{path.name}: not a JSON array ({what})")
+            reader = _CountingReader(fh, stripped)
+            for index, item in enumerate(ijson.items(reader, "item", use_float=True)):
+                yield index, item
+    except ijson.JSONError as exc:
+        raise MalformedPageError(
+            f"{path.name}: invalid JSON after item {index + 1} (near decompressed byte "
+            f"{reader.position:,}): {_one_line(str(exc))}") from None
+    except (EOFError, OSError) as exc:
+        raise MalformedPageError(f"{path.name}: corrupt or truncated file after item {index + 1}: {exc}") from None
+
+
+def _table(key: str, rows: list[tuple]) -> pa.Table:
+    spec = schemas.get(key)
+    columns = list(zip(*rows)) if rows else [()] * len(spec.schema)
+    if len(columns) != len(spec.schema):
+        raise ValueError(f"{key}: flattened rows have {len(columns)} columns, schema has {len(spec.schema)}")
+    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, spec.schema)]
+    return pa.Table.from_arrays(arrays, schema=spec.schema)
+
+
+def quarantine_table(rejects: list[Reject], ingested_at: datetime | None = None) -> pa.Table:
+    """Rejects as a pwc/quarantine table."""
+    when = ingested_at or datetime.now(timezone.utc)
+    return _table(QUARANTINE, [(r.dataset, r.record_key, r.reason, r.raw, r.location, when) for r in rejects])
+
+
+def parse_dump(name: str, path: Path, batch_rows: int = BATCH_ROWS,
+               ingested_at: datetime | None = None) -> Iterator[tuple[str, pa.Table]]:
+    """Stream a dump file as (dataset key, Arrow table) batches of about ``batch_rows`` rows.
+
+    Quarantined records come out as ``pwc/quarantine`` tables. Rows keep the file's order;
+    duplicates are not removed here (the loader does that across the whole file).
+    """
+    if name not in FLATTENERS:
+        raise ValueError(f"unknown PwC dump {name!r}; known: {', '.join(DUMPS)}")
+    flatten, item_dataset, key_field = FLATTENERS[name]
+    when = ingested_at or datetime.now(timezone.utc)
+    file_name = Path(path).name
+    out = Rows()
+
+    def drain(force: bool):
+        for key, rows in list(out.data.items()):
+            if rows and (force or len(rows) >= batch_rows):
+                yield key, _table(key, rows)
+                out.data[key] = []
+        if out.rejects and (force or len(out.rejects) >= batch_rows):
+            yield QUARANTINE, quarantine_table(out.rejects, when)
+            out.rejects = []
+
+    for index, item in iter_items(path):
+        loc = f"{file_name}#item {index}"
+        if not isinstance(item, dict):
+            out.reject(item_dataset, None, f"item is {_type_name(item)}, expected an object", item, loc)
+            continue
+        # Flatteners read and check every field of a level before emitting its row, so a
+        # BadRecord leaves no partial rows behind.
+        try:
+            flatten(item, loc, out)
+        except BadRecord as exc:
+            out.reject(item_dataset, _record_key(item, key_field), str(exc), item, loc)
+            continue
+        if any(len(rows) >= batch_rows for rows in out.data.values()):
+            yield from drain(False)
+    yield from drain(True)
