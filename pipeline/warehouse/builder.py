@@ -21,7 +21,8 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.errors import MlgraphError
 from pipeline.warehouse.context import BuildContext
-from pipeline.warehouse.runner import DEFAULT_PLAN, ModelTestError, Step, data_dictionary, run_model_tests, run_plan
+from pipeline.warehouse.runner import (DEFAULT_PLAN, REPO, WAREHOUSE_DIR, ModelTestError, Step, data_dictionary,
+                                       discover_models, run_model_tests, run_plan)
 
 log = logging.getLogger("mlgraph.warehouse")
 KEEP_FAILED = 3
@@ -74,8 +75,13 @@ def _mark_failed(building: Path, exports: Path, run_id: str) -> Path:
 
 
 def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step] = DEFAULT_PLAN,
-          memory_limit: str | None = None, threads: int | None = None, write_docs: bool = False) -> Path:
-    """Build a new candidate warehouse file from the lake; returns its path (published file untouched)."""
+          memory_limit: str | None = None, threads: int | None = None, write_docs: bool = False,
+          models_root: Path | None = None) -> Path:
+    """Build a new candidate warehouse file from the lake; returns its path (published file untouched).
+
+    ``plan`` lists the SQL layers and Python steps (default: CONTRACTS §3 order); ``models_root``
+    is the folder of model files (default: the repository's ``warehouse/``).
+    """
     import duckdb
 
     run_id = run_id or new_run_id()
@@ -98,7 +104,7 @@ def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step]
                 con.execute(f"SET threads = {int(threads)}")
             con.execute(f"SET temp_directory = '{spill}'")
             con.execute("SET preserve_insertion_order = false")
-            models = run_plan(con, ctx, plan)
+            models = run_plan(con, ctx, plan, discover_models(models_root or WAREHOUSE_DIR))
             failures = run_model_tests(con, models)
             if failures:
                 raise ModelTestError(f"{len(failures)} model test(s) failed in run {run_id}:\n  - "
@@ -106,8 +112,6 @@ def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step]
             dictionary = data_dictionary(con, models)
             (exports / "DATA_DICTIONARY.md").write_text(dictionary)
             if write_docs:
-                from pipeline.warehouse.runner import REPO
-
                 (REPO / "docs").mkdir(exist_ok=True)
                 (REPO / "docs" / "DATA_DICTIONARY.md").write_text(dictionary)
             # A checkpoint folds the WAL into the file, so the candidate is one self-contained file.
@@ -164,9 +168,11 @@ def publish(settings: Settings, candidate: Path) -> Path:
 
 def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | None = None,
                       plan: Sequence[Step] = DEFAULT_PLAN, write_docs: bool = False,
-                      memory_limit: str | None = None, threads: int | None = None) -> Path:
+                      memory_limit: str | None = None, threads: int | None = None,
+                      models_root: Path | None = None) -> Path:
     """Build → quality gates (``pipeline.quality.run_gates``) → publish; failures publish nothing."""
-    candidate = build(settings, run_id, plan=plan, write_docs=write_docs, memory_limit=memory_limit, threads=threads)
+    candidate = build(settings, run_id, plan=plan, write_docs=write_docs, memory_limit=memory_limit,
+                      threads=threads, models_root=models_root)
     if gates:
         try:
             from pipeline.quality import run_gates

@@ -198,7 +198,7 @@ def _empty_relation(con, dataset: str) -> str:
     return f"(SELECT {', '.join(cols)} LIMIT 0)"
 
 
-def render_sql(sql: str, con, lake: Path) -> str:
+def render_sql(sql: str, con, lake: Path, seeds_dir: Path = SEEDS_DIR) -> str:
     """Substitute ``{{ lake('source/name') }}`` and ``{{ seed('name') }}`` placeholders."""
     from pipeline.lake import dataset_glob
 
@@ -215,7 +215,7 @@ def render_sql(sql: str, con, lake: Path) -> str:
                 f"hive_types_autocast = false)")
 
     def seed_ref(match: re.Match) -> str:
-        path = SEEDS_DIR / f"{match.group(1)}.csv"
+        path = Path(seeds_dir) / f"{match.group(1)}.csv"
         if not path.exists():
             raise ModelError(f"seed {match.group(1)!r} not found at {path}")
         return f"read_csv({_sql_str(path)}, header = true, all_varchar = true)"
@@ -225,7 +225,8 @@ def render_sql(sql: str, con, lake: Path) -> str:
 
 def materialize(con, model: Model, lake: Path) -> None:
     """Create the model's view or table (replacing it)."""
-    body = render_sql(model.sql, con, lake).strip().rstrip(";")
+    seeds_dir = model.yaml_path.parent.parent / "seeds"
+    body = render_sql(model.sql, con, lake, seeds_dir).strip().rstrip(";")
     kind = "VIEW" if model.materialized == "view" else "TABLE"
     try:
         con.execute(f"CREATE OR REPLACE {kind} \"{model.name}\" AS\n{body}")
@@ -238,8 +239,8 @@ def materialize(con, model: Model, lake: Path) -> None:
 def relation_kind(con, name: str) -> str | None:
     """'table', 'view' or None when the relation does not exist in the main schema."""
     row = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
-        [name]).fetchone()
+        "SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' "
+        "AND table_name = ?", [name]).fetchone()
     if row is None:
         return None
     return "view" if row[0] == "VIEW" else "table"
@@ -249,7 +250,8 @@ def live_columns(con, name: str) -> list[tuple[str, str]]:
     """(column, DuckDB type) of a live relation, in order."""
     return [(r[0], r[1]) for r in con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position", [name]).fetchall()]
+        "WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = ? "
+        "ORDER BY ordinal_position", [name]).fetchall()]
 
 
 def check_columns(con, model: Model) -> None:
@@ -461,7 +463,8 @@ def run_plan(con, ctx, plan: Sequence[Step] = DEFAULT_PLAN, models: dict[str, Mo
             raise ModelError(f"Python-step tables declared in YAML were not created: {missing}")
         ctx.log.warning("tables declared in YAML but not built by this plan: %s", ", ".join(missing))
     undocumented = sorted(r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema = 'main'").fetchall()
         if r[0] not in models)
     if undocumented:
         raise ModelError(f"relations without a YAML sidecar: {undocumented} (add warehouse/<layer>/NAME.yml)")

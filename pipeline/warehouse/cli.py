@@ -1,0 +1,42 @@
+"""``mlgraph build``: build the warehouse into a candidate file, gate it, publish it atomically."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the build options."""
+    parser.add_argument("--no-gates", action="store_true", help="publish without running the quality gates")
+    parser.add_argument("--no-publish", action="store_true",
+                        help="only build the candidate (under <home>/warehouse/candidates/) and print its path")
+    parser.add_argument("--print-dictionary", action="store_true",
+                        help="print the generated data dictionary and write it to docs/DATA_DICTIONARY.md")
+    parser.add_argument("--skip-missing", action="store_true",
+                        help="leave out Python build steps whose module is not installed (development builds)")
+    parser.add_argument("--run-id", help="run id used for the candidate's file name (default: timestamp)")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit for the build, e.g. 4GB")
+    parser.add_argument("--threads", type=int, help="DuckDB threads for the build")
+
+
+def run(args: argparse.Namespace, settings) -> int:
+    """Build (and unless --no-publish, gate and publish) the warehouse; print where it is."""
+    from pipeline.warehouse import builder
+    from pipeline.warehouse.runner import DEFAULT_PLAN, available_plan
+
+    plan = available_plan(DEFAULT_PLAN) if args.skip_missing else DEFAULT_PLAN
+    skipped = [s for s in DEFAULT_PLAN if s not in plan]
+    if skipped:
+        print("skipping unavailable build steps: " + ", ".join(skipped))
+    options = dict(plan=plan, write_docs=args.print_dictionary, memory_limit=args.memory_limit,
+                   threads=args.threads)
+    if args.no_publish:
+        path = builder.build(settings, args.run_id, **options)
+        print(f"candidate built (not published): {path}")
+    else:
+        path = builder.build_and_publish(settings, gates=not args.no_gates, run_id=args.run_id, **options)
+        print(f"warehouse published: {path}")
+    if args.print_dictionary:
+        exports = builder.exports_for(path) if args.no_publish else builder.warehouse_dir(settings) / "exports"
+        print((exports / "DATA_DICTIONARY.md").read_text())
+    return 0
