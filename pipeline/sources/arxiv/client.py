@@ -1,0 +1,229 @@
+"""OAI-PMH harvester: one date window per call, checkpointed after every page, resumable.
+
+Flow per set: ListRecords(from, until, set, metadataPrefix) → follow resumptionTokens.  Each parsed
+page is staged as Parquet under ``<state>/staging/arxiv/<window>/`` and the checkpoint (set,
+token, pages done) saved, so a killed harvest resumes at the next page.  When every set is done
+the staged pages are combined in DuckDB (de-duplicated by arxiv_id, latest datestamp wins) and
+the window is written to the lake in one transaction; then staging and checkpoint are cleared.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from contextlib import ExitStack
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import schemas
+from pipeline import lake
+from pipeline.errors import MalformedPageError, MlgraphError, SourceError
+from pipeline.http import HttpClient, redact_url
+from pipeline.manifest import IngestResult, Manifest
+from pipeline.progress import bar
+from pipeline.sources.arxiv.parser import BAD_RESUMPTION_TOKEN, NO_RECORDS_MATCH, parse_page
+from pipeline.state import CheckpointStore, atomic_write_bytes
+
+log = logging.getLogger(__name__)
+
+PAPERS = "arxiv/papers"
+QUARANTINE = "arxiv/quarantine"
+# Servers answer OAI errors with 200 (arXiv) or sometimes 400/404/422; the body decides.
+_OAI_STATUSES = frozenset({200, 400, 404, 422})
+_MAX_TOKEN_RESTARTS = 1
+
+
+def window_partition(date_from: date, date_until: date) -> str:
+    """Partition value of a window: ``YYYY-MM-DD_YYYY-MM-DD`` (inclusive dates)."""
+    return f"{date_from.isoformat()}_{date_until.isoformat()}"
+
+
+def harvest_window(settings, date_from: date, date_until: date, sets=None, metadata_format=None) -> IngestResult:
+    """Harvest one OAI-PMH window into arxiv/papers (+ arxiv/quarantine), partition ``from_until``."""
+    if date_until < date_from:
+        raise MlgraphError(f"window ends ({date_until}) before it starts ({date_from})")
+    fmt = metadata_format or settings.arxiv_format
+    if fmt not in ("arXivRaw", "arXiv"):
+        raise MlgraphError(f"metadata format must be arXivRaw or arXiv, not {fmt!r}")
+    set_list = list(dict.fromkeys(sets or settings.arxiv_sets)) or [None]
+    partition = window_partition(date_from, date_until)
+    target = f"oai {date_from.isoformat()}..{date_until.isoformat()} {fmt}"
+    with ExitStack() as stack:
+        base_url = settings.arxiv_oai_url
+        if base_url is None:
+            from pipeline.sample import ensure_sample
+            from pipeline.sample.oai_server import OaiServer
+
+            corpus = ensure_sample(settings) / "arxiv" / "corpus.jsonl.gz"
+            base_url = stack.enter_context(OaiServer(corpus)).url
+        client = HttpClient.from_settings(settings, name="arxiv-oai", min_interval=settings.oai_delay_seconds)
+        stack.callback(client.close)
+        with Manifest(settings.state).record("arxiv", target, partition=partition, url=redact_url(base_url)) as result:
+            _Harvest(settings, client, base_url, fmt, set_list, partition, date_from, date_until).run(result)
+            return result
+
+
+class _Harvest:
+    """State of one window's harvest (kept in the checkpoint between runs)."""
+
+    def __init__(self, settings, client: HttpClient, base_url: str, fmt: str, sets: list, partition: str,
+                 date_from: date, date_until: date):
+        self.settings = settings
+        self.client = client
+        self.base_url = base_url
+        self.fmt = fmt
+        self.sets = sets
+        self.partition = partition
+        self.date_from = date_from
+        self.date_until = date_until
+        self.staging = Path(settings.state) / "staging" / "arxiv" / partition
+        self.checkpoints = CheckpointStore(settings.state, "arxiv")
+        self.deleted = 0
+        self.requests = 0
+
+    def run(self, result: IngestResult) -> None:
+        """Harvest every set (resuming from the checkpoint), then publish the window."""
+        ckpt = self.checkpoints.load(self.partition)
+        if ckpt is None or ckpt.get("format") != self.fmt or ckpt.get("sets") != self.sets:
+            # A checkpoint for another format/set list cannot be resumed: start the window afresh.
+            shutil.rmtree(self.staging, ignore_errors=True)
+            ckpt = {"format": self.fmt, "sets": self.sets, "done_sets": [], "set": None, "token": None,
+                    "pages": 0, "deleted": 0}
+        else:
+            log.info("arxiv %s: resuming at set %s page %d", self.partition, ckpt["set"], ckpt["pages"] + 1)
+        self.deleted = ckpt.get("deleted", 0)
+        matched_any = False
+        for set_spec in self.sets:
+            if set_spec in ckpt["done_sets"]:
+                matched_any = True
+                continue
+            if ckpt["set"] != set_spec:
+                ckpt.update(set=set_spec, token=None, pages=0)
+            matched_any |= self._harvest_set(set_spec, ckpt)
+            ckpt["done_sets"].append(set_spec)
+            ckpt.update(set=None, token=None, pages=0)
+            self._save(ckpt)
+        rows = self._publish()
+        result.rows = {PAPERS: rows[PAPERS]}
+        result.quarantined = rows[QUARANTINE]
+        result.detail = f"sets={','.join(str(s) for s in self.sets)} deleted={self.deleted}"
+        if not matched_any or rows[PAPERS] == 0:
+            result.outcome = "empty"
+        self.checkpoints.clear(self.partition)
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _harvest_set(self, set_spec, ckpt: dict) -> bool:
+        """Page through one set; returns False when the server said noRecordsMatch."""
+        restarts = 0
+        progress = bar(desc=f"arxiv {set_spec or 'all'} {self.partition}", unit="page")
+        try:
+            while True:
+                token = ckpt["token"]
+                if token is None and ckpt["pages"] > 0:
+                    return True
+                params = {"verb": "ListRecords"}
+                if token:
+                    params["resumptionToken"] = token
+                else:
+                    params.update(metadataPrefix=self.fmt, **{"from": self.date_from.isoformat(),
+                                                              "until": self.date_until.isoformat()})
+                    if set_spec:
+                        params["set"] = set_spec
+                page_no = ckpt["pages"] + 1
+                response = self.client.get(self.base_url, params=params, ok_statuses=_OAI_STATUSES)
+                location = f"{redact_url(self.base_url)} set={set_spec} page {page_no}"
+                try:
+                    page = parse_page(response.content, location=location)
+                except MalformedPageError:
+                    if response.status_code == 200:
+                        raise
+                    raise SourceError(f"arxiv: {location} answered HTTP {response.status_code}, not OAI-PMH") from None
+                if page.error is not None and page.error.code == NO_RECORDS_MATCH:
+                    if token:
+                        raise SourceError(f"arxiv: noRecordsMatch in the middle of a list ({location})")
+                    return False
+                if page.error is not None and page.error.code == BAD_RESUMPTION_TOKEN:
+                    if restarts >= _MAX_TOKEN_RESTARTS:
+                        raise SourceError(f"arxiv: resumption token rejected again after restarting set "
+                                          f"{set_spec} of {self.partition}: {page.error.message}")
+                    restarts += 1
+                    log.warning("arxiv %s: badResumptionToken on set %s; restarting the set", self.partition, set_spec)
+                    shutil.rmtree(self._set_dir(set_spec), ignore_errors=True)
+                    ckpt.update(token=None, pages=0)
+                    self._save(ckpt)
+                    continue
+                if response.status_code != 200:
+                    raise SourceError(f"arxiv: HTTP {response.status_code} from {location} without an OAI error")
+                self._stage(set_spec, page_no, page)
+                self.deleted += page.deleted
+                ckpt.update(token=page.next_token, pages=page_no, deleted=self.deleted)
+                self._save(ckpt)
+                if page.token is not None and page.token.complete_list_size and progress.total is None:
+                    progress.total = -(-page.token.complete_list_size // max(1, len(page.rows) + len(page.quarantined) + page.deleted))
+                progress.update(1)
+                if page.next_token is None:
+                    return True
+        finally:
+            progress.close()
+
+    def _save(self, ckpt: dict) -> None:
+        self.checkpoints.save(self.partition, ckpt)
+
+    def _set_dir(self, set_spec) -> Path:
+        return self.staging / ("all" if set_spec is None else str(set_spec).replace(":", "_"))
+
+    def _stage(self, set_spec, page_no: int, page) -> None:
+        """Write a page's rows and quarantine as staged Parquet (atomically, before the checkpoint)."""
+        now = datetime.now(timezone.utc)
+        for row in page.rows:
+            row["ingested_at"] = now
+        papers = lake.table_from_rows(PAPERS, page.rows)
+        quarantine = lake.table_from_rows(QUARANTINE, [
+            {"dataset": PAPERS, "ingested_at": now, **q} for q in page.quarantined])
+        d = self._set_dir(set_spec)
+        for kind, table in (("papers", papers), ("quarantine", quarantine)):
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, compression="zstd")
+            atomic_write_bytes(d / f"{kind}-{page_no:06d}.parquet", sink.getvalue().to_pybytes())
+
+    def _publish(self) -> dict[str, int]:
+        """Combine the staged pages (DuckDB) and write the window to the lake in one transaction."""
+        import duckdb
+
+        papers_spec, quarantine_spec = schemas.get(PAPERS), schemas.get(QUARANTINE)
+        con = duckdb.connect()
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            papers_glob = str(self.staging / "*" / "papers-*.parquet")
+            quarantine_glob = str(self.staging / "*" / "quarantine-*.parquet")
+            has_pages = any(self.staging.glob("*/papers-*.parquet"))
+            with lake.transaction(self.settings.lake) as txn:
+                if has_pages:
+                    cols = ", ".join(f'"{n}"' for n in papers_spec.schema.names)
+                    # The same paper shows up in several sets (cross-lists) and, rarely, twice in a
+                    # window; keep its latest datestamp, then the latest version, deterministically.
+                    papers = con.sql(
+                        f"SELECT {cols} FROM read_parquet('{papers_glob}', filename = true) "
+                        "QUALIFY row_number() OVER (PARTITION BY arxiv_id ORDER BY oai_datestamp DESC, "
+                        "last_updated_date DESC NULLS LAST, latest_version DESC NULLS LAST, filename DESC) = 1 "
+                        "ORDER BY arxiv_id").to_arrow_table()
+                    quarantine = con.sql(
+                        f"SELECT * FROM read_parquet('{quarantine_glob}') ORDER BY location, record_key"
+                    ).to_arrow_table()
+                    txn.write(papers_spec, self.partition, conform(papers, papers_spec.schema))
+                    txn.write(quarantine_spec, self.partition, conform(quarantine, quarantine_spec.schema))
+                else:
+                    txn.write(papers_spec, self.partition, papers_spec.schema.empty_table())
+                    txn.write(quarantine_spec, self.partition, quarantine_spec.schema.empty_table())
+                rows = txn.rows()
+        finally:
+            con.close()
+        return {PAPERS: rows.get(PAPERS, 0), QUARANTINE: rows.get(QUARANTINE, 0)}
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Cast DuckDB's output (its own nullability/timezone labels) to the declared lake schema."""
+    return pa.Table.from_arrays([table.column(f.name).cast(f.type) for f in schema], schema=schema)

@@ -1,0 +1,360 @@
+"""Pure parsing of arXiv OAI-PMH responses (metadataPrefix arXivRaw or arXiv) into lake rows.
+
+No I/O here: the harvester hands us the bytes of one response page.  The page is read with
+lxml's ``iterparse`` (records are cleared as soon as they are converted, so memory is bounded
+by one record, not the page) with entity resolution, DTD loading and network access disabled:
+an OAI page never needs a DTD, and a hostile one must not make us read files or URLs.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from lxml import etree
+
+from pipeline.errors import MalformedPageError, SourceError
+from pipeline.ids import split_arxiv_id
+
+OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+ARXIV_RAW_NS = "http://arxiv.org/OAI/arXivRaw/"
+ARXIV_NS = "http://arxiv.org/OAI/arXiv/"
+FORMAT_NAMESPACES = {"arXivRaw": ARXIV_RAW_NS, "arXiv": ARXIV_NS}
+
+_RECORD = f"{{{OAI_NS}}}record"
+_TOKEN = f"{{{OAI_NS}}}resumptionToken"
+_ERROR = f"{{{OAI_NS}}}error"
+_HEADER = f"{{{OAI_NS}}}header"
+_METADATA = f"{{{OAI_NS}}}metadata"
+_RAW_LIMIT = 64 * 1024
+
+# OAI error codes with a meaning for the harvester; every other code is a plain failure.
+NO_RECORDS_MATCH = "noRecordsMatch"
+BAD_RESUMPTION_TOKEN = "badResumptionToken"
+_HANDLED_CODES = frozenset({NO_RECORDS_MATCH, BAD_RESUMPTION_TOKEN})
+
+
+class OaiError(SourceError):
+    """An OAI-PMH ``<error code=…>`` answer (badArgument, badVerb, idDoesNotExist…)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"OAI-PMH error {code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ResumptionToken:
+    """The page's ``<resumptionToken>``; ``value`` is empty on the last page of a list."""
+
+    value: str
+    complete_list_size: int | None = None
+    cursor: int | None = None
+    expiration_date: str | None = None
+
+
+@dataclass
+class Page:
+    """What one OAI-PMH response held."""
+
+    rows: list[dict] = field(default_factory=list)
+    quarantined: list[dict] = field(default_factory=list)
+    deleted: int = 0
+    token: ResumptionToken | None = None
+    error: OaiError | None = None
+
+    @property
+    def next_token(self) -> str | None:
+        """The token to ask for the next page, or None when the list is complete."""
+        return self.token.value if self.token is not None and self.token.value else None
+
+
+class _Reject(Exception):
+    """A record cannot be converted; its message is the quarantine reason."""
+
+
+def parse_page(content: bytes, location: str | None = None) -> Page:
+    """Parse a ListRecords/GetRecord response page into rows, quarantine, token and OAI error.
+
+    noRecordsMatch and badResumptionToken come back as ``page.error``; other OAI error codes
+    raise :class:`OaiError`; a page that is not well-formed XML raises MalformedPageError.
+    """
+    page = Page()
+    other_error: OaiError | None = None
+    index = 0
+    events = etree.iterparse(
+        io.BytesIO(content), events=("end",), tag=(_RECORD, _TOKEN, _ERROR),
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
+    )
+    try:
+        for _, elem in events:
+            if elem.tag == _RECORD:
+                index += 1
+                _convert_record(elem, page, f"{location or 'page'} record {index}")
+                elem.clear(keep_tail=False)
+                parent = elem.getparent()
+                while parent is not None and elem.getprevious() is not None:
+                    del parent[0]
+            elif elem.tag == _TOKEN:
+                page.token = _token(elem)
+            else:
+                err = OaiError(elem.get("code") or "unknown", _collapse(_text(elem)) or "")
+                if err.code in _HANDLED_CODES:
+                    page.error = err
+                elif other_error is None:
+                    other_error = err
+    except etree.XMLSyntaxError as exc:
+        raise MalformedPageError(f"OAI-PMH page {location or ''} is not well-formed XML: {exc}".replace("  ", " ")) from None
+    if other_error is not None:
+        raise other_error
+    return page
+
+
+def _token(elem) -> ResumptionToken:
+    def as_int(name):
+        value = elem.get(name)
+        return int(value) if value is not None and value.strip().isdigit() else None
+
+    return ResumptionToken(value=(elem.text or "").strip(), complete_list_size=as_int("completeListSize"),
+                           cursor=as_int("cursor"), expiration_date=elem.get("expirationDate"))
+
+
+def _convert_record(record, page: Page, location: str) -> None:
+    header = record.find(_HEADER)
+    identifier = _collapse(_text(header.find(f"{{{OAI_NS}}}identifier"))) if header is not None else None
+    if header is not None and header.get("status") == "deleted":
+        page.deleted += 1
+        return
+    try:
+        if header is None:
+            raise _Reject("record has no <header>")
+        datestamp = _parse_datestamp(_text(header.find(f"{{{OAI_NS}}}datestamp")))
+        metadata = record.find(_METADATA)
+        payload = metadata[0] if metadata is not None and len(metadata) else None
+        if payload is None:
+            raise _Reject("record has no <metadata>")
+        ns = etree.QName(payload).namespace
+        if ns == ARXIV_RAW_NS:
+            row = _arxiv_raw(payload)
+        elif ns == ARXIV_NS:
+            row = _arxiv(payload)
+        else:
+            raise _Reject(f"unsupported metadata format {etree.QName(payload).localname!r} ({ns})")
+        row["oai_datestamp"] = datestamp
+        page.rows.append(row)
+    except _Reject as exc:
+        raw = etree.tostring(record, encoding="unicode")
+        page.quarantined.append({"record_key": identifier, "reason": str(exc), "raw": raw[:_RAW_LIMIT],
+                                 "location": location})
+
+
+def _fields(payload) -> tuple[dict[str, str], list]:
+    """Simple child texts by local name, plus the child elements themselves in order."""
+    simple: dict[str, str] = {}
+    children = []
+    for child in payload:
+        if not isinstance(child.tag, str):
+            continue
+        name = child.tag.rpartition("}")[2]
+        children.append((name, child))
+        if name not in simple:
+            simple[name] = _text(child)
+    return simple, children
+
+
+def _base_row(simple: dict[str, str], record_format: str) -> dict:
+    raw_id = _collapse(simple.get("id"))
+    if not raw_id:
+        raise _Reject("record has no <id>")
+    parts = split_arxiv_id(raw_id)
+    if parts is None:
+        raise _Reject(f"unparseable arXiv id {raw_id!r}")
+    categories = _categories(simple.get("categories"))
+    return {
+        "arxiv_id": parts[0],
+        "title": _clean(simple.get("title")),
+        "abstract": _clean(simple.get("abstract")),
+        "categories": categories,
+        "primary_category": categories[0] if categories else None,
+        "doi": _collapse(simple.get("doi")),
+        "journal_ref": _clean(simple.get("journal-ref")),
+        "license": _collapse(simple.get("license")),
+        "comments": _clean(simple.get("comments")),
+        "report_no": _clean(simple.get("report-no")),
+        "record_format": record_format,
+    }
+
+
+def _arxiv_raw(payload) -> dict:
+    simple, children = _fields(payload)
+    row = _base_row(simple, "arXivRaw")
+    versions = []
+    for name, child in children:
+        if name != "version":
+            continue
+        label = (child.get("version") or "").strip().lower()
+        if not re.fullmatch(r"v\d+", label):
+            raise _Reject(f"bad version label {label!r}")
+        sub = {c.tag.rpartition("}")[2]: _text(c) for c in child if isinstance(c.tag, str)}
+        created = parse_rfc822(sub.get("date"))
+        if created is None:
+            raise _Reject(f"bad date {sub.get('date')!r} for version {label}")
+        versions.append({"version": int(label[1:]), "created": created, "size": _collapse(sub.get("size"))})
+    if not versions:
+        raise _Reject("arXivRaw record has no <version>")
+    versions.sort(key=lambda v: v["version"])
+    authors_raw = _collapse(simple.get("authors"))
+    row.update(
+        latest_version=versions[-1]["version"],
+        versions=versions,
+        authors=split_authors(authors_raw),
+        authors_raw=authors_raw,
+        first_version_date=versions[0]["created"].date(),
+        last_updated_date=max(v["created"] for v in versions).date(),
+        submitter=_clean(simple.get("submitter")),
+    )
+    return row
+
+
+def _arxiv(payload) -> dict:
+    simple, children = _fields(payload)
+    row = _base_row(simple, "arXiv")
+    created = _parse_iso_date(simple.get("created"), "created")
+    updated = _parse_iso_date(simple.get("updated"), "updated") if simple.get("updated") else None
+    authors = []
+    for name, child in children:
+        if name != "authors":
+            continue
+        for author in child:
+            if not isinstance(author.tag, str):
+                continue
+            parts = {c.tag.rpartition("}")[2]: _clean(_text(c)) for c in author if isinstance(c.tag, str)}
+            authors.append({"keyname": parts.get("keyname"), "forenames": parts.get("forenames"),
+                            "suffix": parts.get("suffix")})
+    # The arXiv format has no raw author string; rebuild the conventional "Forenames Keyname" list.
+    authors_raw = ", ".join(" ".join(p for p in (a["forenames"], a["keyname"], a["suffix"]) if p)
+                            for a in authors) or None
+    row.update(
+        latest_version=None,
+        versions=None,
+        authors=authors,
+        authors_raw=authors_raw,
+        first_version_date=created,
+        last_updated_date=max(created, updated) if updated else created,
+        submitter=None,
+    )
+    return row
+
+
+def _text(elem) -> str | None:
+    if elem is None:
+        return None
+    if len(elem) == 0:
+        return elem.text
+    # Mixed content (an unresolved entity reference, stray markup): keep the character data only,
+    # never an entity's replacement text.
+    parts = [elem.text or ""]
+    for child in elem:
+        if isinstance(child.tag, str):
+            parts.append(_text(child) or "")
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _collapse(text: str | None) -> str | None:
+    if text is None:
+        return None
+    out = " ".join(text.split())
+    return out or None
+
+
+def _clean(text: str | None) -> str | None:
+    """Whitespace collapsed and HTML entities (arXiv sometimes double-escapes them) unescaped."""
+    text = _collapse(text)
+    if text is None or "&" not in text:
+        return text
+    return _collapse(html.unescape(text))
+
+
+def _categories(text: str | None) -> list[str]:
+    seen: list[str] = []
+    for cat in (text or "").split():
+        if cat not in seen:
+            seen.append(cat)
+    return seen
+
+
+def parse_rfc822(text: str | None) -> datetime | None:
+    """An RFC-822 date ("Mon, 2 Apr 2007 19:18:42 GMT") as an aware UTC datetime, or None."""
+    if not text or not text.strip():
+        return None
+    try:
+        value = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _parse_iso_date(text: str | None, what: str) -> date:
+    try:
+        return date.fromisoformat((text or "").strip()[:10])
+    except ValueError:
+        raise _Reject(f"bad <{what}> date {text!r}") from None
+
+
+def _parse_datestamp(text: str | None) -> date:
+    try:
+        return date.fromisoformat((text or "").strip()[:10])
+    except ValueError:
+        raise _Reject(f"bad header datestamp {text!r}") from None
+
+
+_PARENS = re.compile(r"\([^()]*\)")
+_AND = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)
+_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v"}
+_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "le", "la", "dos", "das", "ter", "ten", "zu", "y"}
+
+
+def split_authors(raw: str | None) -> list[dict]:
+    """Split an arXivRaw author string into keyname/forenames/suffix dicts.
+
+    Handles "A, B, and C", "A and B", affiliations in (possibly nested) parentheses, suffixes
+    written as a separate comma item ("J. Smith, Jr."), lower-case particles (van, de…) and
+    collaborations ("ATLAS Collaboration" stays one keyname).
+    """
+    if not raw:
+        return []
+    text = html.unescape(raw)
+    previous = None
+    while previous != text:  # strip innermost parentheses until none are left (nested affiliations)
+        previous, text = text, _PARENS.sub(" ", text)
+    text = text.replace("(", " ").replace(")", " ")
+    authors: list[dict] = []
+    for item in _AND.split(text):
+        name = " ".join(item.split())
+        if not name or name.lower() in ("et al", "et al.", "others"):
+            continue
+        if name.lower() in _SUFFIXES and authors:
+            authors[-1]["suffix"] = name
+            continue
+        authors.append(_split_name(name))
+    return authors
+
+
+def _split_name(name: str) -> dict:
+    tokens = name.split(" ")
+    suffix = None
+    if len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES:
+        suffix = tokens.pop()
+    if any(t.lower() in ("collaboration", "consortium", "team", "group") for t in tokens) or len(tokens) == 1:
+        return {"keyname": " ".join(tokens), "forenames": None, "suffix": suffix}
+    start = len(tokens) - 1
+    while start > 1 and tokens[start - 1].lower() in _PARTICLES:
+        start -= 1
+    return {"keyname": " ".join(tokens[start:]), "forenames": " ".join(tokens[:start]), "suffix": suffix}
