@@ -1,0 +1,395 @@
+"""Write–audit–publish: validate a candidate warehouse (and the raw lake) with Great Expectations.
+
+GX 1.x cannot validate DuckDB through its SQL datasource, so each table's needed columns are
+queried read-only from DuckDB into a pandas DataFrame and validated in an ephemeral GX context.
+Relationships are turned into a frame whose "orphan" column holds the child values missing from
+the parent (GX then expects it to be null, and reports the orphans as its unexpected values).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.errors import MlgraphError, QualityGateError
+from pipeline.quality import suites as S
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_DROP = 0.5          # a table losing more than half its rows vs the last publish fails
+DEFAULT_MAX_ROWS = 5_000_000    # larger tables are validated on a deterministic reservoir sample
+ROW_COUNT_LAYERS = ("intermediate", "marts", "indicators")
+_EXAMPLES = 5
+
+
+@dataclass
+class Failure:
+    """One failed expectation, with enough context to find the bad rows."""
+
+    suite: str
+    table: str
+    expectation: str
+    check: str
+    origin: str
+    unexpected_count: int | None = None
+    element_count: int | None = None
+    examples: list = field(default_factory=list)
+    detail: str | None = None
+
+    def line(self) -> str:
+        """One readable line for the failure summary."""
+        what = f"{self.suite} / {self.table}: {self.expectation} {self.check}"
+        where = f" [{self.origin}]" if self.origin else ""
+        if self.unexpected_count is not None:
+            of = f" of {self.element_count}" if self.element_count is not None else ""
+            what += f" — {self.unexpected_count}{of} unexpected"
+            if self.examples:
+                what += f", e.g. {self.examples}"
+        if self.detail:
+            what += f" — {self.detail}"
+        return what + where
+
+
+@dataclass
+class GateReport:
+    """The outcome of one quality-gate run (also written as summary.json in ``results_dir``)."""
+
+    run_id: str
+    candidate: str
+    previous: str | None
+    results_dir: str
+    success: bool = True
+    expectations: int = 0
+    suites: dict[str, dict] = field(default_factory=dict)   # suite -> {tables, expectations, failed}
+    failures: list[Failure] = field(default_factory=list)
+    sampled: dict[str, int] = field(default_factory=dict)   # table -> rows validated when sampled
+    duration_seconds: float = 0.0
+
+    def summary(self) -> str:
+        """Human-readable summary: counts per suite and every failure with examples."""
+        status = "passed" if self.success else "FAILED — publishing blocked"
+        lines = [f"quality gates {status}: {self.expectations} expectations, "
+                 f"{len(self.failures)} failed ({self.duration_seconds:.1f} s); results in {self.results_dir}"]
+        for name, s in self.suites.items():
+            lines.append(f"  {name:12s} {s['tables']:3d} table(s) {s['expectations']:5d} expectations "
+                         f"{s['failed']:3d} failed")
+        for table, rows in self.sampled.items():
+            lines.append(f"  note: {table} validated on a sample of {rows} rows")
+        for f in self.failures:
+            lines.append("  FAIL " + f.line())
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        """Plain JSON-able dict (for XCom and summary.json)."""
+        return asdict(self)
+
+
+def safe_run_id(run_id: str | None) -> str:
+    """A filesystem-safe run id; a fresh timestamped one when none is given."""
+    if not run_id:
+        run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "_", run_id).strip("_")
+
+
+def _import_gx():
+    # GX sets its module loggers to INFO and logs at import; under Airflow's logging config that
+    # floods the task log, so import with INFO disabled and quieten every GX logger afterwards.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    previous = logging.root.manager.disable
+    logging.disable(logging.INFO)
+    try:
+        import great_expectations as gx
+    finally:
+        logging.disable(previous)
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    return gx
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Validator:
+    """One ephemeral GX context; validates (frame, checks) pairs and collects failures."""
+
+    def __init__(self, results_dir: Path):
+        self.gx = _import_gx()
+        self.context = self.gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+        self.source = self.context.data_sources.add_pandas("mlgraph")
+        self.results_dir = results_dir
+        self.results: dict[str, list] = {}
+        self.failures: list[Failure] = []
+        self.counts: dict[str, dict] = {}
+        self._assets = 0
+        self._tables: dict[str, set] = {}
+
+    def _expectation(self, check: S.Check, index: int, frame_columns: dict[str, str]):
+        E = self.gx.expectations
+        meta = {"check": check.describe(), "origin": check.origin, "index": index}
+        col = frame_columns.get(check.columns[0]) if check.columns else None
+        if check.kind == "not_null":
+            return E.ExpectColumnValuesToNotBeNull(column=col, meta=meta)
+        if check.kind == "unique":
+            if len(check.columns) == 1:
+                return E.ExpectColumnValuesToBeUnique(column=col, meta=meta)
+            return E.ExpectCompoundColumnsToBeUnique(column_list=[frame_columns[c] for c in check.columns], meta=meta)
+        if check.kind == "accepted_values":
+            return E.ExpectColumnValuesToBeInSet(column=col, value_set=list(check.params["values"]), meta=meta)
+        if check.kind == "regex":
+            return E.ExpectColumnValuesToMatchRegex(column=col, regex=check.params["regex"], meta=meta)
+        if check.kind == "between":
+            lo, hi = check.params["min"], check.params["max"]
+            if check.params.get("date"):
+                import pandas as pd
+
+                lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
+            return E.ExpectColumnValuesToBeBetween(column=col, min_value=lo, max_value=hi, meta=meta)
+        if check.kind == "relationship":
+            return E.ExpectColumnValuesToBeNull(column=col, meta=meta)
+        if check.kind == "row_count":
+            meta["previous_rows"] = check.params["previous"]
+            return E.ExpectColumnValuesToBeBetween(column=col, min_value=check.params["min"], meta=meta)
+        raise ValueError(f"unknown check kind {check.kind}")
+
+    def validate(self, suite: str, table: str, frame, checks: list[S.Check], frame_columns: dict[str, str]) -> None:
+        """Validate ``frame`` against ``checks``; ``frame_columns`` maps check column -> frame column."""
+        gx = self.gx
+        self._assets += 1
+        asset = self.source.add_dataframe_asset(f"{suite}.{table}.{self._assets}")
+        batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
+        gx_suite = gx.ExpectationSuite(name=f"{suite}.{table}")
+        for i, check in enumerate(checks):
+            gx_suite.add_expectation(self._expectation(check, i, frame_columns))
+        result = batch.validate(gx_suite).to_json_dict()
+        self.results.setdefault(suite, []).append({"table": table, "result": result})
+        stats = self._stats(suite, table)
+        stats["expectations"] += len(checks)
+        for r in result["results"]:
+            if r["success"]:
+                continue
+            stats["failed"] += 1
+            meta = r["expectation_config"].get("meta") or {}
+            check = checks[meta.get("index", 0)]
+            res = r.get("result") or {}
+            exc = r.get("exception_info") or {}
+            detail = exc.get("exception_message") if exc.get("raised_exception") else None
+            examples = list(res.get("partial_unexpected_list") or [])[:_EXAMPLES]
+            unexpected = res.get("unexpected_count")
+            if check.kind == "row_count":
+                detail = (f"{res.get('partial_unexpected_list', ['?'])[0] if res.get('partial_unexpected_list') else '?'} rows "
+                          f"now vs {check.params['previous']} in the previous publish (floor {check.params['min']})")
+                unexpected, examples = None, []
+            self.failures.append(Failure(suite=suite, table=table, expectation=r["expectation_config"]["type"],
+                                         check=check.describe(), origin=check.origin,
+                                         unexpected_count=unexpected, element_count=res.get("element_count"),
+                                         examples=examples, detail=detail))
+
+    def _stats(self, suite: str, table: str) -> dict:
+        stats = self.counts.setdefault(suite, {"tables": 0, "expectations": 0, "failed": 0})
+        seen = self._tables.setdefault(suite, set())
+        if table not in seen:
+            seen.add(table)
+            stats["tables"] += 1
+        return stats
+
+    def fail(self, suite: str, table: str, check: str, origin: str, detail: str) -> None:
+        """Record a failure found before GX could run (a missing table or column)."""
+        stats = self._stats(suite, table)
+        stats["expectations"] += 1
+        stats["failed"] += 1
+        self.failures.append(Failure(suite=suite, table=table, expectation="table_structure", check=check,
+                                     origin=origin, detail=detail))
+
+    def write(self) -> None:
+        """Keep every suite's full GX validation results as JSON."""
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        for suite, results in self.results.items():
+            (self.results_dir / f"{suite}.json").write_text(json.dumps(results, indent=1, default=str))
+
+
+def _columns(con, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+    return {name: typ for name, typ in rows}
+
+
+def _tables(con) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def _select_expr(col: str, typ: str, source_alias: str = "") -> str:
+    ref = source_alias + _q(col)
+    # Time-zone-aware timestamps are compared as UTC wall time; pandas then holds naive values.
+    if typ.upper().startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"CAST(timezone('UTC', {ref}) AS TIMESTAMP) AS {_q(col)}"
+    return f"{ref} AS {_q(col)}"
+
+
+def _frame(con, table_sql: str, exprs: list[str], max_rows: int) -> tuple[object, int | None]:
+    total = con.execute(f"SELECT count(*) FROM {table_sql}").fetchone()[0]
+    select = ", ".join(exprs) if exprs else "1 AS _row"
+    if total > max_rows:
+        sql = f"SELECT {select} FROM {table_sql} USING SAMPLE reservoir({int(max_rows)} ROWS) REPEATABLE (42)"
+        return con.execute(sql).df(), max_rows
+    return con.execute(f"SELECT {select} FROM {table_sql}").df(), None
+
+
+def _validate_table(v: _Validator, con, suite: str, table: str, table_sql: str, columns: dict[str, str],
+                    checks: list[S.Check], max_rows: int, sampled: dict[str, int]) -> None:
+    """Validate all checks of one table: scalar checks on one frame, lists and relationships apart."""
+    scalar, unnested, relations = [], [], []
+    for c in checks:
+        missing = [col for col in c.columns if col not in columns]
+        if missing:
+            v.fail(suite, table, c.describe(), c.origin, f"column(s) {missing} not in the table")
+        elif c.kind == "relationship":
+            relations.append(c)
+        elif c.kind == "accepted_values" and columns[c.columns[0]].upper().endswith("[]"):
+            unnested.append(c)
+        else:
+            scalar.append(c)
+    if scalar:
+        needed = list(dict.fromkeys(col for c in scalar for col in c.columns))
+        frame, n = _frame(con, table_sql, [_select_expr(col, columns[col]) for col in needed], max_rows)
+        if n:
+            sampled[f"{suite}.{table}"] = n
+        v.validate(suite, table, frame, scalar, {col: col for col in needed})
+    for c in unnested:
+        col = c.columns[0]
+        frame = con.execute(f"SELECT unnest({_q(col)}) AS {_q(col)} FROM {table_sql}").df()
+        v.validate(suite, table, frame, [c], {col: col})
+    for c in relations:
+        col, parent, pfield = c.columns[0], c.params["to"], c.params["field"]
+        parent_cols = _columns(con, parent)
+        if pfield not in parent_cols:
+            v.fail(suite, table, c.describe(), c.origin, f"target {parent}.{pfield} does not exist")
+            continue
+        orphan = f"{col}_not_in_{parent}"
+        frame = con.execute(
+            f"SELECT k.v AS {_q(col)}, CASE WHEN p.{_q(pfield)} IS NULL THEN k.v END AS {_q(orphan)} "
+            f"FROM (SELECT DISTINCT {_q(col)} AS v FROM {table_sql} WHERE {_q(col)} IS NOT NULL) k "
+            f"LEFT JOIN (SELECT DISTINCT {_q(pfield)} FROM {_q(parent)}) p ON k.v = p.{_q(pfield)}").df()
+        v.validate(suite, table, frame, [c], {col: orphan})
+
+
+def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_rows: int,
+                     sampled: dict[str, int], today) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(candidate), read_only=True)
+    try:
+        tables = _tables(con)
+        for model in models:
+            if model.name not in tables:
+                v.fail(model.layer, model.name, "table exists", model.path.name,
+                       f"declared in {model.path.parent.name}/{model.path.name} but missing from the candidate")
+                continue
+            columns = _columns(con, model.name)
+            checks = S.model_checks(model) + S.typed_checks(model.layer, model.name, columns, model.path.name, today)
+            _validate_table(v, con, model.layer, model.name, _q(model.name), columns, checks, max_rows, sampled)
+    finally:
+        con.close()
+
+
+def _raw_gates(v: _Validator, lake: Path, max_rows: int, sampled: dict[str, int], today) -> None:
+    import duckdb
+
+    import schemas
+    from pipeline import lake as lake_mod
+
+    con = duckdb.connect()
+    try:
+        for spec in schemas.all_specs():
+            if not list(lake_mod.dataset_dir(lake, spec).glob("*/*.parquet")):
+                continue
+            glob = lake_mod.dataset_glob(lake, spec)
+            table_sql = f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+            # DuckDB may type a partition value (a batch date) itself; the key just needs its text.
+            columns = {f.name: ("VARCHAR" if str(f.type) == "string" else str(f.type)) for f in spec.schema}
+            columns.update(_columns_of_sql(con, table_sql))
+            checks = S.raw_checks(spec, spec.partition_key, today)
+            _validate_table(v, con, "raw", spec.key, table_sql, columns, checks, max_rows, sampled)
+    finally:
+        con.close()
+
+
+def _columns_of_sql(con, table_sql: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM {table_sql}").fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def _row_count_gates(v: _Validator, candidate: Path, previous: Path, models: list[S.Model], max_drop: float) -> None:
+    import duckdb
+    import pandas as pd
+
+    names = [m.name for m in models if m.layer in ROW_COUNT_LAYERS]
+    with duckdb.connect(str(previous), read_only=True) as prev_con:
+        prev_tables = _tables(prev_con)
+        before = {n: prev_con.execute(f"SELECT count(*) FROM {_q(n)}").fetchone()[0] for n in names if n in prev_tables}
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        cand_tables = _tables(con)
+        now = {n: con.execute(f"SELECT count(*) FROM {_q(n)}").fetchone()[0] for n in before if n in cand_tables}
+    # A table gone from the candidate is reported by the structure check; here only counts compare.
+    compared = [n for n in before if n in now]
+    if not compared:
+        return
+    frame = pd.DataFrame({n: [now[n]] for n in compared})
+    checks = [S.Check("row_counts", n, "row_count", (n,),
+                      {"previous": before[n], "min": S.row_count_floor(before[n], max_drop)},
+                      origin=f"previous publish {previous.name}") for n in compared]
+    for check in checks:
+        v.validate("row_counts", check.table, frame[[check.table]], [check], {check.table: check.table})
+
+
+def run_gates(settings, candidate: Path, previous: Path | None = None, *, run_id: str | None = None,
+              models_dir: Path | None = None, layers=("raw",) + S.WAREHOUSE_LAYERS,
+              max_drop: float = DEFAULT_MAX_DROP, max_rows: int = DEFAULT_MAX_ROWS, today=None) -> GateReport:
+    """Validate ``candidate`` (and the raw lake); raise QualityGateError with a summary on failure.
+
+    ``previous`` is the warehouse to compare row counts against; by default the published one
+    (``settings.warehouse``) when it exists and is not the candidate itself. Every run's GX
+    validation results are kept as JSON under ``<home>/quality/<run_id>/``.
+    """
+    started = time.monotonic()
+    candidate = Path(candidate)
+    if not candidate.exists():
+        raise MlgraphError(f"candidate warehouse {candidate} does not exist")
+    if previous is None and settings.warehouse.exists() and settings.warehouse.resolve() != candidate.resolve():
+        previous = settings.warehouse
+    run_id = safe_run_id(run_id)
+    results_dir = Path(settings.home) / "quality" / run_id
+    report = GateReport(run_id=run_id, candidate=str(candidate), previous=str(previous) if previous else None,
+                        results_dir=str(results_dir))
+    v = _Validator(results_dir)
+    models = S.load_models(models_dir, [layer for layer in layers if layer != "raw"])
+    if "raw" in layers:
+        _raw_gates(v, settings.lake, max_rows, report.sampled, today)
+    _warehouse_gates(v, candidate, models, max_rows, report.sampled, today)
+    if previous is not None and Path(previous).exists():
+        _row_count_gates(v, candidate, Path(previous), models, max_drop)
+    v.write()
+    report.suites = v.counts
+    report.failures = v.failures
+    report.expectations = sum(s["expectations"] for s in v.counts.values())
+    report.success = not v.failures
+    report.duration_seconds = round(time.monotonic() - started, 2)
+    (results_dir / "summary.json").write_text(json.dumps(report.as_dict(), indent=2, default=str))
+    (results_dir / "summary.txt").write_text(report.summary() + "\n")
+    log.info("%s", report.summary())
+    if not report.success:
+        error = QualityGateError(report.summary())
+        error.report = report
+        raise error
+    return report
