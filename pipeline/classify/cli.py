@@ -1,0 +1,123 @@
+"""``mlgraph classify``: JSON lines in, architecture families out; ``--evaluate`` against PwC labels."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pipeline.errors import MlgraphError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the classify arguments."""
+    parser.add_argument("--input", help='JSON lines {"id","title","abstract"} (default: stdin)')
+    parser.add_argument("--output", help="where to write the JSON-lines results (default: stdout)")
+    parser.add_argument("--evaluate", action="store_true",
+                        help="score the text classifier against the families PwC's methods establish "
+                             "(papers of the published warehouse)")
+    parser.add_argument("--json", action="store_true", help="with --evaluate: print the report as JSON")
+    parser.add_argument("--warehouse", help="with --evaluate: a warehouse file other than the published one")
+
+
+def run(args, settings) -> int:
+    """Run the classify stage; exit status 1 when some input lines were malformed."""
+    if args.evaluate:
+        from pipeline.classify.evaluate import format_report
+
+        report = evaluate_warehouse(Path(args.warehouse) if args.warehouse else settings.warehouse)
+        print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
+        return 0
+    src = open(args.input, encoding="utf-8") if args.input else sys.stdin
+    dst = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        bad = classify_stream(src, dst, sys.stderr)
+    finally:
+        if args.input:
+            src.close()
+        if args.output:
+            dst.close()
+    return 1 if bad else 0
+
+
+def _parse_line(line: str) -> dict:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
+    if record.get("id") is None:
+        raise ValueError('missing "id"')
+    for key in ("title", "abstract"):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            raise ValueError(f'"{key}" must be a string or null')
+    return record
+
+
+def classify_stream(src, dst, err) -> int:
+    """Classify JSON lines from ``src`` into ``dst``; report bad lines on ``err``; return how many were bad."""
+    from pipeline.classify.text import get_classifier
+
+    classifier = get_classifier()
+    bad = 0
+    for lineno, line in enumerate(src, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = _parse_line(line)
+        except ValueError as exc:
+            bad += 1
+            print(f"mlgraph classify: line {lineno}: {exc}; skipped", file=err)
+            continue
+        verdict = classifier.classify(record.get("title"), record.get("abstract"))
+        dst.write(json.dumps(verdict.to_record(record["id"]), ensure_ascii=False) + "\n")
+    dst.flush()
+    if bad:
+        print(f"mlgraph classify: {bad} malformed line(s) skipped", file=err)
+    return bad
+
+
+def evaluate_warehouse(path: Path):
+    """Evaluate the text classifier on the warehouse's papers that have PwC-provenance families."""
+    import duckdb
+
+    from pipeline.classify.evaluate import evaluate
+    from pipeline.classify.text import get_classifier
+
+    if not Path(path).exists():
+        raise MlgraphError(f"no warehouse at {path}; run `mlgraph build` first")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables |= {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+        missing = {"fct_paper_families", "int_papers"} - tables
+        if missing:
+            raise MlgraphError(f"warehouse {path} lacks {', '.join(sorted(missing))}; rebuild it with `mlgraph build`")
+        classifier = get_classifier()
+        labels, predictions = {}, {}
+        # The classifier sees only title and abstract; the PwC labels stay on this side of the join.
+        reader = con.sql(
+            """
+            WITH pwc AS (
+                SELECT paper_id,
+                       list(family ORDER BY is_primary DESC, family) AS families
+                FROM fct_paper_families WHERE provenance = 'pwc'
+                GROUP BY paper_id)
+            SELECT p.paper_id, p.title, p.abstract, pwc.families
+            FROM pwc JOIN int_papers p USING (paper_id)
+            ORDER BY p.paper_id
+            """).to_arrow_reader(10_000)
+        for batch in reader:
+            ids = batch.column(0).to_pylist()
+            for pid, title, abstract, families in zip(ids, batch.column(1).to_pylist(),
+                                                      batch.column(2).to_pylist(), batch.column(3).to_pylist()):
+                labels[pid] = (families[0], families)
+                verdict = classifier.classify(title, abstract)
+                predictions[pid] = (verdict.primary_family, verdict.families)
+    finally:
+        con.close()
+    if not labels:
+        raise MlgraphError(f"warehouse {path} has no papers with PwC-provenance families to evaluate on")
+    return evaluate(labels, predictions)

@@ -1,0 +1,144 @@
+"""Warehouse steps of the classification: taxonomy tables and text families of every ML paper.
+
+Build order (CONTRACTS §3): staging SQL -> ``load_taxonomy`` -> intermediate SQL ->
+``classify_papers`` -> marts SQL -> ... Both take ``(con, ctx)``; ctx has .settings, .exports_dir,
+.run_id, .log.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pyarrow as pa
+
+from pipeline.classify.taxonomy import FAMILIES, Taxonomy, load_taxonomy_file
+from pipeline.classify.text import TextClassifier, get_classifier
+
+BATCH_ROWS = 20_000
+TEXT_FAMILIES_SCHEMA = pa.schema([
+    ("paper_id", pa.string()),
+    ("primary_family", pa.string()),
+    ("families", pa.list_(pa.string())),
+    ("confidence", pa.float64()),
+    ("provenance", pa.string()),
+])
+
+
+def method_families(name: str, full_name: str | None, collections, taxonomy: Taxonomy,
+                    classifier: TextClassifier) -> tuple[list[str], str | None]:
+    """(families, source) of one PwC method; ([], None) for generic methods.
+
+    Order of evidence: an explicit override in the taxonomy; methods whose collections are all
+    generic have no family; the method's own name (e.g. 'Vision Transformer' listed under the mixed
+    'Image Models'); the families of its mapped collections, most frequent first.
+    """
+    override = taxonomy.method_overrides.get(name)
+    if override:
+        return [override], "override"
+    kinds = [taxonomy.collection_kind(c) for c in collections]
+    if kinds and all(k == "ignored" for k in kinds):
+        return [], None
+    label = name if not full_name or full_name == name else f"{name} ({full_name})"
+    verdict = classifier.classify(label, None)
+    if verdict.primary_family != "other":
+        return list(verdict.families), "name"
+    counts = Counter(taxonomy.collections[c] for c in collections if c in taxonomy.collections)
+    if counts:
+        order = {f: i for i, f in enumerate(FAMILIES)}
+        return sorted(counts, key=lambda f: (-counts[f], order[f])), "collection"
+    return [], None
+
+
+def load_taxonomy(con, ctx) -> None:
+    """Create dim_families, int_collection_families and int_method_families from the taxonomy file."""
+    taxonomy = load_taxonomy_file()
+    classifier = get_classifier()
+    fam = pa.table({
+        "family": [f.key for f in taxonomy.families],
+        "label": [f.label for f in taxonomy.families],
+        "description": [f.description for f in taxonomy.families],
+        "taxonomy_version": [taxonomy.version] * len(taxonomy.families),
+    })
+    coll = pa.table({"collection": list(taxonomy.collections), "family": list(taxonomy.collections.values())})
+    methods = con.execute(
+        """
+        SELECT m.name, any_value(m.full_name) AS full_name,
+               coalesce(list(DISTINCT c.collection) FILTER (WHERE c.collection IS NOT NULL), []) AS collections
+        FROM stg_pwc__methods m
+        LEFT JOIN stg_pwc__method_collections c ON c.method_name = m.name
+        GROUP BY m.name ORDER BY m.name
+        """).fetchall()
+    rows = {"method_name": [], "family": [], "is_primary": [], "source": []}
+    unknown: set[str] = set()
+    for name, full_name, collections in methods:
+        unknown.update(c for c in collections if taxonomy.collection_kind(c) is None)
+        families, source = method_families(name, full_name, collections, taxonomy, classifier)
+        for i, family in enumerate(families):
+            rows["method_name"].append(name)
+            rows["family"].append(family)
+            rows["is_primary"].append(i == 0)
+            rows["source"].append(source)
+    if unknown:
+        ctx.log.warning("taxonomy %s: %d PwC collections not in the taxonomy (families from method names "
+                        "only): %s", taxonomy.version, len(unknown), ", ".join(sorted(unknown)[:20]))
+    con.register("_taxonomy_families", fam)
+    con.register("_taxonomy_collections", coll)
+    con.register("_taxonomy_methods", pa.table(rows, schema=pa.schema([
+        ("method_name", pa.string()), ("family", pa.string()), ("is_primary", pa.bool_()), ("source", pa.string())])))
+    try:
+        con.execute("CREATE OR REPLACE TABLE dim_families AS SELECT * FROM _taxonomy_families")
+        con.execute("CREATE OR REPLACE TABLE int_collection_families AS SELECT * FROM _taxonomy_collections "
+                    "ORDER BY collection")
+        con.execute("CREATE OR REPLACE TABLE int_method_families AS SELECT * FROM _taxonomy_methods "
+                    "ORDER BY method_name, NOT is_primary, family")
+    finally:
+        for name in ("_taxonomy_families", "_taxonomy_collections", "_taxonomy_methods"):
+            con.unregister(name)
+    n_methods = con.execute("SELECT count(DISTINCT method_name) FROM int_method_families").fetchone()[0]
+    ctx.log.info("taxonomy %s: %d families, %d mapped collections, %d of %d methods with a family",
+                 taxonomy.version, len(taxonomy.families), len(taxonomy.collections), n_methods, len(methods))
+
+
+def classify_batch(batch: pa.RecordBatch, classifier: TextClassifier) -> pa.RecordBatch:
+    """Classify one Arrow batch of (paper_id, title, abstract) into the int_paper_text_families schema."""
+    ids = batch.column(0).cast(pa.string())
+    primaries, families, confidences = [], [], []
+    for title, abstract in zip(batch.column(1).to_pylist(), batch.column(2).to_pylist()):
+        verdict = classifier.classify(title, abstract)
+        primaries.append(verdict.primary_family)
+        families.append(list(verdict.families))
+        confidences.append(verdict.confidence)
+    n = len(primaries)
+    return pa.record_batch([ids, pa.array(primaries, pa.string()), pa.array(families, pa.list_(pa.string())),
+                            pa.array(confidences, pa.float64()), pa.array(["text"] * n, pa.string())],
+                           schema=TEXT_FAMILIES_SCHEMA)
+
+
+def classify_papers(con, ctx) -> None:
+    """Create int_paper_text_families: the text classifier on every ML paper of int_papers.
+
+    int_papers is streamed in Arrow batches and each classified batch is appended through a second
+    cursor, so memory is bounded by a batch, not by the corpus.
+    """
+    classifier = get_classifier()
+    con.execute("CREATE OR REPLACE TABLE int_paper_text_families (paper_id VARCHAR, primary_family VARCHAR, "
+                "families VARCHAR[], confidence DOUBLE, provenance VARCHAR)")
+    reader = con.sql("SELECT paper_id, title, abstract FROM int_papers WHERE is_ml").to_arrow_reader(BATCH_ROWS)
+    writer = con.cursor()
+    total = 0
+    try:
+        for batch in reader:
+            if batch.num_rows == 0:
+                continue
+            out = classify_batch(batch, classifier)
+            writer.register("_text_families_batch", out)
+            writer.execute("INSERT INTO int_paper_text_families SELECT * FROM _text_families_batch")
+            writer.unregister("_text_families_batch")
+            total += out.num_rows
+    finally:
+        writer.close()
+    others = con.execute("SELECT count(*) FROM int_paper_text_families WHERE primary_family = 'other'").fetchone()[0]
+    ctx.log.info("text classifier: %d ML papers classified, %d as 'other'", total, others)
+
+
+__all__ = ["load_taxonomy", "classify_papers", "classify_batch", "method_families", "FAMILIES"]
