@@ -272,9 +272,18 @@ def apply_comments(con, model: Model) -> None:
     """``COMMENT ON`` the relation and each of its columns from the YAML."""
     kind = relation_kind(con, model.name)
     text = model.description if not model.grain else f"{model.description} Grain: {model.grain}."
-    con.execute(f"COMMENT ON {kind.upper()} \"{model.name}\" IS {_sql_str(text)}")
-    for col, spec in model.columns.items():
-        con.execute(f"COMMENT ON COLUMN \"{model.name}\".\"{col}\" IS {_sql_str(spec['description'].strip())}")
+    statements = [f"COMMENT ON {kind.upper()} \"{model.name}\" IS {_sql_str(text)}"]
+    statements += [f"COMMENT ON COLUMN \"{model.name}\".\"{col}\" IS {_sql_str(spec['description'].strip())}"
+                   for col, spec in model.columns.items()]
+    # One transaction: a commit per comment would cost a disk sync each.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for statement in statements:
+            con.execute(statement)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def document(con, model: Model) -> None:

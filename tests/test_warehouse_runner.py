@@ -1,0 +1,203 @@
+"""The model runner (discovery, ordering, documentation checks), write–audit–publish and PageRank."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import duckdb
+import networkx as nx
+import numpy as np
+import pytest
+
+from pipeline.errors import MlgraphError
+from pipeline.warehouse import build, build_and_publish, publish
+from pipeline.warehouse.builder import candidates_dir, previous_path
+from pipeline.warehouse.citations import pagerank
+from pipeline.warehouse.runner import (DEFAULT_PLAN, ModelError, available_plan, discover_models,
+                                       order_models)
+from warehouse_fixtures import copy_models, standard_plan, write_small_lake
+
+
+def write_model(root: Path, layer: str, name: str, sql: str, columns: dict[str, str], extra: str = "") -> None:
+    (root / layer).mkdir(parents=True, exist_ok=True)
+    (root / layer / f"{name}.sql").write_text(sql)
+    cols = "".join(f"  {c}:\n    description: {d}\n" for c, d in columns.items())
+    (root / layer / f"{name}.yml").write_text(f"name: {name}\ndescription: test model {name}\n{extra}columns:\n{cols}")
+
+
+def test_models_ordered_by_their_references(tmp_path):
+    write_model(tmp_path, "marts", "c_last", "SELECT x FROM b_middle", {"x": "x"})
+    write_model(tmp_path, "marts", "b_middle", "SELECT x FROM a_first -- not c_last", {"x": "x"})
+    write_model(tmp_path, "marts", "a_first", "SELECT 1 AS x", {"x": "x"})
+    models = discover_models(tmp_path)
+    assert models["c_last"].depends_on == {"b_middle"}
+    assert models["b_middle"].depends_on == {"a_first"}  # names in comments are not references
+    assert [m.name for m in order_models(models, "marts")] == ["a_first", "b_middle", "c_last"]
+
+
+def test_dependency_cycle_is_a_clear_error(tmp_path):
+    write_model(tmp_path, "intermediate", "int_a", "SELECT x FROM int_b", {"x": "x"})
+    write_model(tmp_path, "intermediate", "int_b", "SELECT x FROM int_a", {"x": "x"})
+    with pytest.raises(ModelError, match="dependency cycle between models: int_a → int_b → int_a"):
+        order_models(discover_models(tmp_path), "intermediate")
+
+
+def test_reference_to_a_later_layer_is_refused(tmp_path):
+    write_model(tmp_path, "staging", "stg_x", "SELECT x FROM dim_y", {"x": "x"})
+    write_model(tmp_path, "marts", "dim_y", "SELECT 1 AS x", {"x": "x"})
+    with pytest.raises(ModelError, match=r"stg_x \(staging\) depends on later-layer model\(s\) \['dim_y'\]"):
+        order_models(discover_models(tmp_path), "staging")
+
+
+def test_sql_without_yaml_and_undocumented_column_fail(settings, tmp_path):
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "lonely.sql").write_text("SELECT 1 AS x")
+    with pytest.raises(ModelError, match="no YAML sidecar lonely.yml"):
+        discover_models(tmp_path)
+    (tmp_path / "marts" / "lonely.sql").unlink()
+    write_model(tmp_path, "marts", "dim_t", "SELECT 1 AS x, 2 AS y", {"x": "x", "z": "z"})
+    with pytest.raises(ModelError, match=r"dim_t: undocumented column\(s\) \['y'\]; documented but missing column\(s\) \['z'\]"):
+        build(settings, plan=["sql:marts"], models_root=tmp_path)
+    # the failed candidate is kept under a clearly failed name, nothing else is left behind
+    names = sorted(p.name for p in candidates_dir(settings).iterdir())
+    assert len(names) == 1 and names[0].startswith("failed-") and names[0].endswith(".duckdb")
+    assert not settings.warehouse.exists()
+
+
+def test_missing_step_module_is_a_clear_error(settings, tmp_path):
+    with pytest.raises(MlgraphError, match="module pipeline.nonexistent does not exist"):
+        build(settings, plan=["sql:staging", "pipeline.nonexistent.warehouse:step"], models_root=tmp_path)
+    assert available_plan(["sql:marts", "pipeline.nonexistent.warehouse:step"]) == ["sql:marts"]
+    assert DEFAULT_PLAN[0] == "sql:staging" and DEFAULT_PLAN[-1] == "sql:indicators"
+
+
+def test_python_step_table_without_yaml_fails(settings, tmp_path):
+    write_model(tmp_path, "marts", "dim_t", "SELECT 1 AS x", {"x": "x"})
+    with pytest.raises(ModelError, match=r"relations without a YAML sidecar: \['rogue'\]"):
+        build(settings, plan=["sql:marts", lambda con, ctx: con.execute("CREATE TABLE rogue AS SELECT 1 AS x")],
+              models_root=tmp_path)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def small_lake(settings, tmp_path):
+    write_small_lake(settings.lake)
+    return settings, copy_models(tmp_path / "models")
+
+
+def test_publish_is_atomic_for_open_readers(small_lake):
+    settings, root = small_lake
+    first = build_and_publish(settings, gates=False, plan=standard_plan(), models_root=root)
+    assert first == settings.warehouse and not previous_path(settings).exists()
+    reader = duckdb.connect(str(settings.warehouse), read_only=True)
+    assert reader.execute("SELECT count(*) FROM dim_papers").fetchall() == [(6,)]
+    old_digest = sha(settings.warehouse)
+
+    # the next build sees one more ML paper
+    from pipeline.lake import write_partition
+    from warehouse_fixtures import _paper
+    from datetime import date
+
+    write_partition(settings.lake, "arxiv/papers", "2025-02-01_2025-02-28", [
+        _paper("2502.00001", "New G", ["cs.LG"], date(2025, 2, 1), date(2025, 2, 1), [("Roe", "Ann")])])
+    candidate = build(settings, plan=standard_plan(), models_root=root)
+    assert sha(settings.warehouse) == old_digest  # building never touches the published file
+    assert not candidate.with_name(candidate.name + ".wal").exists()
+    publish(settings, candidate)
+
+    # the open reader keeps its consistent old view; new readers see the new warehouse
+    assert reader.execute("SELECT count(*) FROM dim_papers").fetchall() == [(6,)]
+    reader.close()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as fresh:
+        assert fresh.execute("SELECT count(*) FROM dim_papers").fetchall() == [(7,)]
+    assert sha(previous_path(settings)) == old_digest
+    assert (settings.warehouse.parent / "exports" / "DATA_DICTIONARY.md").exists()
+    assert not candidate.exists()
+
+
+def test_failed_build_leaves_published_warehouse_byte_identical(small_lake):
+    settings, root = small_lake
+    build_and_publish(settings, gates=False, plan=standard_plan(), models_root=root)
+    digest = sha(settings.warehouse)
+
+    def explode(con, ctx):
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build_and_publish(settings, gates=False, plan=standard_plan() + [explode], models_root=root)
+    assert sha(settings.warehouse) == digest
+    assert not previous_path(settings).exists()
+    leftovers = [p.name for p in candidates_dir(settings).iterdir()]
+    assert all(name.startswith("failed-") for name in leftovers) and leftovers
+
+
+def test_failing_gate_blocks_publishing(small_lake, monkeypatch):
+    settings, root = small_lake
+    build_and_publish(settings, gates=False, plan=standard_plan(), models_root=root)
+    digest = sha(settings.warehouse)
+    import pipeline.quality
+    from pipeline.errors import QualityGateError
+
+    seen = {}
+
+    def failing_gates(settings_, candidate, previous=None):
+        seen["candidate_rows"] = duckdb.connect(str(candidate), read_only=True).execute(
+            "SELECT count(*) FROM dim_papers").fetchall()
+        seen["previous"] = previous
+        raise QualityGateError("dim_papers: row count collapsed")
+
+    monkeypatch.setattr(pipeline.quality, "run_gates", failing_gates)
+    with pytest.raises(QualityGateError):
+        build_and_publish(settings, gates=True, plan=standard_plan(), models_root=root)
+    assert seen == {"candidate_rows": [(6,)], "previous": settings.warehouse}
+    assert sha(settings.warehouse) == digest
+
+
+def random_graph(n: int, m: int, seed: int):
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, n, m)
+    dst = rng.integers(0, n, m)
+    keep = src != dst
+    pairs = np.unique(np.stack([src[keep], dst[keep]], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+@pytest.mark.parametrize("n, m, seed", [(60, 150, 1), (300, 600, 2), (1, 0, 3)])
+def test_pagerank_equals_networkx(n, m, seed):
+    src, dst = random_graph(n, m, seed)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(zip(src.tolist(), dst.tolist()))
+    assert any(graph.out_degree(v) == 0 for v in graph) or n == 1  # dangling nodes are exercised
+    expected = nx.pagerank(graph, alpha=0.85, tol=1e-13, max_iter=10_000)
+    got = pagerank(src.astype(np.int32), dst.astype(np.int32), n, tol=1e-13)
+    assert max(abs(got[i] - expected[i]) for i in range(n)) < 1e-9
+    assert abs(got.sum() - 1.0) < 1e-12
+
+
+def test_pagerank_default_tolerance_is_within_1e9_of_converged_networkx():
+    src, dst = random_graph(2000, 8000, 7)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(2000))
+    graph.add_edges_from(zip(src.tolist(), dst.tolist()))
+    expected = nx.pagerank(graph, tol=1e-14, max_iter=10_000)
+    got = pagerank(src, dst, 2000)
+    assert max(abs(got[i] - expected[i]) for i in range(2000)) < 1e-9
+
+
+def test_pagerank_nonconvergence_is_reported():
+    src, dst = random_graph(50, 200, 4)
+    with pytest.raises(MlgraphError, match="did not converge in 2 iterations"):
+        pagerank(src, dst, 50, max_iter=2)
+
+
+def test_build_logs_each_step(small_lake, caplog):
+    settings, root = small_lake
+    with caplog.at_level(logging.INFO, logger="mlgraph.warehouse"):
+        build(settings, plan=standard_plan(), models_root=root)
+    assert any("step sql:marts done" in r.message for r in caplog.records)
