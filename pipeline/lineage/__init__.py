@@ -1,0 +1,1 @@
+"""The architecture-lineage graph: which method builds on which (networkx), and its warehouse step."""
