@@ -210,3 +210,20 @@ def test_cli_queries_published_warehouse_read_only(built, settings, capsys, tmp_
     assert nx.read_graphml(gml).number_of_edges() == q(con, "SELECT count(*) FROM fct_lineage_edges")[0][0]
     assert main(home + ["lineage", "ancestors", "NoSuchNet"]) == 2
     assert "no method named" in capsys.readouterr().err
+
+
+def test_yaml_documented_tests_pass_on_built_tables(built):
+    from pipeline.warehouse.runner import discover_models, run_model_tests
+
+    con, _ = built
+    from pipeline.classify.warehouse import classify_papers
+    classify_papers(con, SimpleNamespace(settings=None, exports_dir=None, run_id="t", log=logging.getLogger("t")))
+    names = ["dim_families", "int_collection_families", "int_method_families", "int_paper_text_families",
+             "dim_methods", "fct_lineage_edges", "lineage_dropped_edges", "lineage_cycles", "fct_method_lineage",
+             "fct_family_lineage", "fct_method_downstream_by_year"]
+    models = {n: m for n, m in discover_models().items() if n in names}
+    assert sorted(models) == sorted(names) and all(m.materialized == "python" for m in models.values())
+    assert run_model_tests(con, models) == []
+    for name, model in models.items():  # every documented column exists
+        cols = {r[0] for r in q(con, "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", name)}
+        assert set(model.columns) <= cols, name
