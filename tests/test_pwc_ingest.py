@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import requests
 
+import schemas
 from pipeline import lake
 from pipeline.errors import ConfigError, MalformedPageError, MlgraphError, SourceError
 from pipeline.manifest import Manifest
@@ -42,7 +43,7 @@ def lake_contents(settings) -> dict[str, list]:
     for key in ALL_DATASETS:
         rows = []
         for value in lake.list_partitions(settings.lake, key):
-            for f in sorted(lake.partition_dir(settings.lake, __import__("schemas").get(key), value).glob("*.parquet")):
+            for f in sorted(lake.partition_dir(settings.lake, schemas.get(key), value).glob("*.parquet")):
                 table = pq.read_table(f)
                 if "ingested_at" in table.column_names:
                     table = table.drop_columns(["ingested_at"])
@@ -55,7 +56,8 @@ def query(settings, key: str, sql_tail: str = "") -> list[tuple]:
     """Read a dataset the way staging does: DuckDB over the dataset glob."""
     con = duckdb.connect()
     try:
-        return con.execute(f"SELECT * FROM read_parquet('{lake.dataset_glob(settings.lake, key)}') {sql_tail}").fetchall()
+        glob = lake.dataset_glob(settings.lake, key)
+        return con.execute(f"SELECT * FROM read_parquet('{glob}') {sql_tail}").fetchall()
     finally:
         con.close()
 
@@ -252,7 +254,7 @@ def test_malformed_dump_fails_and_leaves_the_lake_as_it_was(settings, dumps, dam
         expected = r"methods\.json\.gz: corrupt or truncated"
     else:
         methods.write_bytes(gzip.compress(data[:-300], mtime=0))
-        expected = r"methods\.json\.gz: invalid JSON after item \d+ \(near decompressed byte"
+        expected = r"methods\.json\.gz: invalid JSON after \d+ complete items \(near decompressed byte"
     write_dump(dumps, "datasets", [{"url": "https://paperswithcode.com/dataset/new", "name": "New"}])
     with pytest.raises(MalformedPageError, match=expected):
         ingest_dumps(local)

@@ -472,14 +472,16 @@ def test_truncated_json_fails_naming_file_and_position(tmp_path):
     data = json.dumps(papers_items()[:3]).encode()
     path = tmp_path / "papers-with-abstracts.json"
     path.write_bytes(data[: len(data) - 40])
-    with pytest.raises(MalformedPageError, match=r"papers-with-abstracts\.json: invalid JSON after item 2 .*byte"):
+    expected = r"papers-with-abstracts\.json: invalid JSON after 2 complete items \(near decompressed byte [0-9,]+\)"
+    with pytest.raises(MalformedPageError, match=expected + ": parse error"):
         list(parse_dump("papers-with-abstracts", path))
 
 
 def test_invalid_json_syntax_fails(tmp_path):
     path = tmp_path / "methods.json"
     path.write_bytes(b'[{"url": "a", "name": "b"}, {url: 1}]')
-    with pytest.raises(MalformedPageError, match=r"methods\.json: invalid JSON after item 1"):
+    expected = r"methods\.json: invalid JSON after 1 complete items .*invalid char.*url: 1"
+    with pytest.raises(MalformedPageError, match=expected):
         list(parse_dump("methods", path))
 
 

@@ -10,13 +10,14 @@ mirror) does: ``ETag`` (from the content's SHA-256), ``Last-Modified``, ``Conten
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import shutil
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from pipeline.sources.pwc.client import file_sha256
 
 _CHUNK = 1 << 20
 
@@ -117,11 +118,7 @@ class FileServer:
         with self._lock:
             cached = self._sha_cache.get(key)
         if cached is None:
-            digest = hashlib.sha256()
-            with open(path, "rb") as fh:
-                while chunk := fh.read(_CHUNK):
-                    digest.update(chunk)
-            cached = digest.hexdigest()
+            cached = file_sha256(path)
             with self._lock:
                 self._sha_cache[key] = cached
         return f'"{cached[:32]}"'

@@ -111,7 +111,8 @@ def load_dump(lake_path: Path, name: str, path: Path, version: str,
         try:
             con.execute("SET threads = 2")
             con.execute("SET memory_limit = '1GB'")
-            con.execute(f"SET temp_directory = '{staging / 'duckdb'}'")
+            spill = str(staging / "duckdb").replace("'", "''")
+            con.execute(f"SET temp_directory = '{spill}'")
             for key, stage in stages.items():
                 if not stage.rows:
                     continue

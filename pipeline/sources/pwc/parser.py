@@ -456,7 +456,11 @@ def open_dump(path: Path):
 
 
 def _one_line(message: str) -> str:
-    return " ".join(part.strip() for part in message.splitlines() if part.strip())[:300]
+    # yajl's message is "<error>\n<context text>\n(right here) ------^": keep error and context.
+    lines = [line.strip() for line in message.splitlines() if line.strip() and "(right here)" not in line]
+    if len(lines) > 1:
+        return f"{lines[0]} at {' '.join(lines[1:])!r}"[:300]
+    return (lines[0] if lines else message)[:300]
 
 
 def iter_items(path: Path) -> Iterator[tuple[int, object]]:
@@ -477,10 +481,11 @@ def iter_items(path: Path) -> Iterator[tuple[int, object]]:
                 yield index, item
     except ijson.JSONError as exc:
         raise MalformedPageError(
-            f"{path.name}: invalid JSON after item {index + 1} (near decompressed byte "
+            f"{path.name}: invalid JSON after {index + 1} complete items (near decompressed byte "
             f"{reader.position:,}): {_one_line(str(exc))}") from None
     except (EOFError, OSError) as exc:
-        raise MalformedPageError(f"{path.name}: corrupt or truncated file after item {index + 1}: {exc}") from None
+        raise MalformedPageError(f"{path.name}: corrupt or truncated file after {index + 1} complete items: "
+                                 f"{exc}") from None
 
 
 def _table(key: str, rows: list[tuple]) -> pa.Table:
