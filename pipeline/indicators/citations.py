@@ -1,0 +1,153 @@
+"""Group 8: citation concentration — family shares of citations, Gini, CD (disruption) index."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.indicators import stats
+from pipeline.indicators.db import family_vocabulary, fetch_arrays, write_table
+
+CD_WINDOW_YEARS = 5
+
+
+def build_citation_share(con, log) -> None:
+    """ind_citation_family_share: share of citations made in a year that go to each family (fractional)."""
+    families = family_vocabulary(con)
+    fidx = {f: i for i, f in enumerate(families)}
+    # a cited paper's fractional family weights split the citation; edges resample as units
+    rows = fetch_arrays(con, """
+        SELECT c.citing_year AS year, c.citing_paper_id, c.cited_paper_id, f.family, f.weight
+        FROM fct_citations c JOIN fct_paper_families f ON f.paper_id = c.cited_paper_id
+        WHERE c.citing_year IS NOT NULL
+        ORDER BY 1, 2, 3
+    """)
+    cols = {k: [] for k in ("year", "family", "citations_fractional", "n_citations", "share", "share_ci_low",
+                            "share_ci_high", "low_n")}
+    rng = stats.rng_for("citation_share")
+    years = rows["year"].astype(np.int64)
+    edge_key = np.array([f"{a}\x00{b}" for a, b in zip(rows["citing_paper_id"], rows["cited_paper_id"])], dtype=object)
+    fam = np.array([fidx[f] for f in rows["family"]], dtype=np.int64)
+    for y in np.unique(years):
+        sel = years == y
+        _, edge = np.unique(edge_key[sel], return_inverse=True)
+        n = int(edge.max()) + 1
+        w = np.zeros((n, len(families)))
+        np.add.at(w, (edge, fam[sel]), rows["weight"][sel].astype(float))
+        frac = w.sum(axis=0)
+        lo, hi = stats.percentile_ci(stats.bootstrap_weighted_shares(w, rng))
+        for f in range(len(families)):
+            cols["year"].append(int(y))
+            cols["family"].append(families[f])
+            cols["citations_fractional"].append(frac[f])
+            cols["n_citations"].append(n)
+            cols["share"].append(frac[f] / n)
+            cols["share_ci_low"].append(lo[f])
+            cols["share_ci_high"].append(hi[f])
+            cols["low_n"].append(n < stats.MIN_COUNT)
+    for key in ("citations_fractional", "share", "share_ci_low", "share_ci_high"):
+        cols[key] = np.array(cols[key], dtype=float)
+    write_table(con, "ind_citation_family_share", cols, order_by="year, family")
+
+    # Gini of total internal citations within each publication-year cohort
+    cohort = fetch_arrays(con, """
+        SELECT p.year, coalesce(c.n, 0) AS citations
+        FROM dim_papers p
+        LEFT JOIN (SELECT cited_paper_id, count(*) AS n FROM fct_citations GROUP BY 1) c
+               ON c.cited_paper_id = p.paper_id
+        WHERE p.is_ml AND p.year IS NOT NULL
+        ORDER BY p.year
+    """)
+    g = {k: [] for k in ("year", "n_papers", "total_citations", "mean_citations", "gini", "top10pct_share",
+                         "share_uncited", "low_n")}
+    cy = cohort["year"].astype(np.int64)
+    cc = cohort["citations"].astype(float)
+    for y in np.unique(cy):
+        x = np.sort(cc[cy == y])[::-1]
+        top = max(1, int(np.ceil(0.1 * x.size)))
+        g["year"].append(int(y))
+        g["n_papers"].append(int(x.size))
+        g["total_citations"].append(int(x.sum()))
+        g["mean_citations"].append(float(x.mean()))
+        g["gini"].append(stats.gini(x))
+        g["top10pct_share"].append(float(x[:top].sum() / x.sum()) if x.sum() > 0 else np.nan)
+        g["share_uncited"].append(float((x == 0).mean()))
+        g["low_n"].append(x.size < stats.MIN_COUNT)
+    for key in ("gini", "top10pct_share"):
+        g[key] = np.array(g[key], dtype=float)
+    write_table(con, "ind_citation_gini", g, order_by="year")
+    log.info("ind_citation_family_share / ind_citation_gini built")
+
+
+def build_cd_index(con, log, window: int = CD_WINDOW_YEARS) -> None:
+    """ind_cd_index per paper and ind_cd_family_year means (Funk & Owen-Smith 2017; Wu, Wang & Evans 2019)."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE ind_cd_index AS
+        WITH focal AS (
+            SELECT paper_id, published_date, year, primary_family AS family
+            FROM dim_papers WHERE is_ml AND year IS NOT NULL
+        ), refs AS (
+            SELECT citing_paper_id AS focal_id, count(*) AS n_references
+            FROM fct_citations GROUP BY 1
+        ), pairs AS (
+            -- i cites the focal paper
+            SELECT f.paper_id AS focal_id, c.citing_paper_id AS i, 1 AS fwd, 0 AS bwd
+            FROM focal f JOIN fct_citations c ON c.cited_paper_id = f.paper_id
+            WHERE c.citing_year <= f.year + {window}
+              AND (c.citing_date > f.published_date OR c.citing_date IS NULL OR f.published_date IS NULL)
+            UNION ALL
+            -- i cites one of the focal paper's references (but is not the focal paper)
+            SELECT r.citing_paper_id, c.citing_paper_id, 0, 1
+            FROM fct_citations r JOIN fct_citations c ON c.cited_paper_id = r.cited_paper_id
+            WHERE c.citing_paper_id <> r.citing_paper_id
+              AND c.citing_year <= r.citing_year + {window}
+              AND (c.citing_date > r.citing_date OR c.citing_date IS NULL OR r.citing_date IS NULL)
+        ), per_i AS (
+            SELECT focal_id, i, max(fwd) AS f, max(bwd) AS b FROM pairs GROUP BY focal_id, i
+        ), agg AS (
+            SELECT focal_id,
+                   count(*) FILTER (WHERE f = 1 AND b = 0) AS n_cite_focal_only,
+                   count(*) FILTER (WHERE f = 1 AND b = 1) AS n_cite_both,
+                   count(*) FILTER (WHERE f = 0 AND b = 1) AS n_cite_refs_only,
+                   count(*) AS n_t,
+                   avg(-2 * f * b + f) AS cd
+            FROM per_i GROUP BY focal_id
+        )
+        SELECT f.paper_id, f.year, f.family,
+               coalesce(r.n_references, 0) AS n_references,
+               coalesce(a.n_cite_focal_only, 0) AS n_cite_focal_only,
+               coalesce(a.n_cite_both, 0) AS n_cite_both,
+               coalesce(a.n_cite_refs_only, 0) AS n_cite_refs_only,
+               coalesce(a.n_t, 0) AS n_t,
+               -- undefined without internal references (nothing to be disruptive against) or citers
+               CASE WHEN coalesce(r.n_references, 0) > 0 AND coalesce(a.n_t, 0) > 0 THEN a.cd END AS cd,
+               {window} AS window_years,
+               f.year + {window} <= (SELECT max(year) FROM focal) AS window_complete
+        FROM focal f LEFT JOIN refs r ON r.focal_id = f.paper_id LEFT JOIN agg a ON a.focal_id = f.paper_id
+        ORDER BY f.paper_id
+    """)
+    rows = fetch_arrays(con, """
+        SELECT family, year, cd, window_complete FROM ind_cd_index
+        WHERE cd IS NOT NULL AND family IS NOT NULL ORDER BY family, year
+    """)
+    cols = {k: [] for k in ("family", "year", "n_papers", "mean_cd", "mean_cd_ci_low", "mean_cd_ci_high",
+                            "share_window_complete", "low_n")}
+    rng = stats.rng_for("cd_index")
+    keys = np.array([f"{f}\x00{y}" for f, y in zip(rows["family"], rows["year"])], dtype=object)
+    for key in (np.unique(keys) if len(keys) else []):
+        sel = keys == key
+        cd = rows["cd"][sel].astype(float)
+        reps = stats.replicate_sums(cd, rng)[:, 0] / cd.size
+        lo, hi = stats.percentile_ci(reps)
+        fam, year = key.split("\x00")
+        cols["family"].append(fam)
+        cols["year"].append(int(year))
+        cols["n_papers"].append(int(cd.size))
+        cols["mean_cd"].append(float(cd.mean()))
+        cols["mean_cd_ci_low"].append(float(lo))
+        cols["mean_cd_ci_high"].append(float(hi))
+        cols["share_window_complete"].append(float(rows["window_complete"][sel].mean()))
+        cols["low_n"].append(cd.size < stats.MIN_COUNT)
+    for key in ("mean_cd", "mean_cd_ci_low", "mean_cd_ci_high", "share_window_complete"):
+        cols[key] = np.array(cols[key], dtype=float)
+    write_table(con, "ind_cd_family_year", cols, order_by="family, year")
+    log.info("ind_cd_index built (window %d years)", window)

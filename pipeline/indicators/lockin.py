@@ -1,0 +1,305 @@
+"""Groups 5 and 7: author family transitions (lock-in) and switching cost."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.indicators import stats
+from pipeline.indicators.db import ALL_DOMAINS, classified_filter, fetch_arrays, write_table
+
+# Years after a switch over which output is measured (CONTRACTS §5 window_years).
+PENALTY_WINDOW_YEARS = 2
+CAREER_STAGE_BINS = (0, 1, 2, 3, 5, 8)        # lower edges of years-since-first-paper bins
+PRIOR_OUTPUT_BINS = (1, 2, 3, 5, 9, 17)       # lower edges of papers-so-far bins
+
+
+def prepare_sequences(con) -> None:
+    """Temp tables _ind_seq (authors' classified papers in date order) and _ind_trans (consecutive pairs)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _ind_seq AS
+        SELECT author_id, paper_id, published_date, year, family, domain,
+               row_number() OVER (PARTITION BY author_id ORDER BY published_date, paper_id) AS seq
+        FROM (
+            SELECT DISTINCT a.author_id, p.paper_id, p.published_date, p.year,
+                   p.primary_family AS family, p.primary_domain AS domain
+            FROM fct_authorships a JOIN dim_papers p USING (paper_id)
+            WHERE a.author_id IS NOT NULL AND p.is_ml AND p.year IS NOT NULL AND {classified_filter(con)}
+        )
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _ind_trans AS
+        SELECT a.author_id, a.family AS from_family, b.family AS to_family,
+               a.year AS from_year, b.year AS to_year, b.domain AS to_domain, b.paper_id AS to_paper_id,
+               b.published_date AS to_date,
+               a.family <> b.family AS is_switch
+        FROM _ind_seq a JOIN _ind_seq b ON a.author_id = b.author_id AND b.seq = a.seq + 1
+    """)
+
+
+def build_lockin(con, log) -> None:
+    """ind_transition_matrix, ind_lockin (persistence, Shorrocks) and ind_lockin_stationary."""
+    t = fetch_arrays(con, """
+        SELECT author_id, from_family, to_family FROM _ind_trans ORDER BY author_id, from_family, to_family
+    """)
+    fams = sorted(set(t["from_family"]) | set(t["to_family"]))
+    idx = {f: i for i, f in enumerate(fams)}
+    k = len(fams)
+    fi = np.array([idx[f] for f in t["from_family"]], dtype=np.int64)
+    ti = np.array([idx[f] for f in t["to_family"]], dtype=np.int64)
+    counts = np.zeros((k, k))
+    np.add.at(counts, (fi, ti), 1.0)
+    row_tot = counts.sum(axis=1)
+    with np.errstate(all="ignore"):
+        prob = counts / row_tot[:, None]
+
+    # author-cluster bootstrap of each family's persistence and of the overall P(same)
+    rng = stats.rng_for("lockin")
+    _, author = np.unique(t["author_id"], return_inverse=True) if len(fi) else (None, np.empty(0, dtype=np.int64))
+    same = (fi == ti).astype(float)
+    n_auth = int(author.max()) + 1 if len(author) else 0
+    # unit = (author, from_family): columns = one-hot from_family × (same, total)
+    diag_reps = np.full((stats.BOOTSTRAP_B, k), np.nan)
+    overall_reps = np.full(stats.BOOTSTRAP_B, np.nan)
+    if n_auth:
+        pair = author * k + fi
+        upair, pinv = np.unique(pair, return_inverse=True)
+        ps = np.bincount(pinv, weights=same)
+        pt = np.bincount(pinv, minlength=upair.size).astype(float)
+        pa_ = upair // k
+        pf = upair % k
+        for r in range(stats.BOOTSTRAP_B):
+            wa = np.bincount(rng.integers(0, n_auth, n_auth), minlength=n_auth).astype(float)
+            w = wa[pa_]
+            s_num = np.bincount(pf, weights=w * ps, minlength=k)
+            s_den = np.bincount(pf, weights=w * pt, minlength=k)
+            with np.errstate(all="ignore"):
+                diag_reps[r] = s_num / s_den
+                overall_reps[r] = s_num.sum() / s_den.sum()
+    dlo, dhi = stats.percentile_ci(diag_reps)
+
+    cols = {key: [] for key in ("from_family", "to_family", "n_transitions", "from_total", "probability",
+                                "is_diagonal", "persistence_ci_low", "persistence_ci_high", "low_n")}
+    for i in range(k):
+        for j in range(k):
+            cols["from_family"].append(fams[i])
+            cols["to_family"].append(fams[j])
+            cols["n_transitions"].append(int(counts[i, j]))
+            cols["from_total"].append(int(row_tot[i]))
+            cols["probability"].append(prob[i, j])
+            cols["is_diagonal"].append(i == j)
+            cols["persistence_ci_low"].append(dlo[i] if i == j else np.nan)
+            cols["persistence_ci_high"].append(dhi[i] if i == j else np.nan)
+            cols["low_n"].append(bool(row_tot[i] < stats.MIN_COUNT))
+    for key in ("probability", "persistence_ci_low", "persistence_ci_high"):
+        cols[key] = np.array(cols[key], dtype=float)
+    write_table(con, "ind_transition_matrix", cols, order_by="from_family, to_family")
+
+    support = [i for i in range(k) if row_tot[i] >= stats.MIN_COUNT]
+    sub = counts[np.ix_(support, support)]
+    with np.errstate(all="ignore"):
+        psub = sub / sub.sum(axis=1, keepdims=True)
+    valid = np.isfinite(psub).all() and len(support) >= 2
+    mobility = stats.shorrocks(psub) if valid else np.nan
+    pi = stats.stationary_distribution(psub) if valid else np.full(len(support), np.nan)
+
+    n_trans = int(counts.sum())
+    olo, ohi = stats.percentile_ci(overall_reps)
+    max_year = con.execute("SELECT max(year) FROM _ind_seq").fetchall()[0][0]
+    write_table(con, "ind_lockin", {
+        "n_authors": [n_auth], "n_transitions": [n_trans],
+        "persistence": np.array([float(same.sum() / n_trans) if n_trans else np.nan]),
+        "persistence_ci_low": np.array([float(olo)]), "persistence_ci_high": np.array([float(ohi)]),
+        "k_families_supported": [len(support)],
+        "shorrocks_mobility": np.array([mobility], dtype=float),
+        "latest_year": [max_year],
+    })
+
+    # today's shares: field-wide fractional share in the latest year, renormalised over the support
+    current = {r[0]: r[1] for r in con.execute(
+        f"SELECT family, papers_fractional FROM ind_family_share WHERE domain = '{ALL_DOMAINS}' "
+        "AND year = (SELECT max(year) FROM ind_family_share)").fetchall()} if support else {}
+    cur = np.array([current.get(fams[i], 0.0) for i in support], dtype=float)
+    cur = cur / cur.sum() if cur.sum() > 0 else cur
+    write_table(con, "ind_lockin_stationary", {
+        "family": [fams[i] for i in support],
+        "stationary_share": np.asarray(pi, dtype=float),
+        "current_share": cur,
+        "stationary_minus_current": np.asarray(pi, dtype=float) - cur,
+        "persistence": np.array([psub[a, a] for a in range(len(support))], dtype=float),
+        "from_total": [int(row_tot[i]) for i in support],
+    }, order_by="stationary_share DESC")
+    log.info("ind_lockin: %d transitions, %d authors", n_trans, n_auth)
+
+
+def _bin(values: np.ndarray, edges) -> np.ndarray:
+    return np.searchsorted(np.asarray(edges), values, side="right") - 1
+
+
+def build_switching(con, log) -> None:
+    """ind_author_switching, ind_switch_rate and ind_switch_penalty."""
+    con.execute("""
+        CREATE OR REPLACE TABLE ind_author_switching AS
+        SELECT s.author_id, s.n_papers, s.first_year, s.last_year,
+               coalesce(t.n_transitions, 0) AS n_transitions,
+               coalesce(t.n_switches, 0) AS n_switches,
+               t.n_switches / nullif(t.n_transitions, 0) AS switch_rate,
+               s.n_families
+        FROM (SELECT author_id, count(*) AS n_papers, min(year) AS first_year, max(year) AS last_year,
+                     count(DISTINCT family) AS n_families
+              FROM _ind_seq GROUP BY author_id) s
+        LEFT JOIN (SELECT author_id, count(*) AS n_transitions, count(*) FILTER (WHERE is_switch) AS n_switches
+                   FROM _ind_trans GROUP BY author_id) t USING (author_id)
+        ORDER BY s.author_id
+    """)
+    rate = fetch_arrays(con, f"""
+        SELECT to_year AS year, to_domain AS domain, count(*) AS n, count(*) FILTER (WHERE is_switch) AS s
+        FROM _ind_trans GROUP BY ALL
+        UNION ALL
+        SELECT to_year, '{ALL_DOMAINS}', count(*), count(*) FILTER (WHERE is_switch) FROM _ind_trans GROUP BY ALL
+        ORDER BY 2, 1
+    """)
+    rng = stats.rng_for("switch_rate")
+    lo, hi = [], []
+    for n, s in zip(rate["n"], rate["s"]):
+        a, b = stats.percentile_ci(stats.bootstrap_proportion(int(s), int(n), rng))
+        lo.append(float(a))
+        hi.append(float(b))
+    n_arr = rate["n"].astype(np.int64)
+    write_table(con, "ind_switch_rate", {
+        "year": rate["year"], "domain": rate["domain"], "n_transitions": n_arr,
+        "n_switches": rate["s"].astype(np.int64),
+        "switch_rate": rate["s"] / np.maximum(n_arr, 1),
+        "switch_rate_ci_low": np.array(lo), "switch_rate_ci_high": np.array(hi),
+        "low_n": n_arr < stats.MIN_COUNT,
+    }, order_by="domain, year")
+    _build_penalty(con, log)
+
+
+def penalty_events(con, window: int = PENALTY_WINDOW_YEARS) -> dict[str, np.ndarray]:
+    """Switch and clean-stay events with matching keys and outcomes over the following ``window`` years.
+
+    Each consecutive-paper transition of an author, dated t by the later paper, is a switch event
+    when the family changes; it is a (clean) stay event when the family is kept and the author made
+    no switch in [t − window, t) — an author still inside a recent switch's window would be a
+    contaminated control. Outcomes use every ML paper of the author (classified or not) dated in
+    (t, t + window]; events whose window ends after the last corpus year are dropped.
+    """
+    days = 365 * window
+    # counted from the edges so both outcomes rest on the same internal citation graph
+    return fetch_arrays(con, f"""
+        WITH ap AS (
+            SELECT author_id, paper_id, published_date, year,
+                   row_number() OVER (PARTITION BY author_id ORDER BY published_date, paper_id) - 1 AS n_before
+            FROM (SELECT DISTINCT a.author_id, p.paper_id, p.published_date, p.year
+                  FROM fct_authorships a JOIN dim_papers p USING (paper_id)
+                  WHERE a.author_id IS NOT NULL AND p.is_ml AND p.published_date IS NOT NULL)
+        ), first AS (SELECT author_id, min(year) AS first_year FROM ap GROUP BY author_id),
+        cit AS (SELECT cited_paper_id AS paper_id, count(*) AS c FROM fct_citations GROUP BY 1),
+        corpus_end AS (SELECT make_date(max(year)::INTEGER, 12, 31) AS d FROM dim_papers WHERE is_ml),
+        ev AS (
+            SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch,
+                   EXISTS (SELECT 1 FROM _ind_trans s
+                           WHERE s.author_id = t.author_id AND s.is_switch
+                             AND s.to_date >= t.to_date - {days} AND s.to_date < t.to_date) AS recent_switch
+            FROM _ind_trans t
+            WHERE t.to_date + {days} <= (SELECT d FROM corpus_end)
+        )
+        SELECT ev.author_id, ev.to_year AS year, ev.is_switch AS switched,
+               ev.to_year - f.first_year AS career_stage, me.n_before AS prior_output,
+               count(w.paper_id) AS window_papers,
+               coalesce(sum(coalesce(c.c, 0)), 0) AS window_citations
+        FROM ev
+        JOIN first f USING (author_id)
+        JOIN ap me ON me.author_id = ev.author_id AND me.paper_id = ev.to_paper_id
+        LEFT JOIN ap w ON w.author_id = ev.author_id AND w.published_date > ev.to_date
+                      AND w.published_date <= ev.to_date + {days}
+        LEFT JOIN cit c ON c.paper_id = w.paper_id
+        WHERE ev.is_switch OR NOT ev.recent_switch
+        GROUP BY ev.author_id, ev.to_paper_id, ev.to_year, ev.is_switch, f.first_year, me.n_before
+        ORDER BY ev.author_id, ev.to_year, ev.to_paper_id
+    """)
+
+
+def matched_ratio(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray,
+                  weight: np.ndarray | None = None) -> tuple[float, float, float, int, int]:
+    """Switchers' mean outcome ÷ stratum-matched stayers' mean (ATT weights).
+
+    Returns (ratio, switcher_mean, matched_stayer_mean, n_switch_events, n_stay_events) using
+    only strata that contain both switchers and stayers; ``weight`` (bootstrap multiplicities)
+    multiplies each event.
+    """
+    w = np.ones_like(outcome, dtype=float) if weight is None else weight
+    ok = np.isfinite(outcome) & (w > 0)
+    ns = int(stratum.max()) + 1 if stratum.size else 0
+    sw = switched & ok
+    st = (~switched) & ok
+    n_sw = np.bincount(stratum[sw], weights=w[sw], minlength=ns)
+    y_sw = np.bincount(stratum[sw], weights=(w * np.nan_to_num(outcome))[sw], minlength=ns)
+    n_st = np.bincount(stratum[st], weights=w[st], minlength=ns)
+    y_st = np.bincount(stratum[st], weights=(w * np.nan_to_num(outcome))[st], minlength=ns)
+    both = (n_sw > 0) & (n_st > 0)
+    if not both.any():
+        return float("nan"), float("nan"), float("nan"), 0, 0
+    sw_mean = y_sw[both].sum() / n_sw[both].sum()
+    st_mean = np.sum(n_sw[both] * (y_st[both] / n_st[both])) / n_sw[both].sum()
+    in_both = both[stratum]
+    ratio = sw_mean / st_mean if st_mean > 0 else float("nan")
+    return float(ratio), float(sw_mean), float(st_mean), int((sw & in_both).sum()), int((st & in_both).sum())
+
+
+def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
+    ev = penalty_events(con, window)
+    cols = {key: [] for key in ("outcome", "window_years", "ratio", "ratio_ci_low", "ratio_ci_high",
+                                "switcher_mean", "matched_stayer_mean", "n_switch_events", "n_stay_events",
+                                "n_switch_authors", "n_strata", "low_n")}
+    switched = ev["switched"].astype(bool) if len(ev["year"]) else np.zeros(0, dtype=bool)
+    if len(switched):
+        keys = np.column_stack([_bin(ev["career_stage"], CAREER_STAGE_BINS),
+                                _bin(ev["prior_output"], PRIOR_OUTPUT_BINS), ev["year"].astype(np.int64)])
+        _, stratum = np.unique(keys, axis=0, return_inverse=True)
+        stratum = stratum.ravel()
+        _, author = np.unique(ev["author_id"], return_inverse=True)
+    else:
+        stratum = author = np.zeros(0, dtype=np.int64)
+    wp = ev["window_papers"].astype(float) if len(switched) else np.zeros(0)
+    wc = ev["window_citations"].astype(float) if len(switched) else np.zeros(0)
+    with np.errstate(all="ignore"):
+        outcomes = {
+            "papers_per_year": wp / window,
+            "citations_per_paper": np.where(wp > 0, wc / np.where(wp > 0, wp, 1), np.nan),
+        }
+    n_auth = int(author.max()) + 1 if author.size else 0
+    for name, y in outcomes.items():
+        ratio, sw_mean, st_mean, n_sw, n_st = matched_ratio(y, switched, stratum)
+        reps = np.full(stats.BOOTSTRAP_B, np.nan)
+        rng = stats.rng_for("penalty_" + name)
+        for r in range(stats.BOOTSTRAP_B if n_auth else 0):
+            wa = np.bincount(rng.integers(0, n_auth, n_auth), minlength=n_auth).astype(float)
+            reps[r] = matched_ratio(y, switched, stratum, wa[author])[0]
+        lo, hi = stats.percentile_ci(reps)
+        sw_ok = switched & np.isfinite(y)
+        cols["outcome"].append(name)
+        cols["window_years"].append(window)
+        cols["ratio"].append(ratio)
+        cols["ratio_ci_low"].append(float(lo))
+        cols["ratio_ci_high"].append(float(hi))
+        cols["switcher_mean"].append(sw_mean)
+        cols["matched_stayer_mean"].append(st_mean)
+        cols["n_switch_events"].append(n_sw)
+        cols["n_stay_events"].append(n_st)
+        cols["n_switch_authors"].append(int(np.unique(author[sw_ok]).size) if n_auth else 0)
+        cols["n_strata"].append(int(np.unique(stratum).size))
+        cols["low_n"].append(n_sw < stats.MIN_COUNT)
+    for key in ("ratio", "ratio_ci_low", "ratio_ci_high", "switcher_mean", "matched_stayer_mean"):
+        cols[key] = np.array(cols[key], dtype=float)
+    write_table(con, "ind_switch_penalty", cols)
+    log.info("ind_switch_penalty: %s", dict(zip(cols["outcome"], cols["ratio"])))
+
+
+def build_all(con, log) -> None:
+    """Author sequences once, then the lock-in and switching tables."""
+    prepare_sequences(con)
+    build_lockin(con, log)
+    build_switching(con, log)
+    con.execute("DROP TABLE IF EXISTS _ind_trans")
+    con.execute("DROP TABLE IF EXISTS _ind_seq")

@@ -1,0 +1,223 @@
+"""Groups 1–4: family share, concentration/diversity, cross-domain unification, adoption."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.indicators import stats
+from pipeline.indicators.db import ALL_DOMAINS, family_vocabulary, fetch_arrays, write_table
+
+ADOPTION_THRESHOLD = 0.10
+TAKEOVER_THRESHOLD = 0.50
+
+
+def build_shares(con, log) -> None:
+    """ind_family_share, ind_concentration and ind_unification from paper-level fractional weights."""
+    families = family_vocabulary(con)
+    fam_index = {f: i for i, f in enumerate(families)}
+    n_fam = len(families)
+    # One row per (paper, family) with fractional weight; papers without any family row still
+    # count in the denominator (a row with family NULL, weight 0).
+    rows = fetch_arrays(con, """
+        SELECT p.primary_domain AS domain, p.year, p.paper_id, f.family, coalesce(f.weight, 0.0) AS weight
+        FROM dim_papers p LEFT JOIN fct_paper_families f USING (paper_id)
+        WHERE p.is_ml AND p.year IS NOT NULL AND p.primary_domain IS NOT NULL
+        ORDER BY p.primary_domain, p.year, p.paper_id
+    """)
+    share_cols = {k: [] for k in ("year", "domain", "family", "papers_fractional", "papers_any", "domain_papers",
+                                  "share", "share_ci_low", "share_ci_high", "low_n")}
+    conc_cols = {k: [] for k in ("year", "domain", "n_papers", "n_families", "hhi", "hhi_ci_low", "hhi_ci_high",
+                                 "effective_families", "shannon_entropy", "pielou_evenness", "gini",
+                                 "dominant_family", "dominant_share", "dominant_share_ci_low",
+                                 "dominant_share_ci_high", "low_n")}
+    replicates: dict[tuple[int, str], tuple[np.ndarray, np.ndarray, int]] = {}
+    rng = stats.rng_for("family_share")
+
+    fam_idx = np.array([fam_index.get(f, -1) if f is not None else -1 for f in rows["family"]], dtype=np.int64)
+    domains = rows["domain"]
+    years = rows["year"].astype(np.int64)
+    papers = rows["paper_id"]
+    weights = rows["weight"].astype(float)
+
+    def cells():
+        if len(years) == 0:
+            return
+        keys = np.array([f"{d}\x00{y}" for d, y in zip(domains, years)], dtype=object)
+        change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+        bounds = np.concatenate([[0], change, [len(keys)]])
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            yield str(domains[a]), int(years[a]), slice(a, b)
+        # field-wide cells: every paper once, in its own year
+        order = np.lexsort((papers, years))
+        ys = years[order]
+        change = np.flatnonzero(ys[1:] != ys[:-1]) + 1
+        bounds = np.concatenate([[0], change, [len(ys)]])
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            yield ALL_DOMAINS, int(ys[a]), order[a:b]
+
+    for domain, year, sel in cells():
+        pid = papers[sel]
+        _, unit = np.unique(pid, return_inverse=True)
+        n = int(unit.max()) + 1
+        w = np.zeros((n, n_fam))
+        fi = fam_idx[sel]
+        ok = fi >= 0
+        np.add.at(w, (unit[ok], fi[ok]), weights[sel][ok])
+        frac = w.sum(axis=0)
+        anyc = (w > 0).sum(axis=0)
+        share = frac / n
+        reps = stats.bootstrap_weighted_shares(w, rng)
+        lo, hi = stats.percentile_ci(reps)
+        low_n = n < stats.MIN_COUNT
+        for f in range(n_fam):
+            share_cols["year"].append(year)
+            share_cols["domain"].append(domain)
+            share_cols["family"].append(families[f])
+            share_cols["papers_fractional"].append(frac[f])
+            share_cols["papers_any"].append(int(anyc[f]))
+            share_cols["domain_papers"].append(n)
+            share_cols["share"].append(share[f])
+            share_cols["share_ci_low"].append(lo[f])
+            share_cols["share_ci_high"].append(hi[f])
+            share_cols["low_n"].append(low_n)
+        # diversity is over the distribution of classified weight (shares renormalised to 1)
+        total = frac.sum()
+        dist = frac / total if total > 0 else frac
+        present = int((frac > 0).sum())
+        h = float(stats.shannon(dist))
+        conc_hhi = float(stats.hhi(dist))
+        rep_tot = reps.sum(axis=1, keepdims=True)
+        with np.errstate(all="ignore"):
+            rep_dist = reps / rep_tot
+        hlo, hhi_hi = stats.percentile_ci(stats.hhi(rep_dist))
+        dom = int(np.argmax(share))
+        dlo, dhi = lo[dom], hi[dom]
+        conc_cols["year"].append(year)
+        conc_cols["domain"].append(domain)
+        conc_cols["n_papers"].append(n)
+        conc_cols["n_families"].append(present)
+        conc_cols["hhi"].append(conc_hhi if total > 0 else np.nan)
+        conc_cols["hhi_ci_low"].append(float(hlo))
+        conc_cols["hhi_ci_high"].append(float(hhi_hi))
+        conc_cols["effective_families"].append(1.0 / conc_hhi if total > 0 else np.nan)
+        conc_cols["shannon_entropy"].append(h if total > 0 else np.nan)
+        conc_cols["pielou_evenness"].append(h / np.log(present) if present > 1 else np.nan)
+        conc_cols["gini"].append(stats.gini(frac))
+        conc_cols["dominant_family"].append(families[dom] if total > 0 else None)
+        conc_cols["dominant_share"].append(float(share[dom]))
+        conc_cols["dominant_share_ci_low"].append(float(dlo))
+        conc_cols["dominant_share_ci_high"].append(float(dhi))
+        conc_cols["low_n"].append(low_n)
+        if domain != ALL_DOMAINS:
+            replicates[(year, domain)] = (dist, rep_dist, n)
+
+    for key in ("share", "share_ci_low", "share_ci_high", "papers_fractional"):
+        share_cols[key] = np.array(share_cols[key], dtype=float)
+    write_table(con, "ind_family_share", share_cols, order_by="domain, year, family")
+    for key in ("hhi", "hhi_ci_low", "hhi_ci_high", "effective_families", "shannon_entropy",
+                "pielou_evenness", "gini", "dominant_share", "dominant_share_ci_low", "dominant_share_ci_high"):
+        conc_cols[key] = np.array(conc_cols[key], dtype=float)
+    write_table(con, "ind_concentration", conc_cols, order_by="domain, year")
+    _build_unification(con, replicates, families)
+    log.info("ind_family_share: %d rows", len(share_cols["year"]))
+
+
+def _build_unification(con, replicates, families) -> None:
+    """Mean pairwise JSD across domains with enough papers, and majority-family domains, per year."""
+    cols = {k: [] for k in ("year", "n_domains", "n_domains_low_n", "mean_pairwise_jsd", "jsd_ci_low",
+                            "jsd_ci_high", "n_domains_majority", "majority_family", "majority_domains")}
+    for year in sorted({y for y, _ in replicates}):
+        entries = sorted((d, v) for (y, d), v in replicates.items() if y == year)
+        eligible = [(d, v) for d, v in entries if v[2] >= stats.MIN_COUNT and v[0].sum() > 0]
+        cols["year"].append(year)
+        cols["n_domains"].append(len(eligible))
+        cols["n_domains_low_n"].append(len(entries) - len(eligible))
+        if len(eligible) >= 2:
+            point = np.stack([v[0] for _, v in eligible])
+            reps = np.stack([v[1] for _, v in eligible], axis=1)  # (B, D, F)
+            cols["mean_pairwise_jsd"].append(float(stats.mean_pairwise_jsd(point)))
+            lo, hi = stats.percentile_ci(stats.mean_pairwise_jsd(reps))
+            cols["jsd_ci_low"].append(float(lo))
+            cols["jsd_ci_high"].append(float(hi))
+        else:
+            cols["mean_pairwise_jsd"].append(np.nan)
+            cols["jsd_ci_low"].append(np.nan)
+            cols["jsd_ci_high"].append(np.nan)
+        majority = [(d, families[int(np.argmax(v[0]))]) for d, v in eligible if v[0].max() > TAKEOVER_THRESHOLD]
+        cols["n_domains_majority"].append(len(majority))
+        counts: dict[str, int] = {}
+        for _, fam in majority:
+            counts[fam] = counts.get(fam, 0) + 1
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        cols["majority_family"].append(top[0][0] if top else None)
+        cols["majority_domains"].append(", ".join(f"{d}:{f}" for d, f in majority) or None)
+    for key in ("mean_pairwise_jsd", "jsd_ci_low", "jsd_ci_high"):
+        cols[key] = np.array(cols[key], dtype=float)
+    write_table(con, "ind_unification", cols, order_by="year")
+
+
+def build_adoption(con, log) -> None:
+    """ind_adoption (per family × domain) and ind_family_spread (per family × year), from shares."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE ind_adoption AS
+        WITH s AS (
+            SELECT * FROM ind_family_share WHERE domain <> '{ALL_DOMAINS}'
+        ), per AS (
+            SELECT family, domain,
+                   min(year) FILTER (WHERE papers_any > 0) AS first_year,
+                   min(year) FILTER (WHERE share >= {ADOPTION_THRESHOLD}) AS year_reached_10pct,
+                   min(year) FILTER (WHERE share > {TAKEOVER_THRESHOLD}) AS year_passed_50pct,
+                   max(share) AS peak_share,
+                   arg_max(share, year) AS latest_share,
+                   max(year) AS latest_year
+            FROM s GROUP BY family, domain
+        ), flags AS (
+            SELECT p.family, p.domain,
+                   bool_or(s.low_n) FILTER (WHERE s.year = p.year_reached_10pct) AS low_n_at_10pct,
+                   bool_or(s.low_n) FILTER (WHERE s.year = p.year_passed_50pct) AS low_n_at_50pct,
+                   max(s.share) FILTER (WHERE s.year = p.year_reached_10pct) AS share_at_10pct
+            FROM per p JOIN s USING (family, domain) GROUP BY p.family, p.domain
+        ), origin AS (
+            SELECT family, domain AS origin_domain, year_reached_10pct AS origin_year
+            FROM (
+                SELECT p.family, p.domain, p.year_reached_10pct,
+                       row_number() OVER (PARTITION BY p.family
+                                          ORDER BY p.year_reached_10pct, f.share_at_10pct DESC, p.domain) AS rn
+                FROM per p JOIN flags f USING (family, domain)
+                WHERE p.year_reached_10pct IS NOT NULL
+            ) WHERE rn = 1
+        )
+        SELECT p.family, p.domain, p.first_year,
+               p.year_reached_10pct, p.year_reached_10pct - p.first_year AS years_to_10pct,
+               p.year_passed_50pct, p.year_passed_50pct - p.first_year AS years_to_50pct,
+               o.origin_domain, o.origin_year,
+               p.year_reached_10pct - o.origin_year AS lag_behind_origin_years,
+               p.domain = o.origin_domain AS is_origin,
+               p.peak_share, p.latest_share, p.latest_year,
+               coalesce(f.low_n_at_10pct, false) AS low_n_at_10pct,
+               coalesce(f.low_n_at_50pct, false) AS low_n_at_50pct
+        FROM per p JOIN flags f USING (family, domain) LEFT JOIN origin o USING (family)
+        WHERE p.first_year IS NOT NULL
+        ORDER BY p.family, p.domain
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE ind_family_spread AS
+        WITH c AS (
+            SELECT year, family, domain, papers_fractional AS x, share
+            FROM ind_family_share WHERE domain <> '{ALL_DOMAINS}' AND papers_fractional > 0
+        ), t AS (SELECT year, family, sum(x) AS total FROM c GROUP BY year, family),
+        nd AS (SELECT year, count(DISTINCT domain) AS n_domains_active
+               FROM ind_family_share WHERE domain <> '{ALL_DOMAINS}' GROUP BY year)
+        SELECT c.year, c.family, t.total AS papers_fractional,
+               count(*) AS n_domains_present,
+               count(*) FILTER (WHERE c.share >= {ADOPTION_THRESHOLD}) AS n_domains_10pct,
+               -sum((c.x / t.total) * ln(c.x / t.total)) AS domain_entropy,
+               CASE WHEN nd.n_domains_active > 1
+                    THEN -sum((c.x / t.total) * ln(c.x / t.total)) / ln(nd.n_domains_active) END
+                   AS domain_entropy_normalised,
+               nd.n_domains_active
+        FROM c JOIN t USING (year, family) JOIN nd USING (year)
+        GROUP BY c.year, c.family, t.total, nd.n_domains_active
+        ORDER BY c.family, c.year
+    """)
+    log.info("ind_adoption / ind_family_spread built")

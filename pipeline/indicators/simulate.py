@@ -1,0 +1,179 @@
+"""A small simulated world written straight into mart-shaped tables, with known parameters.
+
+Used by the indicator tests and the benchmark so the indicators can be checked against planted
+values without the sample generator or the warehouse build: authors who keep their family with a
+planted probability, a planted productivity penalty after a switch, a planted takeover year per
+domain, and citations drawn with a planted attachment exponent (Π ∝ (k+1)^α).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pyarrow as pa
+
+
+@dataclass
+class World:
+    """Planted parameters; ``truth`` is filled by :func:`simulate` with realised values."""
+
+    seed: int = 7
+    years: tuple[int, int] = (2012, 2025)
+    domains: dict[str, int] = field(default_factory=lambda: {"nlp": 2018, "vision": 2021, "graphs": 2023})
+    incumbents: dict[str, str] = field(default_factory=lambda: {"nlp": "rnn", "vision": "cnn", "graphs": "gnn"})
+    newcomer: str = "transformer"
+    n_authors: int = 500
+    base_rate: float = 1.2              # mean papers per active author-year
+    persistence: float = 0.8            # P(keep the previous family) before drawing from the field
+    penalty: float = 0.6                # productivity multiplier in the window after a switch
+    penalty_years: int = 2
+    alpha: float = 1.0                  # attachment exponent
+    refs_per_paper: int = 6
+    multilabel_rate: float = 0.2
+    truth: dict = field(default_factory=dict)
+
+
+def planted_share(world: World, domain: str, year: int) -> float:
+    """The newcomer's planted share in a domain-year: a logistic crossing 0.5 at the takeover year."""
+    mid = world.domains[domain] - 0.5
+    return float(0.92 / (1.0 + np.exp(-(year - mid) / 0.7)))
+
+
+def simulate(world: World) -> dict[str, pa.Table]:
+    """Simulate authors, papers, families, citations, code links, leaderboard and lineage tables."""
+    rng = np.random.default_rng(world.seed)
+    y0, y1 = world.years
+    domains = list(world.domains)
+    fam_pool = sorted({world.newcomer, *world.incumbents.values(), "mlp"})
+    a_domain = rng.integers(0, len(domains), world.n_authors)
+    a_start = rng.integers(y0, y1 - 2, world.n_authors)
+    a_len = rng.integers(4, 12, world.n_authors)
+    a_rate = world.base_rate * rng.gamma(4.0, 0.25, world.n_authors)
+    last_family: dict[int, str] = {}
+    penalty_until: dict[int, int] = {}
+
+    papers: list[dict] = []
+    for year in range(y0, y1 + 1):
+        for a in range(world.n_authors):
+            if not (a_start[a] <= year < a_start[a] + a_len[a]):
+                continue
+            rate = a_rate[a] * (world.penalty if penalty_until.get(a, -1) >= year else 1.0)
+            dom = domains[a_domain[a]]
+            days = np.sort(rng.integers(0, 365, rng.poisson(rate)))
+            for d in days:
+                s_new = planted_share(world, dom, year)
+                draw = world.newcomer if rng.random() < s_new else (
+                    world.incumbents[dom] if rng.random() < 0.8 else "mlp")
+                prev = last_family.get(a)
+                fam = prev if prev is not None and rng.random() < world.persistence else draw
+                if prev is not None and fam != prev:
+                    # output drops in the years after the switch year
+                    penalty_until[a] = year + world.penalty_years
+                last_family[a] = fam
+                papers.append({"author": a, "year": year, "date": date(year, 1, 1) + timedelta(days=int(d)),
+                               "domain": dom, "family": fam})
+    papers.sort(key=lambda p: (p["date"], p["author"]))
+    n = len(papers)
+    pid = [f"{2000 + i // 100000:04d}.{i % 100000:05d}" for i in range(n)]
+    year_arr = np.array([p["year"] for p in papers])
+
+    # families (multi-label: some papers also carry a second family, weights 1/2 each)
+    fam_rows = []
+    for i, p in enumerate(papers):
+        fams = [p["family"]]
+        if rng.random() < world.multilabel_rate:
+            other = [f for f in fam_pool if f != p["family"]]
+            fams.append(other[rng.integers(0, len(other))])
+        for j, f in enumerate(fams):
+            fam_rows.append({"paper_id": pid[i], "family": f, "weight": 1.0 / len(fams), "is_primary": j == 0,
+                             "provenance": "pwc", "confidence": 0.9})
+
+    # citations: within a year, new papers cite earlier-year papers with Π ∝ (k + 1)^α, k frozen at year start
+    k = np.zeros(n)
+    cites = []
+    for year in range(y0 + 1, y1 + 1):
+        new = np.flatnonzero(year_arr == year)
+        old = np.flatnonzero(year_arr < year)
+        if old.size == 0 or new.size == 0:
+            continue
+        w = (k[old] + 1.0) ** world.alpha
+        p = w / w.sum()
+        gained = np.zeros(n)
+        for i in new:
+            chosen = np.unique(rng.choice(old, size=min(world.refs_per_paper, old.size), p=p))
+            for c in chosen:
+                cites.append((i, int(c)))
+            gained[chosen] += 1
+        k += gained
+
+    dates = [p["date"] for p in papers]
+    tables = {
+        "dim_papers": pa.table({
+            "paper_id": pid, "arxiv_id": pid, "title": [f"paper {i}" for i in range(n)],
+            "published_date": dates, "year": year_arr.astype(np.int32),
+            "primary_category": ["cs.LG"] * n, "primary_domain": [p["domain"] for p in papers],
+            "primary_family": [p["family"] for p in papers], "family_confidence": [0.9] * n,
+            "family_provenance": ["pwc"] * n, "is_ml": [True] * n, "in_pwc": [True] * n,
+            "s2_citation_count": [0] * n,
+        }),
+        "fct_paper_families": pa.Table.from_pylist(fam_rows),
+        "fct_paper_domains": pa.table({"paper_id": pid, "domain": [p["domain"] for p in papers],
+                                       "weight": [1.0] * n, "is_primary": [True] * n}),
+        "fct_authorships": pa.table({"paper_id": pid, "author_id": [f"a{p['author']}" for p in papers],
+                                     "position": [1] * n, "published_date": dates,
+                                     "year": year_arr.astype(np.int32)}),
+        "fct_citations": pa.table({
+            "citing_paper_id": [pid[i] for i, _ in cites], "cited_paper_id": [pid[j] for _, j in cites],
+            "citing_date": [dates[i] for i, _ in cites], "citing_year": [int(year_arr[i]) for i, _ in cites],
+            "cited_date": [dates[j] for _, j in cites], "cited_year": [int(year_arr[j]) for _, j in cites],
+        }),
+    }
+    tables.update(_ecosystem(rng, pid, year_arr, [p["family"] for p in papers], [p["domain"] for p in papers]))
+    world.truth = {"n_papers": n, "n_citations": len(cites)}
+    return tables
+
+
+def _ecosystem(rng, pid, year_arr, families, domains) -> dict[str, pa.Table]:
+    """Code links (TensorFlow → PyTorch drift), leaderboard rows and a lineage fan-out."""
+    links, board = [], []
+    for i in range(len(pid)):
+        y = int(year_arr[i])
+        if rng.random() < 0.5:
+            pt = float(np.clip((y - 2015) / 8.0, 0.05, 0.9))
+            fw = rng.choice(["pytorch", "tensorflow", "jax", "other"], p=[pt, (1 - pt) * 0.8, (1 - pt) * 0.1, (1 - pt) * 0.1])
+            links.append({"paper_id": pid[i], "repo_url": f"https://github.com/x/{i}", "framework": str(fw),
+                          "framework_raw": str(fw), "is_official": True, "year": y})
+        if rng.random() < 0.2:
+            board.append({"task": f"task-{domains[i]}", "area": domains[i], "dataset": "d", "row_index": i,
+                          "model_name": f"m{i}", "paper_id": pid[i], "year": y, "family": families[i],
+                          "metric_name": "acc", "metric_value": float(rng.random()),
+                          "rank_in_table": int(rng.integers(1, 6))})
+    for r in board:
+        r["is_top"] = r["rank_in_table"] == 1
+    roots = ["Transformer", "BERT", "ResNet", "LSTM"]
+    down = []
+    for y in range(int(year_arr.min()), int(year_arr.max()) + 1):
+        for j, root in enumerate(roots):
+            cnt = int(rng.poisson(2 + (y - 2012) * (3 - j)))
+            if cnt:
+                down.append({"root_method": root, "year": y, "downstream_methods": max(1, cnt // 3),
+                             "downstream_papers": cnt})
+    return {
+        "fct_code_links": pa.Table.from_pylist(links),
+        "fct_leaderboard_results": pa.Table.from_pylist(board),
+        "fct_method_downstream_by_year": pa.Table.from_pylist(down),
+        "fct_method_lineage": pa.table({"method_name": roots, "ancestors": [0, 1, 0, 0],
+                                        "descendants": [40, 12, 20, 5], "depth": [0, 1, 0, 0],
+                                        "downstream_papers": [100, 50, 60, 10],
+                                        "is_foundation": [True, True, True, False]}),
+    }
+
+
+def load(con, tables: dict[str, pa.Table]) -> None:
+    """Create each table in a DuckDB connection from its Arrow data."""
+    for name, table in tables.items():
+        con.register("_sim_tmp", table)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _sim_tmp")
+        con.unregister("_sim_tmp")

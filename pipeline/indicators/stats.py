@@ -1,0 +1,181 @@
+"""Vectorised NumPy statistics shared by the indicator groups (bootstrap, diversity, fits)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+# Fixed so that a rebuild of the same warehouse gives the same intervals (documented in the docs).
+BOOTSTRAP_B = 200
+BOOTSTRAP_SEED = 20240601
+CI_LEVEL = 0.95
+# Cells with fewer units than this are flagged low_n (kept, never hidden).
+MIN_COUNT = 10
+
+
+def rng_for(tag: str) -> np.random.Generator:
+    """A generator seeded from the fixed seed and a stable tag, so groups don't share streams."""
+    return np.random.default_rng([BOOTSTRAP_SEED, sum(ord(c) * (i + 1) for i, c in enumerate(tag))])
+
+
+def percentile_ci(replicates: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval at CI_LEVEL over the replicate axis (NaN replicates ignored)."""
+    alpha = (1.0 - CI_LEVEL) / 2.0
+    with warnings.catch_warnings():
+        # an all-NaN replicate column (e.g. an empty cell) legitimately yields NaN bounds
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low = np.nanquantile(replicates, alpha, axis=axis)
+        high = np.nanquantile(replicates, 1.0 - alpha, axis=axis)
+    return low, high
+
+
+def replicate_sums(values: np.ndarray, rng: np.random.Generator, b: int = BOOTSTRAP_B) -> np.ndarray:
+    """Bootstrap replicates (b, m) of column sums of an (n, m) unit matrix, resampling units.
+
+    Drawing n units with replacement is a multinomial over the distinct rows weighted by how
+    often each occurs, so identical rows are collapsed first: exact, and fast on big inputs.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    n = values.shape[0]
+    if n == 0:
+        return np.full((b, values.shape[1]), np.nan)
+    patterns, counts = np.unique(values, axis=0, return_counts=True)
+    draws = rng.multinomial(n, counts / n, size=b).astype(np.float64)
+    return draws @ patterns
+
+
+def bootstrap_weighted_shares(weights: np.ndarray, rng: np.random.Generator, b: int = BOOTSTRAP_B) -> np.ndarray:
+    """Replicates (b, F) of column shares Σ_u w_uf / n of an (n, F) unit×category weight matrix."""
+    return replicate_sums(weights, rng, b) / max(weights.shape[0], 1)
+
+
+def bootstrap_ratio(num: np.ndarray, den: np.ndarray, rng: np.random.Generator, b: int = BOOTSTRAP_B) -> np.ndarray:
+    """Replicates of Σnum/Σden, resampling units (each unit contributes num_u and den_u)."""
+    sums = replicate_sums(np.column_stack([num, den]), rng, b)
+    with np.errstate(all="ignore"):
+        return sums[:, 0] / sums[:, 1]
+
+
+def bootstrap_proportion(successes: int, n: int, rng: np.random.Generator, b: int = BOOTSTRAP_B) -> np.ndarray:
+    """Replicates of a proportion of n independent 0/1 units (binomial resampling)."""
+    if n == 0:
+        return np.full(b, np.nan)
+    return rng.binomial(n, successes / n, size=b) / n
+
+
+def hhi(shares: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Hirschman–Herfindahl index Σ s² of shares that sum to 1."""
+    return np.sum(np.square(shares), axis=axis)
+
+
+def shannon(shares: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Shannon entropy in nats, with 0·ln 0 = 0."""
+    s = np.asarray(shares, dtype=float)
+    with np.errstate(all="ignore"):
+        terms = np.where(s > 0, -s * np.log(np.where(s > 0, s, 1.0)), 0.0)
+    return np.sum(terms, axis=axis)
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal, →1 = one holds all); NaN if total is 0."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    total = x.sum()
+    if n == 0 or total <= 0:
+        return float("nan")
+    i = np.arange(1, n + 1)
+    return float(np.sum((2 * i - n - 1) * x) / (n * total))
+
+
+def jsd(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Jensen–Shannon divergence in bits (in [0, 1]) along the last axis."""
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    m = (p + q) / 2.0
+
+    def kl(a, c):
+        with np.errstate(all="ignore"):
+            return np.sum(np.where(a > 0, a * np.log2(np.where(a > 0, a, 1.0) / np.where(c > 0, c, 1.0)), 0.0), axis=-1)
+
+    return 0.5 * kl(p, m) + 0.5 * kl(q, m)
+
+
+def mean_pairwise_jsd(dists: np.ndarray) -> np.ndarray:
+    """Mean JSD over all unordered pairs of rows of dists (..., D, F); NaN when D < 2."""
+    d = dists.shape[-2]
+    if d < 2:
+        return np.full(dists.shape[:-2], np.nan)
+    i, j = np.triu_indices(d, k=1)
+    return jsd(dists[..., i, :], dists[..., j, :]).mean(axis=-1)
+
+
+def stationary_distribution(p: np.ndarray) -> np.ndarray:
+    """Stationary distribution π = πP of a row-stochastic matrix (least squares with Σπ = 1)."""
+    k = p.shape[0]
+    a = np.vstack([p.T - np.eye(k), np.ones((1, k))])
+    rhs = np.zeros(k + 1)
+    rhs[-1] = 1.0
+    pi, *_ = np.linalg.lstsq(a, rhs, rcond=None)
+    pi = np.clip(pi, 0.0, None)
+    return pi / pi.sum()
+
+
+def shorrocks(p: np.ndarray) -> float:
+    """Shorrocks (1978) mobility index (K − trace P)/(K − 1); 0 = total persistence."""
+    k = p.shape[0]
+    if k < 2:
+        return float("nan")
+    return float((k - np.trace(p)) / (k - 1))
+
+
+def log_bins(x: np.ndarray, per_octave: int = 2) -> np.ndarray:
+    """Bin index of positive x on a log2 grid with per_octave bins per doubling."""
+    return np.floor(np.log2(x) * per_octave).astype(np.int64)
+
+
+def slope_from_bins(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], min_per_bin: float = 3.0
+                    ) -> tuple[float, int]:
+    """WLS slope of log(mean y) on log(mean x) over bins, with a fixed effect per group.
+
+    ``groups`` holds (count, Σx, Σy) per bin for each group (period); bins with fewer than
+    ``min_per_bin`` units or zero mean y are left out (log undefined). Demeaning within each
+    group means a pooled fit compares bins only inside a period, so growth of the field between
+    periods cannot bias the slope. Returns (slope, bins used).
+    """
+    num = den = 0.0
+    used = 0
+    for cnt, sx, sy in groups:
+        ok = (cnt >= min_per_bin) & (sy > 0) & (sx > 0)
+        if ok.sum() < 2:
+            continue
+        lx = np.log(sx[ok] / cnt[ok])
+        ly = np.log(sy[ok] / cnt[ok])
+        ww = cnt[ok]
+        dx = lx - np.average(lx, weights=ww)
+        dy = ly - np.average(ly, weights=ww)
+        num += float(np.sum(ww * dx * dy))
+        den += float(np.sum(ww * dx * dx))
+        used += int(ok.sum())
+    if den <= 0:
+        return float("nan"), used
+    return num / den, used
+
+
+def binned_sums(bin_ids: np.ndarray, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+                b: int = BOOTSTRAP_B) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Per-bin (count, Σx, Σy) and their bootstrap replicates ((b, bins) each), resampling units."""
+    uniq, inv = np.unique(bin_ids, return_inverse=True)
+    nb = uniq.size
+    point = (np.bincount(inv, minlength=nb).astype(float), np.bincount(inv, weights=x, minlength=nb),
+             np.bincount(inv, weights=y, minlength=nb))
+    if inv.size == 0:
+        return point, tuple(np.zeros((b, 0)) for _ in range(3))
+    # identical (bin, x, y) units collapse into one multinomial category
+    triples, tcount = np.unique(np.column_stack([inv, x, y]), axis=0, return_counts=True)
+    draws = rng.multinomial(inv.size, tcount / inv.size, size=b).astype(float)
+    onehot = np.zeros((triples.shape[0], nb))
+    onehot[np.arange(triples.shape[0]), triples[:, 0].astype(np.int64)] = 1.0
+    return point, (draws @ onehot, draws @ (onehot * triples[:, 1:2]), draws @ (onehot * triples[:, 2:3]))

@@ -1,0 +1,342 @@
+"""Indicators: warehouse tables vs plain-Python references, planted-parameter recovery, docs, digest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings as hsettings, strategies as st
+
+from pipeline.indicators import digest, format_digest, reference, simulate, stats
+from pipeline.indicators.lockin import CAREER_STAGE_BINS, PENALTY_WINDOW_YEARS, PRIOR_OUTPUT_BINS
+from pipeline.indicators.warehouse import build_indicators
+from pipeline.warehouse.runner import discover_models, document, run_model_tests
+
+REPO = Path(__file__).resolve().parents[1]
+CTX = SimpleNamespace(log=logging.getLogger("test.indicators"))
+
+
+def _indicator_models():
+    return {name: m for name, m in discover_models().items() if m.layer == "indicators"}
+
+
+def _build(tables, con=None) -> duckdb.DuckDBPyConnection:
+    """Load mart tables, run the indicator step, then document its tables as the runner does."""
+    con = con or duckdb.connect()
+    simulate.load(con, tables)
+    build_indicators(con, CTX)
+    for name, model in _indicator_models().items():
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0]:
+            document(con, model)
+    return con
+
+
+@pytest.fixture(scope="module")
+def world():
+    """One simulated world with planted parameters, built once for the module."""
+    w = simulate.World()
+    tables = simulate.simulate(w)
+    con = _build(tables)
+    yield w, {k: v.to_pylist() for k, v in tables.items()}, con
+    con.close()
+
+
+def _q(con, sql, params=None):
+    return con.execute(sql, params or []).fetchall()
+
+
+# ---------------------------------------------------------------- formulas vs reference (property-based)
+
+shares_strategy = st.lists(st.floats(min_value=0.0, max_value=10.0), min_size=1, max_size=12).filter(
+    lambda xs: sum(xs) > 1e-6)
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(shares_strategy)
+def test_diversity_formulas_match_reference(values):
+    total = sum(values)
+    s = [v / total for v in values]
+    assert stats.hhi(np.array(s)) == pytest.approx(reference.hhi(s), abs=1e-12)
+    assert stats.shannon(np.array(s)) == pytest.approx(reference.shannon(s), abs=1e-12)
+    assert stats.gini(np.array(values)) == pytest.approx(reference.gini(values), abs=1e-12)
+
+
+@hsettings(max_examples=20, deadline=None)
+@given(shares_strategy, shares_strategy)
+def test_jsd_matches_reference_and_is_bounded(a, b):
+    n = max(len(a), len(b))
+    a = a + [0.0] * (n - len(a))
+    b = b + [0.0] * (n - len(b))
+    p = np.array(a) / sum(a)
+    q = np.array(b) / sum(b)
+    got = float(stats.jsd(p, q))
+    assert got == pytest.approx(reference.jsd(dict(enumerate(p)), dict(enumerate(q))), abs=1e-12)
+    assert -1e-12 <= got <= 1 + 1e-12
+
+
+@hsettings(max_examples=15, deadline=None)
+@given(st.integers(min_value=2, max_value=5).flatmap(
+    lambda k: st.lists(st.lists(st.integers(min_value=1, max_value=20), min_size=k, max_size=k), min_size=k, max_size=k)))
+def test_shorrocks_and_stationary_match_reference(rows):
+    counts = np.array(rows, dtype=float)
+    p = counts / counts.sum(axis=1, keepdims=True)
+    assert stats.shorrocks(p) == pytest.approx(reference.shorrocks(p.tolist()), abs=1e-12)
+    np.testing.assert_allclose(stats.stationary_distribution(p), reference.stationary(p.tolist()), atol=1e-9)
+
+
+def test_bootstrap_collapse_is_resampling():
+    """Multinomial over distinct rows must agree in distribution with naive index resampling."""
+    rng = np.random.default_rng(0)
+    w = np.eye(3)[rng.integers(0, 3, 400)] * 1.0
+    reps = stats.bootstrap_weighted_shares(w, stats.rng_for("t"), b=4000)
+    naive = np.array([w[rng.integers(0, 400, 400)].mean(axis=0) for _ in range(4000)])
+    np.testing.assert_allclose(reps.mean(axis=0), w.mean(axis=0), atol=0.005)
+    np.testing.assert_allclose(reps.std(axis=0), naive.std(axis=0), rtol=0.1)
+
+
+# ---------------------------------------------------------------- random tiny marts vs reference
+
+def _tiny_world(seed: int):
+    rng = np.random.default_rng(seed)
+    fams = ["cnn", "rnn", "transformer"]
+    papers, fam_rows, auth, cites = [], [], [], []
+    n = int(rng.integers(25, 60))
+    for i in range(n):
+        pid = f"p{i:03d}"
+        d = date(2015, 1, 1) + timedelta(days=int(rng.integers(0, 365 * 5)))
+        chosen = list(rng.choice(fams, size=int(rng.integers(1, 3)), replace=False))
+        papers.append({"paper_id": pid, "year": d.year, "published_date": d,
+                       "primary_domain": str(rng.choice(["nlp", "vision"])), "primary_family": chosen[0],
+                       "family_provenance": "text", "is_ml": True})
+        for j, f in enumerate(chosen):
+            fam_rows.append({"paper_id": pid, "family": str(f), "weight": 1 / len(chosen), "is_primary": j == 0,
+                             "provenance": "text", "confidence": 0.5})
+        for a in rng.choice(8, size=int(rng.integers(1, 3)), replace=False):
+            auth.append({"paper_id": pid, "author_id": f"a{a}", "position": 1, "published_date": d, "year": d.year})
+    by_date = sorted(papers, key=lambda p: p["published_date"])
+    for i, p in enumerate(by_date[1:], start=1):
+        for j in set(rng.integers(0, i, size=3).tolist()):
+            q = by_date[j]
+            if q["published_date"] < p["published_date"]:
+                cites.append({"citing_paper_id": p["paper_id"], "cited_paper_id": q["paper_id"],
+                              "citing_date": p["published_date"], "citing_year": p["year"],
+                              "cited_date": q["published_date"], "cited_year": q["year"]})
+    import pyarrow as pa
+
+    return {"dim_papers": pa.Table.from_pylist(papers), "fct_paper_families": pa.Table.from_pylist(fam_rows),
+            "fct_authorships": pa.Table.from_pylist(auth), "fct_citations": pa.Table.from_pylist(cites)}
+
+
+@hsettings(max_examples=4, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000))
+def test_random_marts_match_reference(seed):
+    tables = _tiny_world(seed)
+    rows = {k: v.to_pylist() for k, v in tables.items()}
+    con = _build(tables)
+    try:
+        # family shares (fractional), per domain-year
+        weights = defaultdict(lambda: defaultdict(dict))
+        paper = {p["paper_id"]: p for p in rows["dim_papers"]}
+        for r in rows["fct_paper_families"]:
+            p = paper[r["paper_id"]]
+            weights[(p["primary_domain"], p["year"])][r["paper_id"]][r["family"]] = r["weight"]
+        for (dom, year), per_paper in weights.items():
+            ref = reference.shares(per_paper)
+            got = dict(_q(con, "SELECT family, share FROM ind_family_share WHERE domain=? AND year=?", [dom, year]))
+            for fam, s in got.items():
+                assert s == pytest.approx(ref.get(fam, 0.0), abs=1e-12)
+            conc = _q(con, "SELECT hhi, shannon_entropy, gini FROM ind_concentration WHERE domain=? AND year=?",
+                      [dom, year])[0]
+            assert conc[0] == pytest.approx(reference.hhi(list(ref.values())), abs=1e-12)
+            assert conc[1] == pytest.approx(reference.shannon(list(ref.values())), abs=1e-12)
+            assert conc[2] == pytest.approx(reference.gini([ref.get(f, 0.0) for f in got]), abs=1e-12)
+        # transitions
+        seqs = defaultdict(list)
+        for a in rows["fct_authorships"]:
+            p = paper[a["paper_id"]]
+            seqs[a["author_id"]].append((p["published_date"], p["paper_id"], p["primary_family"]))
+        ref_counts = reference.transitions(seqs)
+        got = {(f, t): n for f, t, n in _q(con, "SELECT from_family, to_family, n_transitions FROM ind_transition_matrix")}
+        assert {k: v for k, v in got.items() if v} == dict(ref_counts)
+        if ref_counts:
+            assert _q(con, "SELECT persistence FROM ind_lockin")[0][0] == pytest.approx(reference.persistence(ref_counts))
+        # CD index
+        edges = [(c["citing_paper_id"], c["cited_paper_id"], c["citing_date"], c["citing_year"]) for c in rows["fct_citations"]]
+        for pid, cd in _q(con, "SELECT paper_id, cd FROM ind_cd_index"):
+            p = paper[pid]
+            ref = reference.cd_index(pid, p["year"], p["published_date"], edges, 5)
+            assert (cd is None and ref is None) or cd == pytest.approx(ref, abs=1e-12)
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- simulated world: warehouse vs reference
+
+def test_world_tables_match_reference(world):
+    w, rows, con = world
+    paper = {p["paper_id"]: p for p in rows["dim_papers"]}
+    # unification: mean pairwise JSD of domain distributions per year
+    per = defaultdict(lambda: defaultdict(dict))
+    for r in rows["fct_paper_families"]:
+        p = paper[r["paper_id"]]
+        per[p["year"]][p["primary_domain"]].setdefault(r["paper_id"], {})[r["family"]] = r["weight"]
+    for year, jsd in _q(con, "SELECT year, mean_pairwise_jsd FROM ind_unification"):
+        dists = [reference.shares(per[year][d]) for d in sorted(per[year]) if len(per[year][d]) >= stats.MIN_COUNT]
+        assert jsd == pytest.approx(reference.mean_pairwise_jsd(dists), abs=1e-12)
+    # adoption: takeover year = first year share > 0.5, per domain
+    for dom in w.domains:
+        series = {y: reference.shares(per[y][dom]).get(w.newcomer, 0.0) for y in per if per[y].get(dom)}
+        got = _q(con, "SELECT year_passed_50pct, year_reached_10pct FROM ind_adoption WHERE family=? AND domain=?",
+                 [w.newcomer, dom])[0]
+        assert got == (reference.first_year_at(series, 0.5, strict=True), reference.first_year_at(series, 0.1))
+    # attachment α per period
+    years = {p["paper_id"]: p["year"] for p in rows["dim_papers"]}
+    cit = [(c["citing_paper_id"], c["cited_paper_id"], c["citing_year"]) for c in rows["fct_citations"]]
+    for t, alpha in _q(con, "SELECT period_start, alpha FROM ind_preferential_attachment "
+                            "WHERE kind='citations' AND NOT is_pooled AND alpha IS NOT NULL AND period_start IN (2016, 2022)"):
+        assert alpha == pytest.approx(reference.attachment_alpha(reference.citation_kdk(years, cit, t), 1.0), abs=1e-9)
+    # switch penalty
+    seqs = defaultdict(list)
+    allp = defaultdict(list)
+    for a in rows["fct_authorships"]:
+        p = paper[a["paper_id"]]
+        seqs[a["author_id"]].append((p["published_date"], p["paper_id"], p["primary_family"], p["year"]))
+        allp[a["author_id"]].append((p["published_date"], p["paper_id"], p["year"]))
+    ncit = defaultdict(int)
+    for c in rows["fct_citations"]:
+        ncit[c["cited_paper_id"]] += 1
+    max_year = max(p["year"] for p in rows["dim_papers"])
+    for outcome, ratio in _q(con, "SELECT outcome, ratio FROM ind_switch_penalty"):
+        ref = reference.penalty_ratio(seqs, allp, ncit, PENALTY_WINDOW_YEARS, max_year, CAREER_STAGE_BINS,
+                                      PRIOR_OUTPUT_BINS, outcome)
+        assert ratio == pytest.approx(ref, rel=1e-9)
+    # framework shares per year
+    by_year = defaultdict(list)
+    for link in rows["fct_code_links"]:
+        by_year[link["year"]].append(link["framework"])
+    for year, fw, share in _q(con, "SELECT year, framework, links_share FROM ind_framework_share"):
+        assert share == pytest.approx(reference.category_shares(by_year[year])[fw])
+    # downstream HHI
+    down = defaultdict(dict)
+    for r in rows["fct_method_downstream_by_year"]:
+        down[r["year"]][r["root_method"]] = r["downstream_papers"]
+    for year, h in _q(con, "SELECT year, hhi FROM ind_downstream_concentration"):
+        tot = sum(down[year].values())
+        assert h == pytest.approx(reference.hhi([v / tot for v in down[year].values()]))
+
+
+def test_planted_parameters_recovered(world):
+    """The simulated world's planted values come back within stated tolerances."""
+    w, rows, con = world
+    alpha, lo, hi = _q(con, "SELECT alpha, alpha_ci_low, alpha_ci_high FROM ind_preferential_attachment "
+                            "WHERE kind='citations' AND is_pooled")[0]
+    assert abs(alpha - w.alpha) < 0.1 and lo < hi
+    ratio, rlo, rhi, n = _q(con, "SELECT ratio, ratio_ci_low, ratio_ci_high, n_switch_events FROM ind_switch_penalty "
+                                 "WHERE outcome='papers_per_year'")[0]
+    assert abs(ratio - w.penalty) < 0.15 and rlo < ratio < rhi and n > 50
+    # persistence: authors keep the family with p, otherwise redraw (which can land on the same family)
+    pers = _q(con, "SELECT persistence, persistence_ci_low, persistence_ci_high FROM ind_lockin")[0]
+    assert w.persistence <= pers[0] < 1 and pers[1] < pers[0] < pers[2]
+    # takeover: within a year or two of the planted year (persistence slows diffusion, never speeds it)
+    for dom, planted in w.domains.items():
+        got = _q(con, "SELECT year_passed_50pct FROM ind_adoption WHERE family=? AND domain=?", [w.newcomer, dom])[0][0]
+        assert got is None and planted >= 2023 or planted <= got <= planted + 2
+    # concentration rises as the newcomer takes over: nlp HHI late > early, JSD falls
+    early, late = _q(con, "SELECT min(mean_pairwise_jsd) FILTER (WHERE year <= 2014), "
+                          "max(mean_pairwise_jsd) FILTER (WHERE year >= 2024) FROM ind_unification")[0]
+    assert late < early
+
+
+def test_no_switch_penalty_when_none_planted():
+    w = simulate.World(penalty=1.0, seed=11)
+    con = _build(simulate.simulate(w))
+    try:
+        ratio, lo, hi = _q(con, "SELECT ratio, ratio_ci_low, ratio_ci_high FROM ind_switch_penalty "
+                                "WHERE outcome='papers_per_year'")[0]
+        assert abs(ratio - 1.0) < 0.15 and lo < 1.0 < hi + 0.05
+    finally:
+        con.close()
+
+
+def test_low_n_flagged_not_hidden():
+    con = _build(_tiny_world(1))
+    try:
+        flagged, mismatched = _q(con, "SELECT count(*) FILTER (WHERE low_n), "
+                                      "count(*) FILTER (WHERE low_n <> (domain_papers < 10)) FROM ind_family_share")[0]
+        assert flagged > 0 and mismatched == 0
+        # every domain-year with papers is present, however small
+        assert _q(con, "SELECT count(DISTINCT (domain, year)) FROM ind_concentration WHERE domain <> 'all'")[0][0] == \
+            _q(con, "SELECT count(DISTINCT (primary_domain, year)) FROM dim_papers")[0][0]
+        assert _q(con, "SELECT bool_and(share_ci_low <= share + 1e-12 AND share <= share_ci_high + 1e-12) "
+                       "FROM ind_family_share")[0][0]
+    finally:
+        con.close()
+
+
+def test_bootstrap_is_deterministic():
+    tables = simulate.simulate(simulate.World(n_authors=120, seed=3))
+    a, b = _build(tables), _build(tables)
+    try:
+        sql = "SELECT * FROM ind_family_share ORDER BY ALL"
+        assert _q(a, sql) == _q(b, sql)
+    finally:
+        a.close()
+        b.close()
+
+
+# ---------------------------------------------------------------- documentation, comments, digest
+
+def test_every_table_has_yaml_comments_doc_and_passes_model_tests(world):
+    _, _, con = world
+    built = {r[0] for r in _q(con, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'ind_%'")}
+    models = _indicator_models()
+    assert built == set(models)
+    for name, model in models.items():
+        assert model.materialized == "python"
+        cols = {r[0]: r[1] for r in _q(con, "SELECT column_name, comment FROM duckdb_columns() WHERE table_name=?", [name])}
+        assert all(cols.values()), name
+        assert _q(con, "SELECT comment FROM duckdb_tables() WHERE table_name=?", [name])[0][0]
+        doc = REPO / yaml.safe_load(model.yaml_path.read_text())["docs"]
+        assert doc.is_file() and f"`{name}`" in doc.read_text(), (name, doc)
+    assert run_model_tests(con, models) == []
+
+
+def test_missing_input_skips_only_that_group(caplog):
+    tables = simulate.simulate(simulate.World(n_authors=80, seed=5))
+    tables.pop("fct_method_downstream_by_year")
+    with caplog.at_level(logging.WARNING):
+        con = _build(tables)
+    try:
+        names = {r[0] for r in _q(con, "SELECT table_name FROM duckdb_tables()")}
+        assert "ind_downstream_by_year" not in names and "ind_family_share" in names
+        assert "fct_method_downstream_by_year" in caplog.text
+    finally:
+        con.close()
+
+
+def test_digest_and_cli(tmp_path, capsys, world):
+    from pipeline.cli import main
+
+    path = tmp_path / "w.duckdb"
+    _build(simulate.simulate(simulate.World()), duckdb.connect(str(path))).close()
+    d = digest(path)
+    assert {r["domain"] for r in d["domains"]} == set(simulate.World().domains)
+    nlp = next(r for r in d["domains"] if r["domain"] == "nlp")
+    assert nlp["dominant_family"] == "transformer" and nlp["share_ci_low"] <= nlp["share"] <= nlp["share_ci_high"]
+    assert d["unification"]["trend"] == "converging"
+    text = format_digest(d)
+    for needle in ("nlp", "transformer", "persistence", "ratio", "α", str(path), "docs/indicators"):
+        assert needle in text
+    assert main(["indicators", "--json", "--warehouse", str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lockin"]["persistence"] == pytest.approx(d["lockin"]["persistence"])
+    assert main(["indicators", "--warehouse", str(tmp_path / "nope.duckdb")]) == 2
