@@ -359,3 +359,16 @@ def test_file_server_validators_and_log(tmp_path):
         changed = requests.get(server.url + "a.json", headers={"If-None-Match": etag}, timeout=5)
         assert changed.status_code == 200 and changed.headers["ETag"] != etag
     assert [r.status for r in server.requests_log] == [200, 304, 200, 304, 200, 200, 404, 404, 503, 200]
+
+
+def test_default_is_the_bundled_sample_and_http_gives_the_same_lake(settings, tmp_path):
+    small = replace(settings, sample_papers=300)
+    direct = ingest_dumps(small)
+    assert {r.outcome for r in direct} == {"ok"}
+    assert all(r.url.startswith(str(small.sample_dir)) for r in direct)
+    assert all(sum(r.rows.values()) > 0 for r in direct)
+    over_http = replace(small, home=tmp_path / "other-home")
+    with FileServer(small.sample_dir / "pwc") as server:
+        served = ingest_dumps(replace(over_http, pwc_dumps=server.url))
+    assert [(r.rows, r.checksum, r.quarantined) for r in served] == [(r.rows, r.checksum, r.quarantined) for r in direct]
+    assert lake_contents(over_http) == lake_contents(small)
