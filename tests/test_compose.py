@@ -62,7 +62,7 @@ def test_services_of_a_celery_deployment(compose):
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://"), name
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://"), name
-        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://"), name
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://"), name
         assert env["MLGRAPH_HOME"] == "/data/mlgraph", name
         assert "mlgraph-data:/data/mlgraph" in services[name]["volumes"], name   # shared lake + warehouse
 
