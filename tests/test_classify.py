@@ -125,6 +125,17 @@ def test_proposal_weighs_more_than_mention():
     assert prop.confidence > mention.confidence
 
 
+def test_mlp_as_a_component_is_weak_and_dataset_names_are_not_families():
+    assert fam("Patch classification", "We propose a ViT with an MLP head.").families == ("transformer",)
+    assert fam("Tabular learning", "We propose an MLP for tabular data.").families == ("mlp",)
+    assert fam("Summaries", "We propose a new decoding rule; on CNN / Daily Mail it improves ROUGE.").families == ("other",)
+
+
+def test_non_and_free_prefixes_negate():
+    assert fam("Fast models", "We study non-transformer sequence models.").primary_family == "other"
+    assert fam("Mixers", "We propose a convolution-free, CNN-free vision model built on MLP-Mixer.").families == ("mlp",)
+
+
 def test_classify_records():
     out = list(classify_records([{"id": 7, "title": "BERT for code", "abstract": None},
                                  {"id": "b", "title": "A theorem", "abstract": "We prove it."}]))

@@ -19,7 +19,7 @@ LEXICON_KINDS = ("backbones", "phrases", "weak", "cased")
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "seeds" / "taxonomy.toml"
 
 _CONTEXT_LISTS = ("comparison", "weak_negation", "ownership", "baseline_after", "proposal_before",
-                  "proposal_after", "background")
+                  "proposal_after", "background", "component_families", "component_after")
 _CONTEXT_NUMBERS = ("window_words", "title_weight", "backbone_weight", "phrase_weight", "weak_weight",
                     "proposal_weight", "background_weight", "min_family_score", "secondary_ratio",
                     "other_confidence")
@@ -47,6 +47,7 @@ class Taxonomy:
     ignored_collections: frozenset[str]    # generic: no family
     method_overrides: dict[str, str]       # exact PwC method name -> family
     lexicon: dict[str, dict[str, tuple[str, ...]]]  # family -> kind -> entries
+    stopphrases: tuple[str, ...] = ()      # look like family names, are not (datasets, tasks)
     context: dict = field(default_factory=dict)
     lineage: dict = field(default_factory=dict)
     path: Path | None = None
@@ -120,9 +121,13 @@ def parse_taxonomy(data: dict, path: Path | str = "<memory>") -> Taxonomy:
         lexicon[family] = {kind: _str_list(path, spec.get(kind, []), f"lexicon.{family}.{kind}")
                            for kind in LEXICON_KINDS}
 
+    stopphrases = _str_list(path, data.get("stopphrases", {}).get("phrases", []), "stopphrases.phrases")
     context = data.get("context", {})
     for key in _CONTEXT_LISTS:
         _str_list(path, context.get(key), f"context.{key}")
+    for family in context.get("component_families", []):
+        if family not in FAMILIES:
+            _fail(path, f"context.component_families: unknown family {family!r}")
     for key in _CONTEXT_NUMBERS:
         if not isinstance(context.get(key), (int, float)):
             _fail(path, f"context.{key} must be a number")
@@ -132,7 +137,7 @@ def parse_taxonomy(data: dict, path: Path | str = "<memory>") -> Taxonomy:
             _fail(path, f"lineage.{key} is missing")
     return Taxonomy(version=version, families=tuple(families), collections=dict(mapped),
                     mixed_collections=mixed, ignored_collections=ignored,
-                    method_overrides=dict(overrides), lexicon=lexicon, context=dict(context),
+                    method_overrides=dict(overrides), lexicon=lexicon, stopphrases=stopphrases, context=dict(context),
                     lineage=dict(lineage), path=Path(path) if path != "<memory>" else None)
 
 

@@ -13,6 +13,7 @@ scan costs one pass over the text whatever the lexicon size.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -28,8 +29,8 @@ _PLURAL_RE = r"(?:e?s)?"
 _NORMALIZE = re.compile(r"[^a-z0-9+]")
 # A sentence break, but not the dot of "e.g.", "i.e.", "vs.", "et al.", "cf.".
 _SENT_BREAK = re.compile(r"(?<!e\.g)(?<!i\.e)(?<!vs)(?<! al)(?<!cf)[.!?;]\s")
-_FREE_AFTER = re.compile(r"^[\s\-]*free\b", re.IGNORECASE)
-_NON_BEFORE = re.compile(r"\bnon[\s\-]*$", re.IGNORECASE)
+_FREE_AFTER = re.compile(r"[\s\-]*free\b")
+_NON_BEFORE = re.compile(r"(?:^|.*[^a-z0-9])non[\s\-]?$")  # "non-CNN", on the last 5 chars
 
 
 @dataclass(frozen=True)
@@ -80,18 +81,49 @@ def trie_regex(sequences) -> str:
     return serialize(root)
 
 
+def required_literal(pattern: str) -> str:
+    """The longest literal run every match of a simple ``pattern`` must contain ('' if none is sure)."""
+    core = re.sub(r"\(\?<?[!=][^)]*\)", "", pattern)      # lookarounds
+    core = re.sub(r"\(\?:[^()]*\)[?*]?", " ", core)         # non-capturing groups (may hold alternatives)
+    if "|" in core:
+        return ""
+    core = re.sub(r"\\[bBdDwWsS]", " ", core)              # escapes such as \b and \d
+    core = re.sub(r"\[[^\]]*\][?*+]?", " ", core)          # character classes (with a quantifier)
+    core = re.sub(r".[?*]", " ", core)                       # optional characters
+    core = re.sub(r"\(\?:[^)]*\)[?*]?|[()+{}]", " ", core)  # groups
+    pieces = re.findall(r"[A-Za-z0-9]+", core)
+    return max(pieces, key=len) if pieces else ""
+
+
 def _normalize(text: str) -> str:
     return _NORMALIZE.sub("", text.lower())
 
 
 def _cue_regex(phrases) -> re.Pattern:
-    """Case-insensitive word-bounded alternation of cue phrases ('*' = any word ending)."""
-    alts = []
-    for phrase in sorted(phrases, key=len, reverse=True):
-        words = phrase.split()
-        parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
-        alts.append(r"\W+".join(parts))
-    return re.compile(r"\b(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
+    """Word-bounded, trie-shaped alternation of lower-case cue phrases ('*' = any word ending).
+
+    Applied to lower-cased text, so it is compiled case-sensitively (faster than IGNORECASE).
+    """
+    sequences = []
+    for phrase in phrases:
+        units: list[str] = []
+        for i, word in enumerate(phrase.lower().split()):
+            if i:
+                units.append(r"\W+")
+            star = word.endswith("*")
+            units.extend(re.escape(ch) for ch in (word[:-1] if star else word))
+            if star:
+                units.append(r"\w*")
+        sequences.append(units)
+    return re.compile(r"\b(?:" + trie_regex(sequences) + r")(?!\w)")
+
+
+def _lower(text: str) -> str:
+    """Lower-case ``text`` keeping every offset (the few characters that grow are left as they are)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 class TextClassifier:
@@ -126,62 +158,71 @@ class TextClassifier:
                     else:
                         fams = old[0] if family in old[0] else old[0] + (family,)
                         entries[key] = (fams, min(old[1], kind, key=rank.__getitem__))
+        for phrase in taxonomy.stopphrases:
+            key = _normalize(phrase)
+            if key not in entries:
+                sequences.append(phrase_units(phrase))
+            entries[key] = ((), "stop")
         self.entries = entries
-        self.lexicon_re = re.compile(
-            r"(?<![A-Za-z0-9])(" + trie_regex(sequences) + ")" + _VERSION_RE + _PLURAL_RE + r"(?![A-Za-z0-9])",
-            re.IGNORECASE)
-        cased = [f"(?P<{family}>{'|'.join(kinds['cased'])})"
-                 for family, kinds in taxonomy.lexicon.items() if kinds["cased"]]
-        self.cased_re = re.compile("|".join(cased)) if cased else None
+        lexicon = r"(?<![A-Za-z0-9])(" + trie_regex(sequences) + ")" + _VERSION_RE + _PLURAL_RE + r"(?![A-Za-z0-9])"
+        # Scanning lower-cased text with a case-sensitive pattern is about twice as fast as IGNORECASE.
+        self.lexicon_re = re.compile(lexicon)
+        # Case-sensitive patterns, each guarded by a literal it cannot match without (a cheap
+        # substring test skips most patterns for most abstracts).
+        self.cased = [(required_literal(pattern), re.compile(pattern), family)
+                      for family, kinds in taxonomy.lexicon.items() for pattern in kinds["cased"]]
 
         self.comparison_re = _cue_regex(ctx["comparison"])
         self.weak_negation_re = _cue_regex(ctx["weak_negation"])
         self.ownership_re = _cue_regex(ctx["ownership"])
         self.baseline_after_re = _cue_regex(ctx["baseline_after"])
         self.proposal_before_re = _cue_regex(ctx["proposal_before"])
-        self.proposal_after_re = re.compile(r"^[\s\-]*" + _cue_regex(ctx["proposal_after"]).pattern,
-                                            re.IGNORECASE)
+        self.proposal_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["proposal_after"]).pattern)
         self.background_re = _cue_regex(ctx["background"])
+        self.component_families = frozenset(ctx["component_families"])
+        self.component_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["component_after"]).pattern)
 
     # -- matching ---------------------------------------------------------------------------
-    def _mentions(self, text: str):
+    def _mentions(self, text: str, low: str):
         """(start, end, term, families, kind) of every lexicon hit, uncased hits taking precedence."""
         hits = []
         spans = []
-        for m in self.lexicon_re.finditer(text):
+        for m in self.lexicon_re.finditer(low):
             entry = self.entries.get(_normalize(m.group(1)))
-            if entry is None:  # a trie path that only the separator rule produced; cannot happen for valid keys
+            if entry is None:  # defensive: every trie path ends on a lexicon key
                 continue
-            hits.append((m.start(), m.end(), m.group(0), entry[0], entry[1]))
             spans.append((m.start(), m.end()))
-        if self.cased_re is not None:
-            for m in self.cased_re.finditer(text):
+            if entry[1] != "stop":
+                hits.append((m.start(), m.end(), text[m.start():m.end()], entry[0], entry[1]))
+        for literal, pattern, family in self.cased:
+            if literal and literal not in text:
+                continue
+            for m in pattern.finditer(text):
                 s, e = m.start(), m.end()
                 if any(s < b and a < e for a, b in spans):
                     continue
-                hits.append((s, e, m.group(0), (m.lastgroup,), "cased"))
+                spans.append((s, e))
+                hits.append((s, e, m.group(0), (family,), "cased"))
         return hits
 
-    def _context(self, text: str, start: int, end: int) -> str:
-        """'negated', 'proposal', 'background' or 'mention' for the hit at text[start:end]."""
-        pre = text[max(0, start - 240):start]
-        last = None
-        for last in _SENT_BREAK.finditer(pre):
-            pass
-        if last is not None:
-            pre = pre[last.end():]
-        if _NON_BEFORE.search(pre):
+    def _context(self, low: str, starts: list[int], ends: list[int], start: int, end: int) -> str:
+        """'negated', 'proposal', 'background' or 'mention' for the hit at low[start:end].
+
+        ``starts``/``ends`` are the sentence-break spans of the text (a context never crosses one).
+        """
+        i = bisect.bisect_right(ends, start)      # breaks ending at or before the hit
+        sent_start = ends[i - 1] if i else 0
+        sent_end = starts[i] if i < len(starts) else len(low)
+        pre = low[max(sent_start, start - 160):start]
+        if _NON_BEFORE.match(pre[-5:]):
             return "negated"
-        words = pre.split()
-        window = " ".join(words[-self.window:])
-        post = text[end:end + 80]
-        brk = _SENT_BREAK.search(post)
-        if brk is not None:
-            post = post[:brk.start()]
+        post = low[end:min(sent_end, end + 80)]
         if _FREE_AFTER.match(post):
             return "negated"
         if self.baseline_after_re.search(" ".join(post.split()[:4])):
             return "negated"
+        words = pre.split()
+        window = " ".join(words[-self.window:])
         comp = None
         for comp in self.comparison_re.finditer(window):
             pass
@@ -205,8 +246,19 @@ class TextClassifier:
         for text, where_weight in ((title or "", self.title_weight), (abstract or "", 1.0)):
             if not text:
                 continue
-            for start, end, term, families, kind in self._mentions(text):
-                verdict = self._context(text, start, end)
+            low = _lower(text)
+            hits = self._mentions(text, low)
+            if not hits:
+                continue
+            starts, ends = [], []
+            for brk in _SENT_BREAK.finditer(low):
+                starts.append(brk.start())
+                ends.append(brk.end())
+            for start, end, term, families, kind in hits:
+                if kind != "weak" and self.component_families.intersection(families) and \
+                        self.component_after_re.match(low, end):
+                    kind = "weak"  # "an MLP head": a part of some other architecture
+                verdict = self._context(low, starts, ends, start, end)
                 if verdict == "negated":
                     evidence.append(f"-{term.strip()}")
                     continue
