@@ -277,7 +277,7 @@ GENERIC_BY_FAMILY = {
 # How each family is described when it IS the paper's architecture (title nouns, abstract phrases),
 # and how it is named when it appears only as a baseline.
 FAMILY_TEXT = {
-    "transformer": {"noun": "Transformer", "suffix": "Former", "generic": "a Transformer encoder with multi-head self-attention", "neg": ("Transformer", "BERT", "transformer-based")},
+    "transformer": {"noun": "Transformer", "suffix": "Former", "generic": "a Transformer encoder with multi-head self-attention", "neg": ("Transformer", "BERT", "transformer")},
     "cnn": {"noun": "Convolutional Network", "suffix": "Net", "generic": "a deep convolutional neural network", "neg": ("CNN", "ResNet", "convolutional")},
     "rnn": {"noun": "Recurrent Network", "suffix": "RNN", "generic": "a recurrent neural network with LSTM cells", "neg": ("LSTM", "GRU", "recurrent")},
     "gnn": {"noun": "Graph Neural Network", "suffix": "GNN", "generic": "a message-passing graph neural network", "neg": ("GCN", "GNN", "graph neural network")},

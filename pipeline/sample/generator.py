@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 from bisect import bisect_right
 from collections import defaultdict
@@ -59,6 +60,7 @@ _EPOCH = date(1970, 1, 1)
 KIND_SIM, KIND_LANDMARK, KIND_CLASSIC, KIND_NON_ML = 0, 1, 2, 3
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_METHOD_FAMILY = {m[0]: m[2] for m in C.METHODS}
 _ML_CORE = frozenset({"cs.LG", "stat.ML", "cs.CL", "cs.CV", "cs.AI", "cs.NE", "cs.IR", "cs.RO", "cs.SD",
                       "eess.AS", "eess.IV", "eess.SP"})
 _LICENSES = ("http://arxiv.org/licenses/nonexclusive-distrib/1.0/", "http://creativecommons.org/licenses/by/4.0/",
@@ -584,23 +586,33 @@ class _GzJsonLines:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.raw = open(path, "wb")
-        self.gz = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0, compresslevel=6)
+        self.gz = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0, compresslevel=1)
         self.array, self.count, self.buf = array, 0, []
         if array:
             self.buf.append("[")
 
     def write(self, obj) -> None:
-        line = json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+        line = json.dumps(obj)  # the default encoder escapes non-ASCII, as the real dumps do
         if self.array:
             self.buf.append(("\n" if self.count == 0 else ",\n") + line)
         else:
             self.buf.append(line + "\n")
         self.count += 1
-        if len(self.buf) >= 2000:
+        if len(self.buf) >= 4000:
+            self.flush()
+
+    def write_raw(self, line: str) -> None:
+        """Write one already-encoded JSON value."""
+        if self.array:
+            self.buf.append(("\n" if self.count == 0 else ",\n") + line)
+        else:
+            self.buf.append(line + "\n")
+        self.count += 1
+        if len(self.buf) >= 4000:
             self.flush()
 
     def flush(self) -> None:
-        self.gz.write("".join(self.buf).encode("utf-8"))
+        self.gz.write("".join(self.buf).encode("utf-8"))  # ASCII unless a caller disabled escaping
         self.buf = []
 
     def close(self) -> None:
@@ -611,16 +623,11 @@ class _GzJsonLines:
         self.raw.close()
 
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def _slug(text: str) -> str:
-    out, dash = [], False
-    for ch in text.lower():
-        if ch.isalnum() and ch.isascii():
-            out.append(ch)
-            dash = False
-        elif not dash and out:
-            out.append("-")
-            dash = True
-    return "".join(out).strip("-")[:60].rstrip("-")
+    return _NON_ALNUM.sub("-", text.lower()).strip("-")[:60].rstrip("-")
 
 
 def _method_url(name: str) -> str:
@@ -736,10 +743,14 @@ class _Writer:
             lm = lm_by_src.get(int(c.src[i]))
             cl = classic_by_src.get(int(c.src[i]))
             fixed_title = lm["title"] if lm else (cl[3] if cl else None)
-            backbone = lm["method"] if lm and lm["method"] in {m[0] for m in C.METHODS} else None
+            backbone = None
+            if lm:
+                parents = next((m[7] for m in C.METHODS if m[0] == lm["method"]), [])
+                backbone = next((p for p in parents if _METHOD_FAMILY.get(p) == fam), None)
             title, abstract, model, _named = tm.paper(
                 domain=dom, year=max(y, 1990), primary=fam, secondaries=secs, task=task[0], dataset=ds,
-                negatives=negatives, ambiguous=bool(c.ambiguous[i]), fixed_title=fixed_title, fixed_backbone=backbone)
+                negatives=negatives, ambiguous=bool(c.ambiguous[i]), fixed_title=fixed_title, fixed_backbone=backbone,
+                fixed_model=lm["method"] if lm else None)
             self.titles[i], self.abstracts[i], self.model[i] = title, abstract, (lm["method"] if lm else model)
             if cl:
                 self.categories[i] = cl[2]
@@ -783,13 +794,9 @@ class _Writer:
         first, size = int(self.c.a_first[i]), int(self.c.a_size[i])
         return [_author_name(a) for a in range(first, first + size)]
 
-    def _record(self, i: int, cutoff_day: int | None, r: np.ndarray) -> dict | None:
+    def _record(self, i: int, r: np.ndarray) -> dict:
         c = self.c
         vd = [int(v) for v in c.vdays[i] if v >= 0]
-        if cutoff_day is not None:
-            vd = [v for v in vd if v < cutoff_day]
-            if not vd:
-                return None
         names = self._authors(i)
         full = [f"{f} {k}" for k, f in names]
         authors = full[0] if len(full) == 1 else ", ".join(full[:-1]) + " and " + full[-1]
@@ -821,10 +828,14 @@ class _Writer:
         # the real snapshot is ordered by id (new-style ids after old-style)
         order = sorted(range(c.n), key=lambda i: (("/" not in c.ids[i]), c.ids[i]))
         for i in order:
-            rec = self._record(i, None, r[i])
+            rec = self._record(i, r[i])
             corpus.write(rec)
             if c.day[i] < cutoff:
-                snap.write(self._record(i, cutoff, r[i]))
+                kept = [v for v in c.vdays[i] if 0 <= v < cutoff]
+                if len(kept) < len(rec["versions"]):
+                    rec = dict(rec, versions=rec["versions"][:len(kept)],
+                               update_date=_to_date(int(kept[-1])).isoformat())
+                snap.write(rec)
         corpus.close()
         snap.close()
         self.counts["arxiv_corpus"] = corpus.count
@@ -1133,6 +1144,10 @@ class _Writer:
         indeg = np.bincount(self.cited, minlength=n)
         mean_ext = np.clip(3.0 + 0.2 * (c.year - C.FIRST_YEAR), 1.0, None)
         n_ext_refs = rng.poisson(mean_ext)
+        s2_ids = [_s2_id(seed, x) for x in c.ids]
+        ext_s2 = [_s2_id(seed, x) for x in ext_doi]
+        ref_cache: list[str | None] = [None] * n
+        ext_cache: list[str | None] = [None] * n_ext
         out = _GzJsonLines(self.out / "s2" / "papers.jsonl.gz")
         n_ext_total = n_null = 0
         for i in range(n):
@@ -1140,46 +1155,57 @@ class _Writer:
                 continue
             refs = []
             for j in cited_sorted[starts[i]:starts[i + 1]].tolist():
+                ref = ref_cache[j]
+                if ref is None:
+                    ref = ref_cache[j] = json.dumps(self._s2_ref(j, absent[j], s2_ids[j], int(corpus_id[j])))
                 if absent[j]:
-                    refs.append({"paperId": None, "corpusId": None, "externalIds": None,
-                                 "title": self.titles[j], "year": None})
                     n_null += 1
-                    continue
-                ext = {"ArXiv": c.ids[j]}
-                if self.doi[j]:
-                    ext["DOI"] = self.doi[j]
-                ext["CorpusId"] = int(corpus_id[j])
-                refs.append({"paperId": _s2_id(seed, c.ids[j]), "corpusId": int(corpus_id[j]), "externalIds": ext,
-                             "title": self.titles[j], "year": int(c.year[j])})
+                refs.append(ref)
             k_ext = int(n_ext_refs[i])
             if k_ext:
                 picks = (rng.pareto(1.2, size=k_ext) * 7).astype(np.int64) % n_ext
                 unresolved = rng.random(k_ext) < 0.08
                 for e, unres in zip(picks.tolist(), unresolved.tolist()):
                     if unres:
-                        refs.append({"paperId": None, "corpusId": None, "externalIds": None,
-                                     "title": ext_title[e], "year": None})
+                        refs.append(json.dumps({"paperId": None, "corpusId": None, "externalIds": None,
+                                                "title": ext_title[e], "year": None}))
                         n_null += 1
                     else:
-                        refs.append({"paperId": _s2_id(seed, ext_doi[e]), "corpusId": int(ext_cid[e]),
-                                     "externalIds": {"DOI": ext_doi[e], "CorpusId": int(ext_cid[e])},
-                                     "title": ext_title[e], "year": int(ext_year[e])})
+                        ref = ext_cache[e]
+                        if ref is None:
+                            ref = ext_cache[e] = json.dumps(
+                                {"paperId": ext_s2[e], "corpusId": int(ext_cid[e]),
+                                 "externalIds": {"DOI": ext_doi[e], "CorpusId": int(ext_cid[e])},
+                                 "title": ext_title[e], "year": int(ext_year[e])})
+                        refs.append(ref)
                     n_ext_total += 1
             ext_ids = {"ArXiv": c.ids[i]}
             if self.doi[i]:
                 ext_ids["DOI"] = self.doi[i]
             ext_ids["CorpusId"] = int(corpus_id[i])
             cites = int(indeg[i]) + int(rng.poisson(1 + 0.5 * indeg[i]))
-            out.write({"paperId": _s2_id(seed, c.ids[i]), "externalIds": ext_ids, "corpusId": int(corpus_id[i]),
-                       "title": self.titles[i], "year": int(c.year[i]), "referenceCount": len(refs),
-                       "citationCount": cites, "influentialCitationCount": int(cites * 0.1),
-                       "references": refs})
+            head = json.dumps({"paperId": s2_ids[i], "externalIds": ext_ids, "corpusId": int(corpus_id[i]),
+                               "title": self.titles[i], "year": int(c.year[i]), "referenceCount": len(refs),
+                               "citationCount": cites, "influentialCitationCount": int(cites * 0.1)})
+            # references are encoded once per cited paper and spliced in, in the API's key order
+            out.write_raw(head[:-1] + ', "references": [' + ", ".join(refs) + "]}")
         out.close()
         self.counts["s2_papers"] = out.count
         self.counts["s2_absent"] = int(absent.sum())
         self.counts["s2_external_references"] = n_ext_total
         self.counts["s2_null_references"] = n_null
         self.counts["internal_citations"] = int(len(self.citing))
+
+    def _s2_ref(self, j: int, absent: bool, s2_id: str, corpus_id: int) -> dict:
+        """How a corpus paper appears in others' reference lists (unresolved when S2 lacks it)."""
+        if absent:
+            return {"paperId": None, "corpusId": None, "externalIds": None, "title": self.titles[j], "year": None}
+        ext = {"ArXiv": self.c.ids[j]}
+        if self.doi[j]:
+            ext["DOI"] = self.doi[j]
+        ext["CorpusId"] = corpus_id
+        return {"paperId": s2_id, "corpusId": corpus_id, "externalIds": ext, "title": self.titles[j],
+                "year": int(self.c.year[j])}
 
     def _write_truth_papers(self) -> None:
         c = self.c

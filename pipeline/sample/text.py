@@ -10,6 +10,7 @@ fraction of abstracts is ambiguous: no architecture is named at all.
 from __future__ import annotations
 
 import random
+import re
 
 from pipeline.sample.catalog import DOMAIN_PHRASES, FAMILY_TEXT, METHODS
 
@@ -48,7 +49,7 @@ _SECONDARY = (
 _NEGATIVE = (
     "On {ds}, {X} outperforms strong {N1} and {N2} baselines.",
     "Unlike {N1} models, {X} does not need task-specific pretraining.",
-    "Compared with {N1}-based approaches, our method is faster and more accurate.",
+    "Compared with {N1} approaches, our method is faster and more accurate.",
     "We also compare against {N1} baselines and find clear improvements.",
 )
 _AMBIGUOUS = (
@@ -109,10 +110,12 @@ class TextMaker:
 
     def paper(self, *, domain: str, year: int, primary: str, secondaries: tuple[str, ...], task: str,
               dataset: str, negatives: tuple[str, ...], ambiguous: bool, fixed_title: str | None = None,
-              fixed_backbone: str | None = None) -> tuple[str, str, str, list[str]]:
+              fixed_backbone: str | None = None, fixed_model: str | None = None) -> tuple[str, str, str, list[str]]:
         """(title, abstract, model name, backbones named) for one paper."""
         r = self.rnd
         X = self.model_name(primary, ambiguous)
+        if fixed_model:
+            X = fixed_model
         task_l = task.lower()
         sentences = [f"{task} remains a central problem in {DOMAIN_PHRASES[domain]}."]
         named: list[str] = []
@@ -121,8 +124,8 @@ class TextMaker:
             title = fixed_title or f"{X}: Towards {r.choice(_ADJ)} {task}"
         else:
             backbone, generic = self._backbone_phrase(primary, domain, year)
-            if fixed_backbone:
-                backbone = fixed_backbone
+            if fixed_model:
+                backbone = fixed_backbone  # a landmark names what it builds on, or the generic phrase
             if backbone:
                 named.append(backbone)
                 sentences.append(r.choice(_POSITIVE["named"]).format(
@@ -163,18 +166,11 @@ class TextMaker:
         return title, abstract
 
 
-def wrap(text: str, width: int = 78) -> str:
-    """Hard-wrap like the arXiv snapshot does (newlines between words at about ``width``)."""
-    if len(text) <= width:
+_WRAP = re.compile(r"(.{1,78})(?: +|$)")
+
+
+def wrap(text: str) -> str:
+    """Hard-wrap at about 78 characters between words, like the arXiv snapshot's abstracts."""
+    if len(text) <= 78:
         return text
-    out, line = [], 0
-    for word in text.split(" "):
-        if line and line + 1 + len(word) > width:
-            out.append("\n")
-            line = 0
-        elif line:
-            out.append(" ")
-            line += 1
-        out.append(word)
-        line += len(word)
-    return "".join(out)
+    return "\n".join(_WRAP.findall(text)).rstrip("\n")
