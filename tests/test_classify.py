@@ -281,6 +281,22 @@ def test_classify_papers_streams_every_ml_paper(tmp_path, monkeypatch):
     assert rows[1][2] == ["other"] and rows[1][3] == 0.1 and {r[4] for r in rows} == {"text"}
 
 
+def test_classify_papers_process_pool_keeps_order(tmp_path, monkeypatch):
+    import pipeline.classify.warehouse as wh
+
+    monkeypatch.setattr(wh, "BATCH_ROWS", 3)
+    monkeypatch.setattr(wh, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(wh.os, "cpu_count", lambda: 2)
+    con = duckdb.connect()
+    titles = ["BERT for X", "ResNets for Y", "A theorem", "LSTM tagging", "GCN for molecules"] * 4
+    con.execute("CREATE TABLE int_papers AS SELECT printf('p%02d', i) AS paper_id, t AS title, "
+                "'' AS abstract, true AS is_ml FROM (SELECT unnest(range(20)) AS i, unnest(?) AS t)", [titles])
+    wh.classify_papers(con, _ctx(tmp_path))
+    got = con.execute("SELECT paper_id, primary_family FROM int_paper_text_families").fetchall()
+    assert [p for p, _ in got] == [f"p{i:02d}" for i in range(20)]
+    assert [f for _, f in got] == ["transformer", "cnn", "other", "rnn", "gnn"] * 4
+
+
 def test_evaluate_on_a_warehouse_file(tmp_path, settings, capsys):
     from pipeline.cli import main
 

@@ -7,6 +7,7 @@ Build order (CONTRACTS §3): staging SQL -> ``load_taxonomy`` -> intermediate SQ
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pyarrow as pa
@@ -15,6 +16,9 @@ from pipeline.classify.taxonomy import FAMILIES, Taxonomy, load_taxonomy_file
 from pipeline.classify.text import TextClassifier, get_classifier
 
 BATCH_ROWS = 20_000
+# Below this many ML papers one process is faster than starting a pool.
+PARALLEL_MIN_ROWS = 100_000
+MAX_WORKERS = 4
 TEXT_FAMILIES_SCHEMA = pa.schema([
     ("paper_id", pa.string()),
     ("primary_family", pa.string()),
@@ -99,38 +103,72 @@ def load_taxonomy(con, ctx) -> None:
                  taxonomy.version, len(taxonomy.families), len(taxonomy.collections), n_methods, len(methods))
 
 
-def classify_batch(batch: pa.RecordBatch, classifier: TextClassifier) -> pa.RecordBatch:
-    """Classify one Arrow batch of (paper_id, title, abstract) into the int_paper_text_families schema."""
-    ids = batch.column(0).cast(pa.string())
+def classify_texts(titles: list, abstracts: list) -> tuple[list, list, list]:
+    """(primary families, family lists, confidences) for parallel lists of titles and abstracts."""
+    classifier = get_classifier()
     primaries, families, confidences = [], [], []
-    for title, abstract in zip(batch.column(1).to_pylist(), batch.column(2).to_pylist()):
+    for title, abstract in zip(titles, abstracts):
         verdict = classifier.classify(title, abstract)
         primaries.append(verdict.primary_family)
         families.append(list(verdict.families))
         confidences.append(verdict.confidence)
-    n = len(primaries)
-    return pa.record_batch([ids, pa.array(primaries, pa.string()), pa.array(families, pa.list_(pa.string())),
-                            pa.array(confidences, pa.float64()), pa.array(["text"] * n, pa.string())],
-                           schema=TEXT_FAMILIES_SCHEMA)
+    return primaries, families, confidences
+
+
+def _to_batch(ids: pa.Array, primaries, families, confidences) -> pa.RecordBatch:
+    return pa.record_batch([ids.cast(pa.string()), pa.array(primaries, pa.string()),
+                            pa.array(families, pa.list_(pa.string())), pa.array(confidences, pa.float64()),
+                            pa.array(["text"] * len(primaries), pa.string())], schema=TEXT_FAMILIES_SCHEMA)
+
+
+def classify_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Classify one Arrow batch of (paper_id, title, abstract) into the int_paper_text_families schema."""
+    return _to_batch(batch.column(0), *classify_texts(batch.column(1).to_pylist(), batch.column(2).to_pylist()))
+
+
+def _classified_batches(reader, workers: int):
+    """Yield classified batches in input order, using ``workers`` processes when more than one."""
+    if workers <= 1:
+        for batch in reader:
+            if batch.num_rows:
+                yield classify_batch(batch)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent holds DuckDB's threads and locks.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque = deque()
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            pending.append((batch.column(0), pool.submit(classify_texts, batch.column(1).to_pylist(),
+                                                         batch.column(2).to_pylist())))
+            if len(pending) > 2 * workers:  # bounded look-ahead keeps memory at a few batches
+                ids, fut = pending.popleft()
+                yield _to_batch(ids, *fut.result())
+        while pending:
+            ids, fut = pending.popleft()
+            yield _to_batch(ids, *fut.result())
 
 
 def classify_papers(con, ctx) -> None:
     """Create int_paper_text_families: the text classifier on every ML paper of int_papers.
 
     int_papers is streamed in Arrow batches and each classified batch is appended through a second
-    cursor, so memory is bounded by a batch, not by the corpus.
+    cursor, so memory is bounded by a few batches, not by the corpus. Large corpora are classified
+    by a pool of processes (one per core, at most MAX_WORKERS), batches kept in input order.
     """
-    classifier = get_classifier()
+    n_rows = con.execute("SELECT count(*) FROM int_papers WHERE is_ml").fetchone()[0]
+    workers = min(os.cpu_count() or 1, MAX_WORKERS) if n_rows >= PARALLEL_MIN_ROWS else 1
     con.execute("CREATE OR REPLACE TABLE int_paper_text_families (paper_id VARCHAR, primary_family VARCHAR, "
                 "families VARCHAR[], confidence DOUBLE, provenance VARCHAR)")
     reader = con.sql("SELECT paper_id, title, abstract FROM int_papers WHERE is_ml").to_arrow_reader(BATCH_ROWS)
     writer = con.cursor()
     total = 0
     try:
-        for batch in reader:
-            if batch.num_rows == 0:
-                continue
-            out = classify_batch(batch, classifier)
+        for out in _classified_batches(reader, workers):
             writer.register("_text_families_batch", out)
             writer.execute("INSERT INTO int_paper_text_families SELECT * FROM _text_families_batch")
             writer.unregister("_text_families_batch")
@@ -138,7 +176,7 @@ def classify_papers(con, ctx) -> None:
     finally:
         writer.close()
     others = con.execute("SELECT count(*) FROM int_paper_text_families WHERE primary_family = 'other'").fetchone()[0]
-    ctx.log.info("text classifier: %d ML papers classified, %d as 'other'", total, others)
+    ctx.log.info("text classifier: %d ML papers classified (%d process(es)), %d as 'other'", total, workers, others)
 
 
-__all__ = ["load_taxonomy", "classify_papers", "classify_batch", "method_families", "FAMILIES"]
+__all__ = ["load_taxonomy", "classify_papers", "classify_batch", "classify_texts", "method_families", "FAMILIES"]
