@@ -18,6 +18,9 @@ from hypothesis import given, settings as hsettings, strategies as st
 
 from pipeline.indicators import digest, format_digest, reference, simulate, stats
 from pipeline.indicators.lockin import CAREER_STAGE_BINS, PENALTY_WINDOW_YEARS, PRIOR_OUTPUT_BINS
+from pipeline.indicators.citations import build_cd_index
+from pipeline.indicators.lockin import build_all
+from pipeline.indicators.shares import build_shares
 from pipeline.indicators.warehouse import build_indicators
 from pipeline.warehouse.runner import discover_models, document, run_model_tests
 
@@ -141,7 +144,11 @@ def _tiny_world(seed: int):
 def test_random_marts_match_reference(seed):
     tables = _tiny_world(seed)
     rows = {k: v.to_pylist() for k, v in tables.items()}
-    con = _build(tables)
+    con = duckdb.connect()
+    simulate.load(con, tables)
+    build_shares(con, CTX.log)
+    build_all(con, CTX.log)
+    build_cd_index(con, CTX.log)
     try:
         # family shares (fractional), per domain-year
         weights = defaultdict(lambda: defaultdict(dict))
@@ -258,7 +265,10 @@ def test_planted_parameters_recovered(world):
 
 def test_no_switch_penalty_when_none_planted():
     w = simulate.World(penalty=1.0, seed=11)
-    con = _build(simulate.simulate(w))
+    con = duckdb.connect()
+    simulate.load(con, simulate.simulate(w))
+    build_shares(con, CTX.log)
+    build_all(con, CTX.log)
     try:
         ratio, lo, hi = _q(con, "SELECT ratio, ratio_ci_low, ratio_ci_high FROM ind_switch_penalty "
                                 "WHERE outcome='papers_per_year'")[0]
@@ -283,14 +293,16 @@ def test_low_n_flagged_not_hidden():
 
 
 def test_bootstrap_is_deterministic():
-    tables = simulate.simulate(simulate.World(n_authors=120, seed=3))
-    a, b = _build(tables), _build(tables)
-    try:
-        sql = "SELECT * FROM ind_family_share ORDER BY ALL"
-        assert _q(a, sql) == _q(b, sql)
-    finally:
-        a.close()
-        b.close()
+    tables = _tiny_world(7)
+    out = []
+    for _ in range(2):
+        con = duckdb.connect()
+        simulate.load(con, tables)
+        build_shares(con, CTX.log)
+        build_all(con, CTX.log)
+        out.append([_q(con, f"SELECT * FROM {t} ORDER BY ALL") for t in ("ind_family_share", "ind_switch_penalty")])
+        con.close()
+    assert out[0] == out[1]
 
 
 # ---------------------------------------------------------------- documentation, comments, digest
@@ -311,13 +323,13 @@ def test_every_table_has_yaml_comments_doc_and_passes_model_tests(world):
 
 
 def test_missing_input_skips_only_that_group(caplog):
-    tables = simulate.simulate(simulate.World(n_authors=80, seed=5))
-    tables.pop("fct_method_downstream_by_year")
+    tables = _tiny_world(3)
     with caplog.at_level(logging.WARNING):
         con = _build(tables)
     try:
         names = {r[0] for r in _q(con, "SELECT table_name FROM duckdb_tables()")}
-        assert "ind_downstream_by_year" not in names and "ind_family_share" in names
+        assert "ind_downstream_by_year" not in names and "ind_leaderboard_dominance" not in names
+        assert {"ind_family_share", "ind_cd_index", "ind_switch_penalty"} <= names
         assert "fct_method_downstream_by_year" in caplog.text
     finally:
         con.close()
@@ -326,8 +338,11 @@ def test_missing_input_skips_only_that_group(caplog):
 def test_digest_and_cli(tmp_path, capsys, world):
     from pipeline.cli import main
 
+    _, _, con = world
     path = tmp_path / "w.duckdb"
-    _build(simulate.simulate(simulate.World()), duckdb.connect(str(path))).close()
+    con.execute(f"ATTACH '{path}' AS out")
+    con.execute("COPY FROM DATABASE memory TO out")
+    con.execute("DETACH out")
     d = digest(path)
     assert {r["domain"] for r in d["domains"]} == set(simulate.World().domains)
     nlp = next(r for r in d["domains"] if r["domain"] == "nlp")

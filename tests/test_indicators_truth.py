@@ -7,6 +7,9 @@ Skips only while the sample generator / sample ingest / warehouse build modules 
 from __future__ import annotations
 
 import json
+import logging
+import shutil
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -19,17 +22,21 @@ for _module, _name in ((sample, "ensure_sample"), (sample_ingest, "ingest_sample
         pytest.skip(f"{_module.__name__}.{_name} does not exist yet", allow_module_level=True)
 
 from pipeline.indicators.lockin import PENALTY_WINDOW_YEARS  # noqa: E402
+from pipeline.indicators.warehouse import build_indicators  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 # Used only when truth.json does not state its own tolerances.
 DEFAULT_TOLERANCES = {"takeover_years": 1, "persistence": 0.05, "productivity_ratio": 0.15,
                       "attachment_exponent": 0.25}
+# truth.json's own names for the same tolerances
+TRUTH_TOLERANCE_KEYS = {"takeover_years": "takeover_year", "persistence": "author_persistence",
+                        "productivity_ratio": "switch_productivity_ratio", "attachment_exponent": "attachment_exponent"}
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Generate the default sample, ingest it, build the warehouse; yield (truth, connection)."""
+def pipeline_run(tmp_path_factory):
+    """Generate the default sample, ingest it, build the warehouse; (truth, sample dir, candidate)."""
     from pipeline.config import load_settings
 
     home = tmp_path_factory.mktemp("truth") / "home"
@@ -39,13 +46,53 @@ def built(tmp_path_factory):
     sample_ingest.ingest_sample(settings)
     candidate = warehouse.build(settings)
     truth = json.loads((sample_dir / "truth.json").read_text())
-    con = duckdb.connect(str(candidate), read_only=True)
+    return truth, sample_dir, candidate
+
+
+@pytest.fixture(scope="module", params=["pipeline_labels", "true_labels"])
+def built(request, pipeline_run, tmp_path_factory):
+    """(truth, read-only connection) for the built warehouse as published ('pipeline_labels'), and
+    for a copy whose papers and families are replaced by the generator's own labels ('true_labels').
+
+    The second isolates the indicator logic from classification and ML-selection errors: on true
+    labels every planted value must come back; on pipeline labels the gap measures the upstream error.
+    """
+    truth, sample_dir, candidate = pipeline_run
+    if request.param == "pipeline_labels":
+        con = duckdb.connect(str(candidate), read_only=True)
+        yield truth, con
+        con.close()
+        return
+    labels = sample_dir / truth.get("paper_labels", "truth_papers.jsonl.gz")
+    if not labels.is_file():
+        pytest.skip(f"the sample has no per-paper truth labels ({labels.name})")
+    copy = tmp_path_factory.mktemp("true_labels") / "warehouse.duckdb"
+    shutil.copyfile(candidate, copy)
+    con = duckdb.connect(str(copy))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE truth_papers AS
+        SELECT * FROM read_json('{labels}') WHERE is_ml
+    """)
+    con.execute("""
+        CREATE OR REPLACE TABLE dim_papers AS
+        SELECT id AS paper_id, published AS published_date, year(published) AS year, domain AS primary_domain,
+               primary_family, 'truth' AS family_provenance, true AS is_ml
+        FROM truth_papers
+    """)
+    con.execute("""
+        CREATE OR REPLACE TABLE fct_paper_families AS
+        SELECT t.id AS paper_id, f.family, 1.0 / len(t.families) AS weight, f.family = t.primary_family AS is_primary,
+               'truth' AS provenance, 1.0 AS confidence
+        FROM truth_papers t, unnest(t.families) AS f(family)
+    """)
+    build_indicators(con, SimpleNamespace(log=logging.getLogger("test.truth")))
     yield truth, con
     con.close()
 
 
 def _tol(truth: dict, key: str) -> float:
-    return (truth.get("tolerances") or {}).get(key, DEFAULT_TOLERANCES[key])
+    tolerances = truth.get("tolerances") or {}
+    return tolerances.get(key, tolerances.get(TRUTH_TOLERANCE_KEYS[key], DEFAULT_TOLERANCES[key]))
 
 
 def _realised(block: dict, *names):

@@ -36,16 +36,14 @@ def _fit_rows(kind: str, unit_label: str, shift: float, obs: dict[str, np.ndarra
             kk, dd = kk[keep], dd[keep]
         point, reps = attachment_bins(kk, dd, shift, rng)
         alpha, used = stats.slope_from_bins([point], min_per_bin)
-        rep_alpha = np.array([stats.slope_from_bins([tuple(r[i] for r in reps)], min_per_bin)[0]
-                              for i in range(stats.BOOTSTRAP_B)])
+        rep_alpha = stats.slope_from_bins([reps], min_per_bin)[0]
         lo, hi = stats.percentile_ci(rep_alpha)
         _append(cols, kind, unit_label, int(t), int(t) + PERIOD_YEARS, alpha, lo, hi, int(kk.size), int(dd.sum()), used)
         fitted.append((point, reps, int(kk.size), int(dd.sum())))
     if fitted:
         # pooled over periods with a fixed effect per period (field growth cancels out)
         alpha, used = stats.slope_from_bins([f[0] for f in fitted], min_per_bin)
-        rep_alpha = np.array([stats.slope_from_bins([tuple(r[i] for r in f[1]) for f in fitted], min_per_bin)[0]
-                              for i in range(stats.BOOTSTRAP_B)])
+        rep_alpha = stats.slope_from_bins([f[1] for f in fitted], min_per_bin)[0]
         lo, hi = stats.percentile_ci(rep_alpha)
         _append(cols, kind, unit_label, int(period.min()), int(period.max()) + PERIOD_YEARS, alpha, lo, hi,
                 sum(f[2] for f in fitted), sum(f[3] for f in fitted), used, pooled=True)

@@ -136,32 +136,35 @@ def log_bins(x: np.ndarray, per_octave: int = 2) -> np.ndarray:
     return np.floor(np.log2(x) * per_octave).astype(np.int64)
 
 
-def slope_from_bins(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], min_per_bin: float = 3.0
-                    ) -> tuple[float, int]:
+def slope_from_bins(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]], min_per_bin: float = 3.0):
     """WLS slope of log(mean y) on log(mean x) over bins, with a fixed effect per group.
 
-    ``groups`` holds (count, Σx, Σy) per bin for each group (period); bins with fewer than
-    ``min_per_bin`` units or zero mean y are left out (log undefined). Demeaning within each
-    group means a pooled fit compares bins only inside a period, so growth of the field between
-    periods cannot bias the slope. Returns (slope, bins used).
+    ``groups`` holds (count, Σx, Σy) per bin for each group (period), each of shape (bins,) or
+    (replicates, bins); bins with fewer than ``min_per_bin`` units or zero mean y are left out (log
+    undefined), as are groups with fewer than two usable bins. Demeaning within each group means a
+    pooled fit compares bins only inside a period, so growth of the field between periods cannot
+    bias the slope. Returns (slope, bins used) — arrays over replicates for 2-D input.
     """
-    num = den = 0.0
-    used = 0
+    num = den = used = 0.0
     for cnt, sx, sy in groups:
+        cnt, sx, sy = (np.asarray(a, dtype=float) for a in (cnt, sx, sy))
         ok = (cnt >= min_per_bin) & (sy > 0) & (sx > 0)
-        if ok.sum() < 2:
-            continue
-        lx = np.log(sx[ok] / cnt[ok])
-        ly = np.log(sy[ok] / cnt[ok])
-        ww = cnt[ok]
-        dx = lx - np.average(lx, weights=ww)
-        dy = ly - np.average(ly, weights=ww)
-        num += float(np.sum(ww * dx * dy))
-        den += float(np.sum(ww * dx * dx))
-        used += int(ok.sum())
-    if den <= 0:
-        return float("nan"), used
-    return num / den, used
+        ok &= ok.sum(axis=-1, keepdims=True) >= 2
+        ww = np.where(ok, cnt, 0.0)
+        with np.errstate(all="ignore"):
+            lx = np.where(ok, np.log(np.where(ok, sx / np.where(ok, cnt, 1), 1)), 0.0)
+            ly = np.where(ok, np.log(np.where(ok, sy / np.where(ok, cnt, 1), 1)), 0.0)
+            tot = ww.sum(axis=-1, keepdims=True)
+            dx = np.where(ok, lx - (ww * lx).sum(axis=-1, keepdims=True) / tot, 0.0)
+            dy = np.where(ok, ly - (ww * ly).sum(axis=-1, keepdims=True) / tot, 0.0)
+        num = num + (ww * dx * dy).sum(axis=-1)
+        den = den + (ww * dx * dx).sum(axis=-1)
+        used = used + ok.sum(axis=-1)
+    with np.errstate(all="ignore"):
+        slope = np.where(np.asarray(den) > 1e-300, np.asarray(num) / np.where(np.asarray(den) > 0, den, 1), np.nan)
+    if np.ndim(slope) == 0:
+        return float(slope), int(used)
+    return slope, np.asarray(used, dtype=int)
 
 
 def binned_sums(bin_ids: np.ndarray, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
