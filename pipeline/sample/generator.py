@@ -51,7 +51,7 @@ PLANTED = {
     "ambiguous_fraction": 0.07,
     "non_ml_fraction": 0.03,
     "s2_absent_fraction": 0.02,
-    "draw_lead_years": 1.0,
+    "draw_lead_years": 1.5,
 }
 FAMILY_INDEX = {f: i for i, f in enumerate(C.FAMILIES)}
 DOMAIN_INDEX = {d: i for i, d in enumerate(C.DOMAINS)}
