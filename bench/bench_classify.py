@@ -53,6 +53,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--papers", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--step-rows", type=int, default=0,
+                    help="also time the warehouse step classify_papers on this many generated ML papers")
     args = ap.parse_args()
     clf = get_classifier()
     papers = generated(args.papers, args.seed)
@@ -79,7 +81,36 @@ def main() -> None:
         result["real_arxiv_head"] = {"papers": len(recs) * reps, "seconds": round(dt, 3),
                                      "papers_per_s": round(len(recs) * reps / dt),
                                      "mean_abstract_chars": round(sum(len(r.get("abstract") or "") for r in recs) / len(recs))}
+    if args.step_rows:
+        result["classify_papers_step"] = bench_step(papers, args.step_rows)
     print(json.dumps(result, indent=2))
+
+
+def bench_step(papers, rows: int) -> dict:
+    """Time pipeline.classify.warehouse.classify_papers on an in-memory int_papers of ``rows`` rows."""
+    import logging
+    from types import SimpleNamespace
+
+    import duckdb
+    import pyarrow as pa
+
+    from pipeline.classify import warehouse as wh
+
+    reps = -(-rows // len(papers))
+    titles = [p[0] for p in papers] * reps
+    abstracts = [p[1] for p in papers] * reps
+    con = duckdb.connect()
+    con.register("t", pa.table({"paper_id": [f"p{i}" for i in range(rows)], "title": titles[:rows],
+                                "abstract": abstracts[:rows], "is_ml": [True] * rows}))
+    con.execute("CREATE TABLE int_papers AS SELECT * FROM t")
+    con.unregister("t")
+    ctx = SimpleNamespace(settings=None, exports_dir=None, run_id="bench", log=logging.getLogger("bench"))
+    t0 = time.perf_counter()
+    wh.classify_papers(con, ctx)
+    dt = time.perf_counter() - t0
+    n = con.execute("SELECT count(*) FROM int_paper_text_families").fetchone()[0]
+    return {"rows": n, "seconds": round(dt, 2), "papers_per_s": round(n / dt),
+            "parallel": rows >= wh.PARALLEL_MIN_ROWS}
 
 
 if __name__ == "__main__":

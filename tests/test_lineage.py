@@ -203,6 +203,8 @@ def test_cli_queries_published_warehouse_read_only(built, settings, capsys, tmp_
     out = json.loads(capsys.readouterr().out)
     assert out["method"] == "Vision Transformer"
     assert {r["method"] for r in out["ancestors"]} == {"Transformer", "Multi-Head Attention", "ResNet"}
+    assert main(home + ["lineage", "top", "--limit", "2", "--json"]) == 0
+    assert [r["method"] for r in json.loads(capsys.readouterr().out)] == ["Multi-Head Attention", "Transformer"]
     assert main(home + ["lineage", "descendants", "transformer"]) == 0
     assert "descendants of Transformer: 3" in capsys.readouterr().out
     gml = tmp_path / "out.graphml"

@@ -15,18 +15,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", help="a warehouse file other than the published one")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def common(sp):
+        # SUPPRESS: a sub-parser default would overwrite the value given before the action.
+        sp.add_argument("--warehouse", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
     for name, help_text in (("ancestors", "methods a method builds on (transitively)"),
                             ("descendants", "methods built on a method (transitively)"),
                             ("show", "one method's date, family and lineage metrics")):
         sp = sub.add_parser(name, help=help_text)
         sp.add_argument("method", help="method name or full name, e.g. ViT or 'Vision Transformer'")
+        common(sp)
     top = sub.add_parser("top", help="largest fan-outs: methods with the most descendants")
     top.add_argument("--limit", type=int, default=15)
     top.add_argument("--foundations", action="store_true", help="only methods flagged is_foundation")
+    common(top)
     exp = sub.add_parser("export", help="write the lineage graph as GraphML (and/or Parquet edges)")
     exp.add_argument("--graphml", help="GraphML output path")
     exp.add_argument("--family", action="store_true", help="export the family-level graph instead")
     exp.add_argument("--parquet", help="Parquet edge-list output path")
+    common(exp)
 
 
 def load_graph(path: Path):
