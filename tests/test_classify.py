@@ -102,6 +102,9 @@ def test_graph_convolution_is_not_cnn_and_rcnn_is_cnn():
     ("", ""),
     (None, None),
     ("Optical flow estimation in the wild", "We study optical flow under motion blur."),
+    ("Littlewood-Richardson polynomials", "Following Sagan, we study recurrent sequences; recurrent and "
+                                          "recurrent again, the sequences are recurrent."),
+    ("Glioblastoma survival", "We thank Claude Shannon; GBM patients were followed for five years."),
 ])
 def test_ambiguous_or_empty_is_other_with_low_confidence(title, abstract):
     got = fam(title, abstract)

@@ -254,10 +254,16 @@ class TextClassifier:
             for brk in _SENT_BREAK.finditer(low):
                 starts.append(brk.start())
                 ends.append(brk.end())
+            seen_weak: set[str] = set()
             for start, end, term, families, kind in hits:
                 if kind != "weak" and self.component_families.intersection(families) and \
                         self.component_after_re.match(low, end):
                     kind = "weak"  # "an MLP head": a part of some other architecture
+                if kind == "weak":
+                    key = low[start:end]
+                    if key in seen_weak:  # a weak cue repeated is still one weak cue
+                        continue
+                    seen_weak.add(key)
                 verdict = self._context(low, starts, ends, start, end)
                 if verdict == "negated":
                     evidence.append(f"-{term.strip()}")
