@@ -102,7 +102,7 @@ def parse_page(content: bytes, location: str | None = None) -> Page:
             elif elem.tag == _TOKEN:
                 page.token = _token(elem)
             else:
-                err = OaiError(elem.get("code") or "unknown", _collapse(_text(elem)) or "")
+                err = OaiError(elem.get("code") or "unknown", collapse_text(_text(elem)) or "")
                 if err.code in _HANDLED_CODES:
                     page.error = err
                 elif other_error is None:
@@ -123,68 +123,93 @@ def _token(elem) -> ResumptionToken:
                            cursor=as_int("cursor"), expiration_date=elem.get("expirationDate"))
 
 
+_RAW_TAG = f"{{{ARXIV_RAW_NS}}}arXivRaw"
+_ARXIV_TAG = f"{{{ARXIV_NS}}}arXiv"
+_IDENTIFIER = f"{{{OAI_NS}}}identifier"
+_DATESTAMP = f"{{{OAI_NS}}}datestamp"
+
+
 def _convert_record(record, page: Page, location: str) -> None:
     header = record.find(_HEADER)
-    identifier = _collapse(_text(header.find(f"{{{OAI_NS}}}identifier"))) if header is not None else None
     if header is not None and header.get("status") == "deleted":
         page.deleted += 1
         return
     try:
         if header is None:
             raise _Reject("record has no <header>")
-        datestamp = _parse_datestamp(_text(header.find(f"{{{OAI_NS}}}datestamp")))
+        datestamp = _parse_datestamp(header.findtext(_DATESTAMP))
         metadata = record.find(_METADATA)
         payload = metadata[0] if metadata is not None and len(metadata) else None
         if payload is None:
             raise _Reject("record has no <metadata>")
-        ns = etree.QName(payload).namespace
-        if ns == ARXIV_RAW_NS:
+        if payload.tag == _RAW_TAG:
             row = _arxiv_raw(payload)
-        elif ns == ARXIV_NS:
+        elif payload.tag == _ARXIV_TAG:
             row = _arxiv(payload)
         else:
-            raise _Reject(f"unsupported metadata format {etree.QName(payload).localname!r} ({ns})")
+            qname = etree.QName(payload)
+            raise _Reject(f"unsupported metadata format {qname.localname!r} ({qname.namespace})")
         row["oai_datestamp"] = datestamp
         page.rows.append(row)
     except _Reject as exc:
+        identifier = collapse_text(header.findtext(_IDENTIFIER)) if header is not None else None
         raw = etree.tostring(record, encoding="unicode")
         page.quarantined.append({"record_key": identifier, "reason": str(exc), "raw": raw[:_RAW_LIMIT],
                                  "location": location})
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def _local(tag: str) -> str:
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _LOCAL_NAMES[tag] = tag.rpartition("}")[2]
+    return name
+
+
+_SIMPLE = frozenset({"id", "title", "abstract", "categories", "doi", "journal-ref", "license", "comments",
+                     "report-no", "submitter", "authors", "created", "updated"})
+
+
 def _fields(payload) -> tuple[dict[str, str], list]:
-    """Simple child texts by local name, plus the child elements themselves in order."""
+    """Texts of the simple children by local name, plus the repeated (structured) children in order."""
     simple: dict[str, str] = {}
     children = []
     for child in payload:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        name = child.tag.rpartition("}")[2]
-        children.append((name, child))
-        if name not in simple:
-            simple[name] = _text(child)
+        name = _local(tag)
+        # arXivRaw <authors> is a string, the arXiv format's holds <author> elements.
+        if name in _SIMPLE and not (name == "authors" and len(child)):
+            if name not in simple:
+                simple[name] = child.text if not len(child) else _text(child)
+        else:
+            children.append((name, child))
     return simple, children
 
 
 def _base_row(simple: dict[str, str], record_format: str) -> dict:
-    raw_id = _collapse(simple.get("id"))
+    raw_id = collapse_text(simple.get("id"))
     if not raw_id:
         raise _Reject("record has no <id>")
-    parts = split_arxiv_id(raw_id)
+    fast = _BARE_NEW_ID.fullmatch(raw_id)  # the common case, without split_arxiv_id's prefix checks
+    parts = (fast.group(1), None) if fast else split_arxiv_id(raw_id)
     if parts is None:
         raise _Reject(f"unparseable arXiv id {raw_id!r}")
     categories = _categories(simple.get("categories"))
     return {
         "arxiv_id": parts[0],
-        "title": _clean(simple.get("title")),
-        "abstract": _clean(simple.get("abstract")),
+        "title": clean_text(simple.get("title")),
+        "abstract": clean_text(simple.get("abstract")),
         "categories": categories,
         "primary_category": categories[0] if categories else None,
-        "doi": _collapse(simple.get("doi")),
-        "journal_ref": _clean(simple.get("journal-ref")),
-        "license": _collapse(simple.get("license")),
-        "comments": _clean(simple.get("comments")),
-        "report_no": _clean(simple.get("report-no")),
+        "doi": collapse_text(simple.get("doi")),
+        "journal_ref": clean_text(simple.get("journal-ref")),
+        "license": collapse_text(simple.get("license")),
+        "comments": clean_text(simple.get("comments")),
+        "report_no": clean_text(simple.get("report-no")),
         "record_format": record_format,
     }
 
@@ -197,17 +222,17 @@ def _arxiv_raw(payload) -> dict:
         if name != "version":
             continue
         label = (child.get("version") or "").strip().lower()
-        if not re.fullmatch(r"v\d+", label):
+        if not _VERSION_LABEL.fullmatch(label):
             raise _Reject(f"bad version label {label!r}")
-        sub = {c.tag.rpartition("}")[2]: _text(c) for c in child if isinstance(c.tag, str)}
+        sub = {_local(c.tag): c.text for c in child if isinstance(c.tag, str)}
         created = parse_rfc822(sub.get("date"))
         if created is None:
             raise _Reject(f"bad date {sub.get('date')!r} for version {label}")
-        versions.append({"version": int(label[1:]), "created": created, "size": _collapse(sub.get("size"))})
+        versions.append({"version": int(label[1:]), "created": created, "size": collapse_text(sub.get("size"))})
     if not versions:
         raise _Reject("arXivRaw record has no <version>")
     versions.sort(key=lambda v: v["version"])
-    authors_raw = _collapse(simple.get("authors"))
+    authors_raw = collapse_text(simple.get("authors"))
     row.update(
         latest_version=versions[-1]["version"],
         versions=versions,
@@ -215,7 +240,7 @@ def _arxiv_raw(payload) -> dict:
         authors_raw=authors_raw,
         first_version_date=versions[0]["created"].date(),
         last_updated_date=max(v["created"] for v in versions).date(),
-        submitter=_clean(simple.get("submitter")),
+        submitter=clean_text(simple.get("submitter")),
     )
     return row
 
@@ -232,7 +257,7 @@ def _arxiv(payload) -> dict:
         for author in child:
             if not isinstance(author.tag, str):
                 continue
-            parts = {c.tag.rpartition("}")[2]: _clean(_text(c)) for c in author if isinstance(c.tag, str)}
+            parts = {_local(c.tag): clean_text(_text(c)) for c in author if isinstance(c.tag, str)}
             authors.append({"keyname": parts.get("keyname"), "forenames": parts.get("forenames"),
                             "suffix": parts.get("suffix")})
     # The arXiv format has no raw author string; rebuild the conventional "Forenames Keyname" list.
@@ -265,19 +290,20 @@ def _text(elem) -> str | None:
     return "".join(parts)
 
 
-def _collapse(text: str | None) -> str | None:
+def collapse_text(text: str | None) -> str | None:
+    """Whitespace runs (any Unicode whitespace) collapsed to one space, trimmed; None when empty."""
     if text is None:
         return None
     out = " ".join(text.split())
     return out or None
 
 
-def _clean(text: str | None) -> str | None:
+def clean_text(text: str | None) -> str | None:
     """Whitespace collapsed and HTML entities (arXiv sometimes double-escapes them) unescaped."""
-    text = _collapse(text)
+    text = collapse_text(text)
     if text is None or "&" not in text:
         return text
-    return _collapse(html.unescape(text))
+    return collapse_text(html.unescape(text))
 
 
 def _categories(text: str | None) -> list[str]:
@@ -288,10 +314,25 @@ def _categories(text: str | None) -> list[str]:
     return seen
 
 
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                          "dec"), start=1)}
+
+
 def parse_rfc822(text: str | None) -> datetime | None:
     """An RFC-822 date ("Mon, 2 Apr 2007 19:18:42 GMT") as an aware UTC datetime, or None."""
     if not text or not text.strip():
         return None
+    parts = text.split()
+    # Fast path for arXiv's own shape; anything else goes through the general parser.
+    if len(parts) == 6 and parts[5] in ("GMT", "UT", "UTC") and parts[4].count(":") == 2:
+        month = _MONTHS.get(parts[2].lower())
+        hms = parts[4].split(":")
+        if month and parts[1].isdigit() and parts[3].isdigit() and all(x.isdigit() for x in hms):
+            try:
+                return datetime(int(parts[3]), month, int(parts[1]), int(hms[0]), int(hms[1]), int(hms[2]),
+                                tzinfo=timezone.utc)
+            except ValueError:
+                return None
     try:
         value = parsedate_to_datetime(text.strip())
     except (TypeError, ValueError, IndexError):
@@ -315,6 +356,9 @@ def _parse_datestamp(text: str | None) -> date:
         raise _Reject(f"bad header datestamp {text!r}") from None
 
 
+_BARE_NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
+_VERSION_LABEL = re.compile(r"v\d+")
+_GROUP = re.compile(r"\b(?:collaboration|consortium|team|group)\b", re.IGNORECASE)
 _PARENS = re.compile(r"\([^()]*\)")
 _AND = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v"}
@@ -330,11 +374,12 @@ def split_authors(raw: str | None) -> list[dict]:
     """
     if not raw:
         return []
-    text = html.unescape(raw)
-    previous = None
-    while previous != text:  # strip innermost parentheses until none are left (nested affiliations)
-        previous, text = text, _PARENS.sub(" ", text)
-    text = text.replace("(", " ").replace(")", " ")
+    text = html.unescape(raw) if "&" in raw else raw
+    if "(" in text or ")" in text:
+        previous = None
+        while previous != text:  # strip innermost parentheses until none are left (nested affiliations)
+            previous, text = text, _PARENS.sub(" ", text)
+        text = text.replace("(", " ").replace(")", " ")
     authors: list[dict] = []
     for item in _AND.split(text):
         name = " ".join(item.split())
@@ -352,7 +397,7 @@ def _split_name(name: str) -> dict:
     suffix = None
     if len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES:
         suffix = tokens.pop()
-    if any(t.lower() in ("collaboration", "consortium", "team", "group") for t in tokens) or len(tokens) == 1:
+    if len(tokens) == 1 or _GROUP.search(name):
         return {"keyname": " ".join(tokens), "forenames": None, "suffix": suffix}
     start = len(tokens) - 1
     while start > 1 and tokens[start - 1].lower() in _PARTICLES:

@@ -1,12 +1,14 @@
 """Bulk bootstrap from the arXiv metadata snapshot (Kaggle ``arxiv-metadata-oai-snapshot``, JSON lines).
 
-The file (plain or gzip, ~2.7M records / 4.5 GB for the real one) is read in blocks of whole
-lines; each block is parsed by Arrow's multi-threaded JSON reader and mapped to the lake schema
-by one DuckDB query, so no Python code runs per record on the happy path and memory is bounded
-by a block.  A block Arrow rejects (invalid JSON, a wrongly typed field) is re-read line by line
-to quarantine exactly the bad lines with their line numbers; rows whose id or version dates do
-not parse are quarantined by the same query.  Everything goes into partition ``snapshot`` in one
-lake transaction: a corrupt gzip fails with MalformedPageError and the lake stays as it was.
+The file (plain or gzip, ~2.7M records / 4.5 GB for the real one) is cut into blocks of whole
+lines.  Each block is parsed and mapped to the lake schema by one DuckDB query (``read_json``
+with explicit columns) and its text columns are cleaned with Arrow compute kernels, so no
+Python code runs per record on the happy path; reading/gunzipping, parsing and writing run in
+separate threads and memory is bounded by a few blocks.  A block DuckDB rejects (invalid JSON, a
+wrongly typed field, blank lines) is re-read line by line to quarantine exactly the bad lines
+with their line numbers; rows whose id or version dates do not parse are quarantined by the same
+query.  Everything goes into partition ``snapshot`` in one lake transaction: a corrupt gzip fails
+with MalformedPageError and the lake stays as it was.
 
 ``last_updated_date`` is the date of the latest *version*; the snapshot's ``update_date`` (the
 last metadata edit, e.g. a journal-ref added later) is deliberately not used for it.
@@ -19,7 +21,9 @@ import hashlib
 import io
 import json
 import logging
+import os
 import queue
+import tempfile
 import threading
 import zlib
 from collections.abc import Iterator
@@ -28,7 +32,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.json as pajson
 
 import schemas
 from pipeline import lake
@@ -37,6 +40,7 @@ from pipeline.http import HttpClient, redact_url
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.progress import bar
 from pipeline.sources.arxiv.client import PAPERS, QUARANTINE, conform
+from pipeline.sources.arxiv.parser import clean_text, collapse_text
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +48,11 @@ PARTITION = "snapshot"
 BLOCK_BYTES = 32 * 1024 * 1024
 _RAW_LIMIT = 64 * 1024
 
-_VERSION = pa.struct([("version", pa.string()), ("created", pa.string()), ("size", pa.string())])
-SNAPSHOT_SCHEMA = pa.schema([
-    ("id", pa.string()), ("submitter", pa.string()), ("authors", pa.string()), ("title", pa.string()),
-    ("comments", pa.string()), ("journal-ref", pa.string()), ("doi", pa.string()), ("report-no", pa.string()),
-    ("categories", pa.string()), ("license", pa.string()), ("abstract", pa.string()),
-    ("versions", pa.list_(_VERSION)), ("update_date", pa.string()),
-    ("authors_parsed", pa.list_(pa.list_(pa.string()))),
-])
+_COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'title': 'VARCHAR', "
+            "'comments': 'VARCHAR', 'journal-ref': 'VARCHAR', 'doi': 'VARCHAR', 'report-no': 'VARCHAR', "
+            "'categories': 'VARCHAR', 'license': 'VARCHAR', 'abstract': 'VARCHAR', "
+            "'versions': 'STRUCT(version VARCHAR, created VARCHAR, size VARCHAR)[]', 'update_date': 'VARCHAR', "
+            "'authors_parsed': 'VARCHAR[][]'}")
 
 # SQL twin of pipeline.ids.split_arxiv_id for bare snapshot ids (tests check they agree):
 # new style YYMM.NNNN(N)(vN); old style archive(.SUBJ)/NNNNNNN(vN) with the subject class dropped.
@@ -63,31 +64,8 @@ _ID_SQL = f"""
               THEN regexp_extract(_rid, '{_OLD_ID}', 1) || '/' || regexp_extract(_rid, '{_OLD_ID}', 3)
     END"""
 
-
-# Same result as \s+ → ' ' but several times faster: only runs that need a change match.
-_WS = r"\s\s+|[\t\n\r\f]"
-_TEXT_COLUMNS = {"title": "title", "abstract": "abstract", "journal_ref": '"journal-ref"', "comments": "comments",
-                 "report_no": '"report-no"', "submitter": "submitter", "authors_raw": "authors", "doi": "doi"}
-
-
-def _spaced_sql(col: str) -> str:
-    return f"regexp_replace({col}, '{_WS}', ' ', 'g')"
-
-
-def _trimmed_sql(col: str) -> str:
-    """Drop one leading/trailing space of an already collapsed value (cheaper than trim() on long text)."""
-    return (f"nullif({col}[(CASE WHEN starts_with({col}, ' ') THEN 2 ELSE 1 END):"
-            f"(CASE WHEN ends_with({col}, ' ') THEN -2 ELSE -1 END)], '')")
-
-
-def _unescape_sql(col: str) -> str:
-    """The common HTML entities unescaped, as the OAI parser does (only on values holding an '&')."""
-    unescaped = col
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "''"), ("&amp;", "&")):
-        unescaped = f"replace({unescaped}, '{entity}', '{char}')"
-    return f"CASE WHEN contains({col}, '&') THEN {unescaped} ELSE {col} END"
-
-
+# Text columns leave SQL raw and are cleaned by Arrow kernels (see _clean_column): DuckDB's
+# regexp_replace/rtrim over long abstracts cost more than everything else together.
 _TRANSFORM = f"""
 WITH base AS (
     SELECT *, regexp_replace(lower(trim(coalesce(id, ''))), '^arxiv:', '') AS _rid,
@@ -95,12 +73,10 @@ WITH base AS (
                version := TRY_CAST(ltrim(lower(trim(v.version)), 'v') AS INTEGER),
                created := try_strptime(trim(v.created), '%a, %d %b %Y %H:%M:%S GMT')::TIMESTAMPTZ,
                size := v.size))) AS _versions,
-           string_split(trim(regexp_replace(coalesce(categories, ''), '\\s+', ' ', 'g')), ' ') AS _cats,
-           {', '.join(f'{_spaced_sql(src)} AS _s_{name}' for name, src in _TEXT_COLUMNS.items())}
-    FROM chunk
+           list_filter(string_split(replace(coalesce(categories, ''), chr(10), ' '), ' '), lambda c: c <> '') AS _cats
+    FROM read_json($path, format = 'newline_delimited', columns = {_COLUMNS}, compression = 'none')
 ), checked AS (
     SELECT *, {_ID_SQL} AS _id,
-           {', '.join(f'{_trimmed_sql("_s_" + name)} AS _c_{name}' for name in _TEXT_COLUMNS)},
            CASE WHEN id IS NULL OR trim(id) = '' THEN 'record has no id'
                 WHEN ({_ID_SQL}) IS NULL THEN 'unparseable arXiv id ' || to_json(id)
                 WHEN _versions IS NULL OR len(_versions) = 0 THEN 'record has no versions'
@@ -109,31 +85,29 @@ WITH base AS (
            END AS _reason
     FROM base
 )
-SELECT _line, _reason, coalesce(id, '') AS _key,
+SELECT _reason, coalesce(id, '') AS _key,
        _id AS arxiv_id,
        list_max(list_transform(_versions, lambda v: v.version))::INTEGER AS latest_version,
        _versions AS versions,
-       {_unescape_sql('_c_title')} AS title,
-       {_unescape_sql('_c_abstract')} AS abstract,
+       title, abstract,
        list_transform(authors_parsed, lambda a: struct_pack(
            keyname := nullif(trim(a[1]), ''), forenames := nullif(trim(a[2]), ''),
            suffix := nullif(trim(a[3]), ''))) AS authors,
-       _c_authors_raw AS authors_raw,
-       list_filter(_cats, lambda c: c <> '') AS categories,
-       nullif(_cats[1], '') AS primary_category,
+       authors AS authors_raw,
+       _cats AS categories,
+       _cats[1] AS primary_category,
        (_versions[1].created)::DATE AS first_version_date,
        (list_max(list_transform(_versions, lambda v: v.created)))::DATE AS last_updated_date,
-       _c_doi AS doi,
-       {_unescape_sql('_c_journal_ref')} AS journal_ref,
-       nullif(trim(license), '') AS license,
-       {_unescape_sql('_c_comments')} AS comments,
-       {_unescape_sql('_c_report_no')} AS report_no,
-       {_unescape_sql('_c_submitter')} AS submitter,
+       doi, "journal-ref" AS journal_ref, license, comments, "report-no" AS report_no, submitter,
        NULL::DATE AS oai_datestamp,
-       'snapshot' AS record_format,
-       $ingested_at::TIMESTAMPTZ AS ingested_at
+       'snapshot' AS record_format
 FROM checked
 """
+# Cleaned like the OAI parser cleans them: collapsed whitespace, and HTML entities unescaped for prose.
+_PROSE = ("title", "abstract", "journal_ref", "comments", "report_no", "submitter")
+_PLAIN = ("authors_raw", "doi", "license")
+_ODD_PLAIN = r"  |[\t\r\f\v]|[^\x00-\x7f]"
+_ODD_PROSE = r"  |[\t\r\f\v&]|[^\x00-\x7f]"
 
 
 def ingest_snapshot(settings, path_or_url: str | None = None) -> IngestResult:
@@ -268,62 +242,139 @@ def _raw_blocks(path: Path, reader: _HashingReader) -> Iterator[tuple[bytes, int
                                  f"({'corrupt gzip' if gzipped else 'read error'}: {exc})") from None
 
 
-def _parsed_blocks(path: Path, reader: _HashingReader, location: str) -> Iterator[tuple[bytes, int, pa.Table | None, list]]:
-    """Yield (block, first line number, Arrow table of its good lines, quarantined lines)."""
+def _raw_blocks(path: Path, reader: _HashingReader) -> Iterator[tuple[bytes, int, int]]:
+    """Yield (block of whole lines, its first line number, its line count), gunzipping when needed."""
+    with open(path, "rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    try:
+        buffered = io.BufferedReader(reader, buffer_size=4 << 20)
+        stream = gzip.GzipFile(fileobj=buffered, mode="rb") if gzipped else buffered
+        carry, line = b"", 1
+        while True:
+            data = stream.read(BLOCK_BYTES)
+            if not data:
+                break
+            data = carry + data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                carry = data
+                continue
+            carry, block = data[cut:], data[:cut]
+            n_lines = block.count(b"\n")
+            yield block, line, n_lines
+            line += n_lines
+        if carry.strip():
+            yield carry, line, 1
+    except (OSError, EOFError, zlib.error) as exc:
+        raise MalformedPageError(f"arXiv snapshot {path.name} is unreadable "
+                                 f"({'corrupt gzip' if gzipped else 'read error'}: {exc})") from None
+
+
+class _BlockParser:
+    """Maps blocks of snapshot lines to lake rows with DuckDB (own connection, own scratch file)."""
+
+    def __init__(self, location: str, scratch_dir: Path):
+        import duckdb
+
+        self.duckdb = duckdb
+        self.location = location
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+        fd, name = tempfile.mkstemp(prefix="arxiv-snapshot-block-", suffix=".jsonl", dir=scratch_dir)
+        os.close(fd)
+        self.scratch = Path(name)
+
+    def close(self) -> None:
+        """Release the connection and the scratch file."""
+        self.con.close()
+        self.scratch.unlink(missing_ok=True)
+
+    def _query(self, data: bytes) -> pa.Table:
+        self.scratch.write_bytes(data)
+        return self.con.sql(_TRANSFORM, params={"path": str(self.scratch)}).to_arrow_table()
+
+    def parse(self, data: bytes, first_line: int, n_lines: int) -> tuple[pa.Table | None, list[dict]]:
+        """Rows of a block (with ``_line``) and its unreadable lines; per-line checks only if DuckDB balks."""
+        try:
+            table = self._query(data)
+            if table.num_rows == n_lines:
+                return table.append_column("_line", pa.array(range(first_line, first_line + n_lines), pa.int64())), []
+        except self.duckdb.Error:
+            pass
+        good: list[tuple[int, bytes]] = []
+        bad: list[dict] = []
+        for offset, raw in enumerate(data.split(b"\n")):
+            number = first_line + offset
+            if not raw.strip():
+                continue
+            text = raw.decode("utf-8", errors="replace")
+            try:
+                obj = json.loads(raw)
+            except ValueError as exc:
+                bad.append(_bad(None, f"invalid JSON: {exc}", text, self.location, number))
+                continue
+            if not isinstance(obj, dict):
+                bad.append(_bad(None, f"not a JSON object but {type(obj).__name__}", text, self.location, number))
+            elif not isinstance(obj.get("id"), str) or not obj["id"].strip():
+                bad.append(_bad(None, "record has no id", text, self.location, number))
+            else:
+                good.append((number, raw))
+        tables = self._bisect(good, bad)
+        if not tables:
+            return None, bad
+        return pa.concat_tables(tables), bad
+
+    def _bisect(self, lines: list[tuple[int, bytes]], bad: list[dict]) -> list[pa.Table]:
+        """Parse lines together, halving on failure to isolate the lines DuckDB cannot map."""
+        if not lines:
+            return []
+        try:
+            table = self._query(b"\n".join(raw for _, raw in lines) + b"\n")
+            if table.num_rows == len(lines):
+                return [table.append_column("_line", pa.array([n for n, _ in lines], pa.int64()))]
+            problem = f"{table.num_rows} rows from {len(lines)} lines"
+        except self.duckdb.Error as exc:
+            problem = str(exc).splitlines()[0]
+        if len(lines) == 1:
+            number, raw = lines[0]
+            text = raw.decode("utf-8", errors="replace")
+            key = json.loads(raw).get("id")
+            bad.append(_bad(key, f"does not fit the snapshot layout: {problem}", text, self.location, number))
+            return []
+        half = len(lines) // 2
+        return self._bisect(lines[:half], bad) + self._bisect(lines[half:], bad)
+
+
+def _parsed_blocks(path: Path, reader: _HashingReader, location: str,
+                   scratch_dir: Path) -> Iterator[tuple[bytes, int, pa.Table | None, list]]:
+    """Yield (block, first line number, mapped rows of its good lines, quarantined lines)."""
     def parse():
-        for block, first_line, n_lines in _in_thread(lambda: _raw_blocks(path, reader), "arxiv-snapshot-read"):
-            table, bad = _parse_block(block, first_line, n_lines, location)
-            yield block, first_line, table, bad
+        parser = _BlockParser(location, scratch_dir)
+        try:
+            for block, first_line, n_lines in _in_thread(lambda: _raw_blocks(path, reader), "arxiv-snapshot-read"):
+                table, bad = parser.parse(block, first_line, n_lines)
+                yield block, first_line, table, bad
+        finally:
+            parser.close()
 
     return _in_thread(parse, "arxiv-snapshot-parse")
 
 
-def _read_json(data: bytes) -> pa.Table:
-    return pajson.read_json(
-        io.BytesIO(data),
-        read_options=pajson.ReadOptions(use_threads=True, block_size=4 << 20),
-        parse_options=pajson.ParseOptions(explicit_schema=SNAPSHOT_SCHEMA, unexpected_field_behavior="ignore"),
-    )
+def _clean_column(column: pa.ChunkedArray, prose: bool) -> pa.Array:
+    """Whitespace collapsed (and entities unescaped for prose) exactly as the OAI parser does.
 
-
-def _parse_block(data: bytes, first_line: int, n_lines: int, location: str) -> tuple[pa.Table | None, list[dict]]:
-    """Arrow-parse a block; on failure or blank lines fall back to per-line checks for this block only."""
-    try:
-        table = _read_json(data)
-        if table.num_rows == n_lines:
-            return table.append_column("_line", pa.array(range(first_line, first_line + n_lines), pa.int64())), []
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        pass
-    good: list[bytes] = []
-    good_lines: list[int] = []
-    bad: list[dict] = []
-    for offset, raw in enumerate(data.split(b"\n")):
-        number = first_line + offset
-        if not raw.strip():
-            continue
-        text = raw.decode("utf-8", errors="replace")
-        try:
-            obj = json.loads(raw)
-        except ValueError as exc:
-            bad.append(_bad(None, f"invalid JSON: {exc}", text, location, number))
-            continue
-        if not isinstance(obj, dict):
-            bad.append(_bad(None, f"not a JSON object but {type(obj).__name__}", text, location, number))
-            continue
-        if not isinstance(obj.get("id"), str) or not obj["id"].strip():
-            bad.append(_bad(None, "record has no id", text, location, number))
-            continue
-        try:
-            _read_json(raw)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            bad.append(_bad(obj["id"], f"does not fit the snapshot layout: {exc}", text, location, number))
-            continue
-        good.append(raw)
-        good_lines.append(number)
-    if not good:
-        return None, bad
-    table = _read_json(b"\n".join(good))
-    return table.append_column("_line", pa.array(good_lines, pa.int64())), bad
+    Arrow kernels do the common case (newlines → spaces, trim); the few values that still need
+    work (double spaces, tabs, non-ASCII text, '&') go through the parser's own function.
+    """
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    x = pc.utf8_trim_whitespace(pc.replace_substring(arr, "\n", " "))
+    # One regex pass: double spaces, other ASCII whitespace, non-ASCII (Unicode spaces) and entities.
+    odd = pc.fill_null(pc.match_substring_regex(x, _ODD_PROSE if prose else _ODD_PLAIN), False)
+    if pc.any(odd).as_py():
+        fix = clean_text if prose else collapse_text
+        fixed = pa.array([fix(v) for v in pc.filter(arr, odd).to_pylist()], pa.string())
+        x = pc.replace_with_mask(x, odd, fixed)
+    return pc.if_else(pc.equal(x, ""), pa.scalar(None, pa.string()), x)
 
 
 def _bad(key, reason: str, raw: str, location: str, line: int) -> dict:
@@ -331,32 +382,42 @@ def _bad(key, reason: str, raw: str, location: str, line: int) -> dict:
             "location": f"{location} line {line}"}
 
 
-def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
-    import duckdb
+def _scratch_dir(settings) -> Path:
+    """Where blocks are handed to DuckDB: shared memory when available, else the state folder."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return shm
+    d = Path(settings.state) / "tmp"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
 
+
+def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
     papers_spec, quarantine_spec = schemas.get(PAPERS), schemas.get(QUARANTINE)
-    now = datetime.now(timezone.utc)
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    total_size = path.stat().st_size
-    progress = bar(total=total_size, desc=f"arxiv snapshot {path.name}", unit="B", unit_scale=True)
+    now = pa.scalar(datetime.now(timezone.utc), pa.timestamp("us", tz="UTC"))
+    progress = bar(total=path.stat().st_size, desc=f"arxiv snapshot {path.name}", unit="B", unit_scale=True)
     try:
         with open(path, "rb") as raw_fh, lake.transaction(settings.lake) as txn:
             reader = _HashingReader(raw_fh)
-            for data, first_line, table, bad in _parsed_blocks(path, reader, shown):
+            for data, first_line, table, bad in _parsed_blocks(path, reader, shown, _scratch_dir(settings)):
                 if table is not None:
-                    con.register("chunk", table)
-                    out = con.sql(_TRANSFORM, params={"ingested_at": now}).to_arrow_table()
-                    con.unregister("chunk")
-                    rejected = out.filter(pc.is_valid(out.column("_reason")))
-                    if rejected.num_rows:
-                        bad.extend(_rejected_rows(rejected, data, first_line, shown))
-                        out = out.filter(pc.is_null(out.column("_reason")))
-                    kept = out.select(papers_spec.schema.names)
+                    rejected = pc.is_valid(table.column("_reason"))
+                    if pc.any(rejected).as_py():
+                        bad.extend(_rejected_rows(table.filter(rejected), data, first_line, shown))
+                        table = table.filter(pc.invert(rejected))
+                    columns = []
+                    for name in papers_spec.schema.names:
+                        if name == "ingested_at":
+                            columns.append(pa.repeat(now, table.num_rows))
+                        elif name in _PROSE or name in _PLAIN:
+                            columns.append(_clean_column(table.column(name), prose=name in _PROSE))
+                        else:
+                            columns.append(table.column(name))
+                    kept = pa.Table.from_arrays(columns, names=papers_spec.schema.names)
                     txn.write(papers_spec, PARTITION, conform(kept, papers_spec.schema))
                 if bad:
                     for q in bad:
-                        q["ingested_at"] = now
+                        q["ingested_at"] = now.as_py()
                     txn.write(quarantine_spec, PARTITION, bad)
                 progress.update(reader.bytes_read - progress.n)
             txn.write(papers_spec, PARTITION, papers_spec.schema.empty_table())
@@ -364,7 +425,6 @@ def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
             rows = txn.rows()
     finally:
         progress.close()
-        con.close()
     result.rows = {PAPERS: rows.get(PAPERS, 0)}
     result.quarantined = rows.get(QUARANTINE, 0)
     result.checksum = f"sha256:{reader.sha256.hexdigest()}"
@@ -374,7 +434,7 @@ def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
 
 
 def _rejected_rows(rejected: pa.Table, data: bytes, first_line: int, location: str) -> list[dict]:
-    """Quarantine rows the transform rejected, with their exact raw line from the block."""
+    """Quarantine rows the mapping query rejected, with their exact raw line from the block."""
     lines = data.split(b"\n")
     out = []
     for line_no, reason, key in zip(rejected.column("_line").to_pylist(), rejected.column("_reason").to_pylist(),
