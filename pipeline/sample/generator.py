@@ -61,6 +61,7 @@ KIND_SIM, KIND_LANDMARK, KIND_CLASSIC, KIND_NON_ML = 0, 1, 2, 3
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _METHOD_FAMILY = {m[0]: m[2] for m in C.METHODS}
+_PROCEEDINGS = ("neurips-2019-12", "icml-2020-1", "iclr-2021-1", "cvpr-2022-1", "acl-2023-7", None, None, None)
 _ML_CORE = frozenset({"cs.LG", "stat.ML", "cs.CL", "cs.CV", "cs.AI", "cs.NE", "cs.IR", "cs.RO", "cs.SD",
                       "eess.AS", "eess.IV", "eess.SP"})
 _LICENSES = ("http://arxiv.org/licenses/nonexclusive-distrib/1.0/", "http://creativecommons.org/licenses/by/4.0/",
@@ -685,7 +686,6 @@ class _Writer:
         self.counts: dict[str, int] = {}
         n = corpus.n
         self.titles: list[str] = [""] * n
-        self.abstracts: list[str] = [""] * n
         self.model: list[str] = [""] * n
         self.tasks: list[list[str]] = [[] for _ in range(n)]
         self.dataset_of: list[str] = [""] * n
@@ -696,10 +696,16 @@ class _Writer:
         self.links: list[list[tuple[str, str]]] = [[] for _ in range(n)]
 
     # -- per-paper attributes ------------------------------------------------------------------
-    def _prepare(self) -> None:
+    def _papers_pass(self) -> None:
+        """One pass in date order: per-paper attributes, then the arXiv and PwC paper records are
+        written at once, so abstracts never accumulate in memory."""
         c, r, tm = self.c, self.rng, self.text
         n = c.n
         u = r.random((n, 8))
+        dois = r.random(n)
+        for i in np.nonzero(dois < 0.3)[0].tolist():
+            self.doi[i] = f"10.{1000 + int(dois[i] * 30000) % 9000}/{c.ids[i].replace('/', '.')}"
+        self._open_paper_writers()
         lm_by_src = {c.n_sim + i: lm for i, lm in enumerate(c.landmarks)}
         classic_by_src = {c.n_sim + len(c.landmarks) + i: cl for i, cl in enumerate(C.CLASSICS)}
         prim_cum = {d: (np.cumsum([w for _, w in C.PRIMARY_CATEGORIES[d]]).tolist(), [k for k, _ in C.PRIMARY_CATEGORIES[d]])
@@ -713,11 +719,12 @@ class _Writer:
                 base = C.NON_ML_TITLES[int(ui[0] * len(C.NON_ML_TITLES))]
                 if kind == KIND_CLASSIC:
                     cl = classic_by_src[int(c.src[i])]
-                    self.titles[i], self.abstracts[i] = cl[3], tm.non_ml(cl[3])[1]
+                    self.titles[i], abstract = cl[3], tm.non_ml(cl[3])[1]
                     self.categories[i] = cl[2]
                 else:
-                    self.titles[i], self.abstracts[i] = tm.non_ml(base)
+                    self.titles[i], abstract = tm.non_ml(base)
                     self.categories[i] = C.NON_ML_CATEGORIES[int(ui[1] * len(C.NON_ML_CATEGORIES))]
+                self._emit(i, abstract)
                 continue
             dom = C.DOMAINS[c.domain[i]]
             y = int(c.year[i])
@@ -751,7 +758,7 @@ class _Writer:
                 domain=dom, year=max(y, 1990), primary=fam, secondaries=secs, task=task[0], dataset=ds,
                 negatives=negatives, ambiguous=bool(c.ambiguous[i]), fixed_title=fixed_title, fixed_backbone=backbone,
                 fixed_model=lm["method"] if lm else None)
-            self.titles[i], self.abstracts[i], self.model[i] = title, abstract, (lm["method"] if lm else model)
+            self.titles[i], self.model[i] = title, (lm["method"] if lm else model)
             if cl:
                 self.categories[i] = cl[2]
             else:
@@ -777,14 +784,12 @@ class _Writer:
                 k = slug_seen.get(s, 0)
                 slug_seen[s] = k + 1
                 self.pwc_url[i] = "https://paperswithcode.com/paper/" + (s if k == 0 else f"{s}-{k}")
-        dois = r.random(n)
-        for i in np.nonzero(dois < 0.3)[0].tolist():
-            self.doi[i] = f"10.{1000 + int(dois[i] * 30000) % 9000}/{c.ids[i].replace('/', '.')}"
+            self._emit(i, abstract)
+        self._close_paper_writers()
 
     def write_all(self) -> None:
         """Write every file of the sample."""
-        self._prepare()
-        self._write_arxiv()
+        self._papers_pass()
         self._write_pwc()
         self._write_s2()
         self._write_truth_papers()
@@ -794,7 +799,7 @@ class _Writer:
         first, size = int(self.c.a_first[i]), int(self.c.a_size[i])
         return [_author_name(a) for a in range(first, first + size)]
 
-    def _record(self, i: int, r: np.ndarray) -> dict:
+    def _record(self, i: int, r: np.ndarray, abstract: str) -> dict:
         c = self.c
         vd = [int(v) for v in c.vdays[i] if v >= 0]
         names = self._authors(i)
@@ -813,33 +818,76 @@ class _Writer:
             "journal-ref": None if self.doi[i] is None or r[3] < 0.3 else f"Proc. ML Conf. {int(c.year[i])}",
             "doi": self.doi[i], "report-no": None, "categories": self.categories[i],
             "license": _LICENSES[int(r[4] * len(_LICENSES))] if c.year[i] >= 2008 else None,
-            "abstract": "  " + wrap(self.abstracts[i]) + "\n",
+            "abstract": "  " + wrap(abstract) + "\n",
             "versions": [{"version": f"v{k + 1}", "created": _rfc822(v, int(secs[k]))} for k, v in enumerate(vd)],
             "update_date": _to_date(vd[-1]).isoformat(),
             "authors_parsed": [[k, f, ""] for k, f in names],
         }
 
-    def _write_arxiv(self) -> None:
+    def _open_paper_writers(self) -> None:
         c = self.c
-        r = np.random.default_rng([c.seed, 11]).random((c.n, 5))
-        corpus = _GzJsonLines(self.out / "arxiv" / "corpus.jsonl.gz")
-        snap = _GzJsonLines(self.out / "arxiv" / "arxiv-metadata-oai-snapshot.jsonl.gz")
+        self._r_arxiv = np.random.default_rng([c.seed, 11]).random((c.n, 5))
+        self._r_pwc = np.random.default_rng([c.seed, 12]).random((c.n, 12))
+        self._corpus_out = _GzJsonLines(self.out / "arxiv" / "corpus.jsonl.gz")
+        self._snap_out = _GzJsonLines(self.out / "arxiv" / "arxiv-metadata-oai-snapshot.jsonl.gz")
+        self._papers_out = _GzJsonLines(self.out / "pwc" / "papers-with-abstracts.json.gz", array=True)
+        self._objs = self._method_objects()
+        self.method_use: dict[str, int] = defaultdict(int)
+        self._last_v = (c.vdays >= 0).sum(axis=1)
+        self._dup_papers = 0
+        # papers that introduce methods but are not on arXiv (GloVe, LightGBM, ...): PwC knows them
+        off_arxiv = [(m[0], m[4][0], m[6]) for m in C.METHODS if m[5] is None] + \
+                    [(g[0], 2014, g[5]) for g in C.GENERIC_METHODS if g[4] is None]
+        self.off_arxiv_urls = {}
+        for name, year, title in off_arxiv:
+            url = "https://paperswithcode.com/paper/" + _slug(title)
+            self.off_arxiv_urls[name] = (url, title)
+            self._papers_out.write({
+                "paper_url": url, "arxiv_id": None, "title": title, "abstract": f"We introduce {name}. {title}.",
+                "url_abs": f"https://proceedings.example.org/{_slug(title)}",
+                "url_pdf": f"https://proceedings.example.org/{_slug(title)}.pdf", "proceeding": None,
+                "authors": [f"{f} {k}" for k, f in [_author_name(10_000_000 + len(self.off_arxiv_urls))]],
+                "tasks": [], "date": f"{year}-06-01", "methods": [dict(self._objs[name])]})
+            self.method_use[name] += 1
+
+    def _emit(self, i: int, abstract: str) -> None:
+        """Write paper ``i``'s arXiv record (corpus, and snapshot if before the cutoff) and PwC row.
+
+        Records go out in date order, which is also new-style id order (ids are assigned by month).
+        """
+        c = self.c
+        rec = self._record(i, self._r_arxiv[i], abstract)
+        self._corpus_out.write(rec)
         cutoff = _day(SNAPSHOT_CUTOFF)
-        # the real snapshot is ordered by id (new-style ids after old-style)
-        order = sorted(range(c.n), key=lambda i: (("/" not in c.ids[i]), c.ids[i]))
-        for i in order:
-            rec = self._record(i, r[i])
-            corpus.write(rec)
-            if c.day[i] < cutoff:
-                kept = [v for v in c.vdays[i] if 0 <= v < cutoff]
-                if len(kept) < len(rec["versions"]):
-                    rec = dict(rec, versions=rec["versions"][:len(kept)],
-                               update_date=_to_date(int(kept[-1])).isoformat())
-                snap.write(rec)
-        corpus.close()
-        snap.close()
-        self.counts["arxiv_corpus"] = corpus.count
-        self.counts["arxiv_snapshot"] = snap.count
+        if c.day[i] < cutoff:
+            kept = [v for v in c.vdays[i] if 0 <= v < cutoff]
+            if len(kept) < len(rec["versions"]):
+                rec = dict(rec, versions=rec["versions"][:len(kept)], update_date=_to_date(int(kept[-1])).isoformat())
+            self._snap_out.write(rec)
+        if not self.in_pwc[i]:
+            return
+        r = self._r_pwc[i]
+        names = self._paper_methods(i, r)
+        for nm in names:
+            self.method_use[nm] += 1
+        pid, nv = c.ids[i], int(self._last_v[i])
+        row = {"paper_url": self.pwc_url[i], "arxiv_id": pid, "title": self.titles[i], "abstract": abstract,
+               "url_abs": f"https://arxiv.org/abs/{pid}v{nv}", "url_pdf": f"https://arxiv.org/pdf/{pid}v{nv}.pdf",
+               "proceeding": _PROCEEDINGS[int(r[9] * len(_PROCEEDINGS))],
+               "authors": [f"{f} {k}" for k, f in self._authors(i)], "tasks": self.tasks[i],
+               "date": _to_date(int(c.day[i])).isoformat(), "methods": [self._objs[nm] for nm in names]}
+        self._papers_out.write(row)
+        if r[10] < 0.01 or not self._dup_papers:  # the real dump has duplicate rows
+            self._papers_out.write(row)
+            self._dup_papers += 1
+
+    def _close_paper_writers(self) -> None:
+        for w in (self._corpus_out, self._snap_out, self._papers_out):
+            w.close()
+        self.counts["arxiv_corpus"] = self._corpus_out.count
+        self.counts["arxiv_snapshot"] = self._snap_out.count
+        self.counts["pwc_papers_rows"] = self._papers_out.count
+        self.counts["pwc_papers_duplicate_rows"] = self._dup_papers
 
     # -- PwC -------------------------------------------------------------------------------
     def _method_objects(self) -> dict[str, dict]:
@@ -884,50 +932,10 @@ class _Writer:
         return list(dict.fromkeys(names))
 
     def _write_pwc(self) -> None:
-        c = self.c
-        r = np.random.default_rng([c.seed, 12]).random((c.n, 12))
-        objs = self._method_objects()
-        method_use: dict[str, int] = defaultdict(int)
-        papers = _GzJsonLines(self.out / "pwc" / "papers-with-abstracts.json.gz", array=True)
-        self.paper_methods: dict[int, list[str]] = {}
-        last_v = (c.vdays >= 0).sum(axis=1)
-        proceedings = ("neurips-2019-12", "icml-2020-1", "iclr-2021-1", "cvpr-2022-1", "acl-2023-7", None, None, None)
-        # papers that introduce methods but are not on arXiv (GloVe, LightGBM, ...) — PwC knows them
-        off_arxiv = [(m[0], m[4][0], m[6]) for m in C.METHODS if m[5] is None] + \
-                    [(g[0], 2014, g[5]) for g in C.GENERIC_METHODS if g[4] is None]
-        self.off_arxiv_urls = {}
-        for name, year, title in off_arxiv:
-            url = "https://paperswithcode.com/paper/" + _slug(title)
-            self.off_arxiv_urls[name] = (url, title)
-            papers.write({"paper_url": url, "arxiv_id": None, "title": title,
-                          "abstract": f"We introduce {name}. {title}.", "url_abs": f"https://proceedings.example.org/{_slug(title)}",
-                          "url_pdf": f"https://proceedings.example.org/{_slug(title)}.pdf", "proceeding": None,
-                          "authors": [f"{f} {k}" for k, f in [_author_name(10_000_000 + len(self.off_arxiv_urls))]],
-                          "tasks": [], "date": f"{year}-06-01", "methods": [dict(objs[name])]})
-            method_use[name] += 1
-        dup = 0
-        for i in np.nonzero(self.in_pwc)[0].tolist():
-            names = self._paper_methods(i, r[i])
-            self.paper_methods[i] = names
-            for nm in names:
-                method_use[nm] += 1
-            pid = c.ids[i]
-            nv = int(last_v[i])
-            row = {"paper_url": self.pwc_url[i], "arxiv_id": pid, "title": self.titles[i], "abstract": self.abstracts[i],
-                   "url_abs": f"https://arxiv.org/abs/{pid}v{nv}", "url_pdf": f"https://arxiv.org/pdf/{pid}v{nv}.pdf",
-                   "proceeding": proceedings[int(r[i, 9] * len(proceedings))],
-                   "authors": [f"{f} {k}" for k, f in self._authors(i)], "tasks": self.tasks[i],
-                   "date": _to_date(int(c.day[i])).isoformat(), "methods": [objs[nm] for nm in names]}
-            papers.write(row)
-            if r[i, 10] < 0.01 or not dup:  # the real dump has duplicate rows
-                papers.write(row)
-                dup += 1
-        papers.close()
-        self.counts["pwc_papers_rows"] = papers.count
-        self.counts["pwc_papers_duplicate_rows"] = dup
-        self._write_methods(method_use)
-        self._write_eval_tables(r)
-        self._write_links(r)
+        """The PwC dumps other than papers-with-abstracts (written in the papers pass)."""
+        self._write_methods(self.method_use)
+        self._write_eval_tables()
+        self._write_links()
         self._write_datasets()
 
     def _write_methods(self, method_use: dict[str, int]) -> None:
@@ -1011,7 +1019,7 @@ class _Writer:
                          "mentioned_in_github": bool(r[10] < 0.5), "framework": fw})
         return rows
 
-    def _write_links(self, r: np.ndarray) -> None:
+    def _write_links(self) -> None:
         c = self.c
         out = _GzJsonLines(self.out / "pwc" / "links-between-papers-and-code.json.gz", array=True)
         rl = np.random.default_rng([c.seed, 13]).random((c.n, 12))
@@ -1063,7 +1071,7 @@ class _Writer:
         sub_rows = [dict(row) for _, row in rows[: max(1, len(rows) // 3)]] if sub else []
         return main, sub_rows
 
-    def _write_eval_tables(self, r: np.ndarray) -> None:
+    def _write_eval_tables(self) -> None:
         c = self.c
         rng = np.random.default_rng([c.seed, 14])
         out = _GzJsonLines(self.out / "pwc" / "evaluation-tables.json.gz", array=True)
