@@ -635,14 +635,6 @@ def _method_url(name: str) -> str:
     return "https://paperswithcode.com/method/" + _slug(name)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _s2_id(seed: int, key: str) -> str:
     return hashlib.sha1(f"s2:{seed}:{key}".encode()).hexdigest()
 
@@ -659,10 +651,12 @@ def generate(out_dir, papers: int, seed: int) -> dict:
     writer.write_all()
     truth = _truth(corpus, citing, cited, writer)
     (out / "truth.json").write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n")
+    from pipeline.sources.pwc.client import file_sha256
+
     files = {}
     for path in sorted(out.rglob("*")):
         if path.is_file() and path.name != "sample.json":
-            files[str(path.relative_to(out))] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+            files[str(path.relative_to(out))] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
     meta = {
         "generator_version": GENERATOR_VERSION, "papers": int(papers), "seed": int(seed),
         "snapshot_cutoff": SNAPSHOT_CUTOFF.isoformat(), "corpus_end": CORPUS_END.isoformat(),
