@@ -38,6 +38,7 @@ PAPER_METHODS = [
     ("pwc/x1", "2005.00001", ["BERT"]),
     ("pwc/x2", "2101.00002", ["DeiT", "Adam"]),
     ("pwc/x3", "2102.00003", ["Adam"]),
+    ("pwc/x4", None, ["BERT"]),  # not on arXiv: dated by the PwC paper record
 ]
 # paper_id, pwc_paper_url, published_date
 PAPERS = [
@@ -71,6 +72,7 @@ def built(tmp_path):
         con.execute("INSERT INTO stg_pwc__papers VALUES (?, ?, 't', ?)", [url, pid, d])
     # OldNet's paper is known to PwC only (not on arXiv): dated from the PwC paper record.
     con.execute("INSERT INTO stg_pwc__papers VALUES ('pwc/old', NULL, 'old', DATE '2010-03-01')")
+    con.execute("INSERT INTO stg_pwc__papers VALUES ('pwc/x4', NULL, 'x4', DATE '2022-03-01')")
     ctx = SimpleNamespace(settings=None, exports_dir=tmp_path / "exports", run_id="t", log=logging.getLogger("t"))
     load_taxonomy(con, ctx)
     build_lineage(con, ctx)
@@ -129,12 +131,13 @@ def test_ancestors_descendants_depth_and_downstream(built):
     assert m["BERT"][:3] == (2, 0, 2)
     assert m["Vision Transformer"][:3] == (3, 1, 2)         # ancestors: Transformer, MHA, ResNet
     assert m["DeiT"][:3] == (4, 0, 3)
-    # papers using Transformer or a descendant: bert, vit (Transformer), x1 (BERT), x2 (DeiT)
-    assert m["Transformer"][3] == 4
-    assert m["Multi-Head Attention"][3] == 4                # bert uses MHA; the rest via descendants
+    # papers using Transformer or a descendant: bert, vit (Transformer), x1, x4 (BERT), x2 (DeiT)
+    assert m["Transformer"][3] == 5
+    assert m["Multi-Head Attention"][3] == 5                # bert uses MHA; the rest via descendants
     assert not any(v[4] for v in m.values())                # nothing has >= 5 descendants here
     assert q(con, "SELECT year, downstream_methods, downstream_papers FROM fct_method_downstream_by_year "
-                  "WHERE root_method = 'Transformer' ORDER BY year") == [(2018, 1, 1), (2020, 2, 2), (2021, 0, 1)]
+                  "WHERE root_method = 'Transformer' ORDER BY year") == [(2018, 1, 1), (2020, 2, 2), (2021, 0, 1),
+                                                                   (2022, 0, 1)]
 
 
 def test_family_lineage(built):

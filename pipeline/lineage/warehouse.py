@@ -22,14 +22,18 @@ def _columns(con, table: str) -> set[str]:
         "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]).fetchall()}
 
 
-def _method_dates_sql(con) -> str:
-    """SQL giving one row per PwC method with its family and the date of its introducing paper."""
+def _pwc_papers_sql(con) -> str:
+    """One row per PwC paper URL with its arXiv id and date (empty when staging lacks the columns)."""
     pwc_papers = _columns(con, "stg_pwc__papers")
     if {"paper_url", "date"} <= pwc_papers:
         arxiv_col = "any_value(arxiv_id)" if "arxiv_id" in pwc_papers else "NULL::VARCHAR"
-        pp = f"SELECT paper_url, {arxiv_col} AS arxiv_id, min(date) AS date FROM stg_pwc__papers GROUP BY paper_url"
-    else:
-        pp = "SELECT NULL::VARCHAR AS paper_url, NULL::VARCHAR AS arxiv_id, NULL::DATE AS date WHERE false"
+        return f"SELECT paper_url, {arxiv_col} AS arxiv_id, min(date) AS date FROM stg_pwc__papers GROUP BY paper_url"
+    return "SELECT NULL::VARCHAR AS paper_url, NULL::VARCHAR AS arxiv_id, NULL::DATE AS date WHERE false"
+
+
+def _method_dates_sql(con) -> str:
+    """SQL giving one row per PwC method with its family and the date of its introducing paper."""
+    pp = _pwc_papers_sql(con)
     return f"""
         WITH m AS (
             SELECT name AS method_name, any_value(full_name) AS full_name, any_value(description) AS description,
@@ -133,12 +137,15 @@ def build_lineage(con, ctx) -> None:
             closure_root.append(n)
             closure_member.append(member)
     _create(con, "_lineage_closure", pa.table({"root_method": closure_root, "member": closure_member}))
-    con.execute("""
+    # A using paper's year: its arXiv year when it is in the corpus, else PwC's paper date.
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _method_papers AS
-        WITH pm AS (SELECT DISTINCT paper_url, any_value(arxiv_id) AS arxiv_id, method_name
+        WITH pm AS (SELECT paper_url, any_value(arxiv_id) AS arxiv_id, method_name
                     FROM stg_pwc__paper_methods GROUP BY paper_url, method_name),
-             y AS (SELECT arxiv_id, min(year) AS year FROM int_papers WHERE arxiv_id IS NOT NULL GROUP BY arxiv_id)
-        SELECT pm.paper_url, pm.method_name, y.year FROM pm LEFT JOIN y USING (arxiv_id)
+             y AS (SELECT arxiv_id, min(year) AS year FROM int_papers WHERE arxiv_id IS NOT NULL GROUP BY arxiv_id),
+             pp AS ({_pwc_papers_sql(con)})
+        SELECT pm.paper_url, pm.method_name, CAST(coalesce(y.year, year(pp.date)) AS INTEGER) AS year
+        FROM pm LEFT JOIN y USING (arxiv_id) LEFT JOIN pp USING (paper_url)
     """)
     papers = dict(con.execute("""
         SELECT c.root_method, count(DISTINCT p.paper_url)
