@@ -14,7 +14,7 @@ import os
 import re
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,6 +27,8 @@ DEFAULT_MAX_DROP = 0.5          # a table losing more than half its rows vs the 
 DEFAULT_MAX_ROWS = 5_000_000    # larger tables are validated on a deterministic reservoir sample
 ROW_COUNT_LAYERS = ("intermediate", "marts", "indicators")
 _EXAMPLES = 5
+# BASIC still reports unexpected counts and examples, and skips SUMMARY's extra value-count metrics.
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 10}
 
 
 @dataclass
@@ -125,12 +127,14 @@ class _Validator:
         self.gx = _import_gx()
         self.context = self.gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
-        self.source = self.context.data_sources.add_pandas("mlgraph")
+        # One asset for every frame: adding an asset re-validates the whole datasource config, so
+        # an asset per table made the run quadratic in the number of tables.
+        source = self.context.data_sources.add_pandas("mlgraph")
+        self.frames = source.add_dataframe_asset("frames").add_batch_definition_whole_dataframe("all")
         self.results_dir = results_dir
         self.results: dict[str, list] = {}
         self.failures: list[Failure] = []
         self.counts: dict[str, dict] = {}
-        self._assets = 0
         self._tables: dict[str, set] = {}
 
     def _expectation(self, check: S.Check, index: int, frame_columns: dict[str, str]):
@@ -164,13 +168,11 @@ class _Validator:
     def validate(self, suite: str, table: str, frame, checks: list[S.Check], frame_columns: dict[str, str]) -> None:
         """Validate ``frame`` against ``checks``; ``frame_columns`` maps check column -> frame column."""
         gx = self.gx
-        self._assets += 1
-        asset = self.source.add_dataframe_asset(f"{suite}.{table}.{self._assets}")
-        batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
+        batch = self.frames.get_batch(batch_parameters={"dataframe": frame})
         gx_suite = gx.ExpectationSuite(name=f"{suite}.{table}")
         for i, check in enumerate(checks):
             gx_suite.add_expectation(self._expectation(check, i, frame_columns))
-        result = batch.validate(gx_suite).to_json_dict()
+        result = batch.validate(gx_suite, result_format=RESULT_FORMAT).to_json_dict()
         self.results.setdefault(suite, []).append({"table": table, "result": result})
         stats = self._stats(suite, table)
         stats["expectations"] += len(checks)
@@ -246,10 +248,30 @@ def _frame(con, table_sql: str, exprs: list[str], max_rows: int) -> tuple[object
     return con.execute(f"SELECT {select} FROM {table_sql}").df(), None
 
 
+def _typed_values(values: list, duck_type: str) -> list:
+    """Accepted values as the column's type: YAML written for SQL may quote them ('true', '3')."""
+    base = duck_type.upper().removesuffix("[]")
+    out = []
+    for value in values:
+        if isinstance(value, str) and base == "BOOLEAN" and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        elif isinstance(value, str) and base in ("INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT"):
+            value = int(value) if value.lstrip("-").isdigit() else value
+        elif isinstance(value, str) and base in ("DOUBLE", "FLOAT", "REAL") or base.startswith("DECIMAL"):
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                pass
+        out.append(value)
+    return out
+
+
 def _validate_table(v: _Validator, con, suite: str, table: str, table_sql: str, columns: dict[str, str],
                     checks: list[S.Check], max_rows: int, sampled: dict[str, int]) -> None:
     """Validate all checks of one table: scalar checks on one frame, lists and relationships apart."""
     scalar, unnested, relations = [], [], []
+    checks = [replace(c, params={**c.params, "values": _typed_values(c.params["values"], columns[c.columns[0]])})
+              if c.kind == "accepted_values" and c.columns[0] in columns else c for c in checks]
     for c in checks:
         missing = [col for col in c.columns if col not in columns]
         if missing:

@@ -59,7 +59,7 @@ class Check:
     kind: str                  # not_null | unique | accepted_values | regex | between | relationship | row_count
     columns: tuple[str, ...] = ()
     params: dict = field(default_factory=dict, hash=False, compare=False)
-    origin: str = ""           # where the check comes from (YAML file, schema), for the summary
+    origin: str = field(default="", compare=False)  # where it comes from (YAML, schema), for the summary
 
     def describe(self) -> str:
         """Short human label, e.g. ``unique(citing_paper_id, cited_paper_id)``."""
