@@ -15,7 +15,7 @@ from pipeline.errors import MalformedPageError, SourceError
 from pipeline.manifest import Manifest
 from pipeline.sample.oai_server import Fault, OaiServer, set_specs
 from pipeline.sources.arxiv import client as arxiv_client
-from pipeline.sources.arxiv import harvest_window
+from pipeline.sources.arxiv import harvest_window, ingest_snapshot
 from pipeline.state import CheckpointStore
 
 JAN_FROM, JAN_UNTIL = date(2025, 1, 1), date(2025, 1, 31)
@@ -57,13 +57,13 @@ def corpus(tmp_path):
     return path, records
 
 
-def expected_ids(records, sets, until=JAN_UNTIL):
-    """Ids the window should hold: datestamp (last version) inside January and in one of the sets."""
+def expected_ids(records, sets, start=JAN_FROM, until=JAN_UNTIL):
+    """Ids the window should hold: datestamp (last version) inside the window and in one of the sets."""
     out = set()
     for rec in records:
         stamp = datetime.strptime(rec["versions"][-1]["created"], "%a, %d %b %Y %H:%M:%S GMT").date()
         specs = set_specs(rec["categories"].split())
-        if JAN_FROM <= stamp <= until and any(s == w or s.startswith(w + ":") for s in specs for w in sets):
+        if start <= stamp <= until and any(s == w or s.startswith(w + ":") for s in specs for w in sets):
             out.add(rec["id"])
     return out
 
@@ -269,3 +269,16 @@ def test_set_specs_follow_arxiv():
     assert set_specs(["cs.LG", "stat.ML", "cs.CV"]) == ["cs", "stat"]
     assert set_specs(["hep-th", "math-ph", "math.MP", "physics.optics", "q-bio.NC"]) == [
         "physics:hep-th", "physics:math-ph", "math", "physics:physics", "q-bio"]
+
+
+def test_default_settings_harvest_the_bundled_sample(settings):
+    # arxiv_oai_url/arxiv_snapshot unset: the sample is generated and served from loopback for the call.
+    s = dataclasses.replace(settings, sample_papers=200)
+    result = harvest_window(s, date(2025, 1, 1), date(2025, 3, 31))
+    assert result.url.startswith("http://127.0.0.1:") and result.url.endswith("/oai")
+    with gzip.open(s.sample_dir / "arxiv" / "corpus.jsonl.gz", "rt") as fh:
+        records = [json.loads(line) for line in fh]
+    want = expected_ids(records, list(s.arxiv_sets), date(2025, 1, 1), date(2025, 3, 31))
+    assert sorted(r[0] for r in lake_rows(s)) == sorted(want) and want
+    snap = ingest_snapshot(s)
+    assert snap.partition == "snapshot" and snap.rows["arxiv/papers"] > 0 and snap.quarantined == 0
