@@ -59,10 +59,16 @@ _AMBIGUOUS = (
 )
 
 
+# Training algorithms that say nothing about the network's architecture; never named as a backbone.
+_NOT_BACKBONES = frozenset({"PPO"})
+
+
 def _method_index():
     by_family: dict[str, list[tuple[str, int, frozenset]]] = {}
     for m in METHODS:
         name, _full, family, _cols, (year, _month), *_rest, domains, _found = m
+        if name in _NOT_BACKBONES:
+            continue
         by_family.setdefault(family, []).append((name, year, frozenset(domains.split())))
     return by_family
 
@@ -136,8 +142,11 @@ class TextMaker:
             else:
                 sentences.append(r.choice(_POSITIVE["generic"]).format(X=X, G=generic, task=task_l))
                 noun = FAMILY_TEXT[primary]["noun"]
-                title = fixed_title or r.choice((f"{X}: A {r.choice(_ADJ)} {noun} for {task}",
-                                                 f"{r.choice(_ADJ)} {noun}s for {task}"))
+                adj = r.choice(_ADJ)
+                article = "An" if adj[0] in "AEIOU" else "A"
+                plural = noun if noun.endswith("s") else noun + "s"
+                title = fixed_title or r.choice((f"{X}: {article} {adj} {noun} for {task}",
+                                                 f"{r.choice(_ADJ)} {plural} for {task}"))
             for fam in secondaries:
                 b2, g2 = self._backbone_phrase(fam, domain, year)
                 if b2:
