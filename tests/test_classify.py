@@ -320,3 +320,26 @@ def test_evaluate_on_a_warehouse_file(tmp_path, settings, capsys):
     by = {s["family"]: s for s in report["per_family"]}
     assert by["transformer"]["support"] == 2 and by["transformer"]["true_positives"] == 1
     assert main(["--home", str(settings.home), "classify", "--evaluate"]) == 2  # no published warehouse
+
+
+def test_offsets_survive_characters_that_grow_when_lower_cased():
+    got = fam("İstanbul traffic", "İİİ We propose a transformer; İ compared with LSTMs it is faster.")
+    assert got.families == ("transformer",)
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+_WORDS = st.sampled_from(["we", "propose", "a", "transformer", "CNN", "LSTM", "baselines", "than", "unlike",
+                          "our", "GAN", "based", "-", ".", ",", "ResNet-50", "self-attention", "MLP", "head",
+                          "non", "free", "İ", "e.g.", "vs.", "random", "forest", "graph", "convolutional", "network"])
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(_WORDS, max_size=40).map(" ".join), st.lists(_WORDS, max_size=60).map(" ".join))
+def test_any_text_gives_a_well_formed_verdict(title, abstract):
+    got = fam(title, abstract)
+    assert got.primary_family in FAMILIES and got.primary_family == got.families[0]
+    assert set(got.families) <= set(FAMILIES) and len(set(got.families)) == len(got.families)
+    assert ("other" in got.families) == (got.families == ("other",))
+    assert 0.0 <= got.confidence <= 1.0
+    assert (got.confidence == 0.1) == (got.primary_family == "other")
