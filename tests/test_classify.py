@@ -166,6 +166,8 @@ def test_every_real_pwc_collection_is_mapped_mixed_or_ignored(real_data):
     assert len(collections) == 348
     unknown = sorted(c for c in collections if tax.collection_kind(c) is None)
     assert unknown == []
+    names = {m["name"] for m in methods}
+    assert sorted(set(tax.method_overrides) - names) == []  # overrides name real methods (no typos)
 
 
 def test_taxonomy_validation_rejects_bad_files(tmp_path):
