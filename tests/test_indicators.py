@@ -232,6 +232,33 @@ def test_world_tables_match_reference(world):
         by_year[link["year"]].append(link["framework"])
     for year, fw, share in _q(con, "SELECT year, framework, links_share FROM ind_framework_share"):
         assert share == pytest.approx(reference.category_shares(by_year[year])[fw])
+    # citation shares: each edge split by the cited paper's family weights
+    fam_w = defaultdict(dict)
+    for r in rows["fct_paper_families"]:
+        fam_w[r["paper_id"]][r["family"]] = r["weight"]
+    edges_by_year = defaultdict(list)
+    for c in rows["fct_citations"]:
+        edges_by_year[c["citing_year"]].append(fam_w[c["cited_paper_id"]])
+    for year, fam, share, lo, hi in _q(con, "SELECT year, family, share, share_ci_low, share_ci_high "
+                                            "FROM ind_citation_family_share"):
+        e = edges_by_year[year]
+        assert share == pytest.approx(sum(w.get(fam, 0.0) for w in e) / len(e), abs=1e-12)
+        assert lo <= share + 1e-12 and share <= hi + 1e-12
+    # Gini of citations per publication cohort (uncited papers included)
+    for year, g in _q(con, "SELECT year, gini FROM ind_citation_gini WHERE year > 2012"):
+        cohort = [p["paper_id"] for p in rows["dim_papers"] if p["year"] == year]
+        assert g == pytest.approx(reference.gini([ncit[pid] for pid in cohort]), abs=1e-12)
+    # leaderboard: share of results and of top results per area-year
+    board = defaultdict(list)
+    for r in rows["fct_leaderboard_results"]:
+        board[(r["area"], r["year"])].append(r)
+    for area, year, fam, share, top_share in _q(con, "SELECT area, year, family, results_share, top_results_share "
+                                                     "FROM ind_leaderboard_dominance"):
+        cell = board[(area, year)]
+        assert share == pytest.approx(reference.category_shares([r["family"] for r in cell])[fam])
+        tops = [r["family"] for r in cell if r["is_top"]]
+        assert (top_share is None and not tops) or top_share == pytest.approx(
+            reference.category_shares(tops).get(fam, 0.0))
     # downstream HHI
     down = defaultdict(dict)
     for r in rows["fct_method_downstream_by_year"]:
@@ -355,3 +382,22 @@ def test_digest_and_cli(tmp_path, capsys, world):
     out = json.loads(capsys.readouterr().out)
     assert out["lockin"]["persistence"] == pytest.approx(d["lockin"]["persistence"])
     assert main(["indicators", "--warehouse", str(tmp_path / "nope.duckdb")]) == 2
+
+
+def test_penalty_bootstrap_vectorised_equals_loop():
+    """The sparse, chunked author bootstrap equals re-running matched_ratio with each replicate's weights."""
+    from pipeline.indicators.lockin import matched_ratio, matched_ratio_replicates
+
+    rng = np.random.default_rng(4)
+    n, n_auth = 300, 60
+    author = rng.integers(0, n_auth, n)
+    author[:n_auth] = np.arange(n_auth)
+    stratum = rng.integers(0, 5, n)
+    switched = rng.random(n) < 0.3
+    y = rng.poisson(2.0, n).astype(float)
+    y[::17] = np.nan
+    got = matched_ratio_replicates(y, switched, stratum, author, np.random.default_rng(9), b=30, chunk=30)
+    draws = np.random.default_rng(9).integers(0, n_auth, size=(30, n_auth))
+    want = [matched_ratio(y, switched, stratum, np.bincount(d, minlength=n_auth)[author].astype(float))[0]
+            for d in draws]
+    np.testing.assert_allclose(got, want, rtol=1e-12)

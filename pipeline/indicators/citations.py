@@ -14,27 +14,41 @@ def build_citation_share(con, log) -> None:
     """ind_citation_family_share: share of citations made in a year that go to each family (fractional)."""
     families = family_vocabulary(con)
     fidx = {f: i for i, f in enumerate(families)}
-    # a cited paper's fractional family weights split the citation; edges resample as units
+    # A cited paper's fractional family weights split the citation, and edges resample as units.
+    # Edges to papers with the same family-weight pattern are interchangeable, so the query returns
+    # one row per (year, pattern, family) with the number of such edges: the bootstrap draws
+    # patterns multinomially, which is exactly resampling the edges.
     rows = fetch_arrays(con, """
-        SELECT c.citing_year AS year, c.citing_paper_id, c.cited_paper_id, f.family, f.weight
-        FROM fct_citations c JOIN fct_paper_families f ON f.paper_id = c.cited_paper_id
-        WHERE c.citing_year IS NOT NULL
-        ORDER BY 1, 2, 3
+        WITH pattern AS (
+            SELECT paper_id, string_agg(family || ':' || weight, ',' ORDER BY family) AS pattern_key
+            FROM fct_paper_families GROUP BY paper_id
+        ), counts AS (
+            SELECT c.citing_year AS year, p.pattern_key, count(*) AS edges
+            FROM fct_citations c JOIN pattern p ON p.paper_id = c.cited_paper_id
+            WHERE c.citing_year IS NOT NULL GROUP BY ALL
+        ), one AS (
+            SELECT DISTINCT ON (pattern_key) pattern_key, paper_id FROM pattern ORDER BY pattern_key, paper_id
+        )
+        SELECT k.year, k.pattern_key, k.edges, f.family, f.weight
+        FROM counts k JOIN one o USING (pattern_key) JOIN fct_paper_families f ON f.paper_id = o.paper_id
+        ORDER BY k.year, k.pattern_key, f.family
     """)
     cols = {k: [] for k in ("year", "family", "citations_fractional", "n_citations", "share", "share_ci_low",
                             "share_ci_high", "low_n")}
     rng = stats.rng_for("citation_share")
     years = rows["year"].astype(np.int64)
-    edge_key = np.array([f"{a}\x00{b}" for a, b in zip(rows["citing_paper_id"], rows["cited_paper_id"])], dtype=object)
     fam = np.array([fidx[f] for f in rows["family"]], dtype=np.int64)
     for y in np.unique(years):
-        sel = years == y
-        _, edge = np.unique(edge_key[sel], return_inverse=True)
-        n = int(edge.max()) + 1
-        w = np.zeros((n, len(families)))
-        np.add.at(w, (edge, fam[sel]), rows["weight"][sel].astype(float))
-        frac = w.sum(axis=0)
-        lo, hi = stats.percentile_ci(stats.bootstrap_weighted_shares(w, rng))
+        sel = np.flatnonzero(years == y)
+        _, pat = np.unique(rows["pattern_key"][sel], return_inverse=True)
+        w = np.zeros((int(pat.max()) + 1, len(families)))
+        np.add.at(w, (pat, fam[sel]), rows["weight"][sel].astype(float))
+        edges = np.zeros(w.shape[0])
+        edges[pat] = rows["edges"][sel]
+        n = int(edges.sum())
+        frac = edges @ w
+        draws = rng.multinomial(n, edges / n, size=stats.BOOTSTRAP_B)
+        lo, hi = stats.percentile_ci(draws @ w / n)
         for f in range(len(families)):
             cols["year"].append(int(y))
             cols["family"].append(families[f])
@@ -80,27 +94,39 @@ def build_citation_share(con, log) -> None:
 
 def build_cd_index(con, log, window: int = CD_WINDOW_YEARS) -> None:
     """ind_cd_index per paper and ind_cd_family_year means (Funk & Owen-Smith 2017; Wu, Wang & Evans 2019)."""
+    # integer keys: the join below is the most expensive query of the indicators
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _cd_ids AS
+        SELECT paper_id, row_number() OVER (ORDER BY paper_id) AS id FROM (
+            SELECT paper_id FROM dim_papers UNION SELECT citing_paper_id FROM fct_citations
+            UNION SELECT cited_paper_id FROM fct_citations)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _cd_edges AS
+        SELECT a.id AS citing, b.id AS cited, c.citing_date AS d, c.citing_year AS y
+        FROM fct_citations c JOIN _cd_ids a ON a.paper_id = c.citing_paper_id
+        JOIN _cd_ids b ON b.paper_id = c.cited_paper_id
+    """)
     con.execute(f"""
         CREATE OR REPLACE TABLE ind_cd_index AS
         WITH focal AS (
-            SELECT paper_id, published_date, year, primary_family AS family
-            FROM dim_papers WHERE is_ml AND year IS NOT NULL
+            SELECT i.id, p.paper_id, p.published_date, p.year, p.primary_family AS family
+            FROM dim_papers p JOIN _cd_ids i USING (paper_id) WHERE p.is_ml AND p.year IS NOT NULL
         ), refs AS (
-            SELECT citing_paper_id AS focal_id, count(*) AS n_references
-            FROM fct_citations GROUP BY 1
+            SELECT citing AS focal_id, count(*) AS n_references FROM _cd_edges GROUP BY 1
         ), pairs AS (
             -- i cites the focal paper
-            SELECT f.paper_id AS focal_id, c.citing_paper_id AS i, 1 AS fwd, 0 AS bwd
-            FROM focal f JOIN fct_citations c ON c.cited_paper_id = f.paper_id
-            WHERE c.citing_year <= f.year + {window}
-              AND (c.citing_date > f.published_date OR c.citing_date IS NULL OR f.published_date IS NULL)
+            SELECT f.id AS focal_id, c.citing AS i, 1 AS fwd, 0 AS bwd
+            FROM focal f JOIN _cd_edges c ON c.cited = f.id
+            WHERE c.y <= f.year + {window}
+              AND (c.d > f.published_date OR c.d IS NULL OR f.published_date IS NULL)
             UNION ALL
             -- i cites one of the focal paper's references (but is not the focal paper)
-            SELECT r.citing_paper_id, c.citing_paper_id, 0, 1
-            FROM fct_citations r JOIN fct_citations c ON c.cited_paper_id = r.cited_paper_id
-            WHERE c.citing_paper_id <> r.citing_paper_id
-              AND c.citing_year <= r.citing_year + {window}
-              AND (c.citing_date > r.citing_date OR c.citing_date IS NULL OR r.citing_date IS NULL)
+            SELECT r.citing, c.citing, 0, 1
+            FROM _cd_edges r JOIN _cd_edges c ON c.cited = r.cited
+            WHERE c.citing <> r.citing
+              AND c.y <= r.y + {window}
+              AND (c.d > r.d OR c.d IS NULL OR r.d IS NULL)
         ), per_i AS (
             SELECT focal_id, i, max(fwd) AS f, max(bwd) AS b FROM pairs GROUP BY focal_id, i
         ), agg AS (
@@ -122,9 +148,11 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS) -> None:
                CASE WHEN coalesce(r.n_references, 0) > 0 AND coalesce(a.n_t, 0) > 0 THEN a.cd END AS cd,
                {window} AS window_years,
                f.year + {window} <= (SELECT max(year) FROM focal) AS window_complete
-        FROM focal f LEFT JOIN refs r ON r.focal_id = f.paper_id LEFT JOIN agg a ON a.focal_id = f.paper_id
+        FROM focal f LEFT JOIN refs r ON r.focal_id = f.id LEFT JOIN agg a ON a.focal_id = f.id
         ORDER BY f.paper_id
     """)
+    con.execute("DROP TABLE IF EXISTS _cd_edges")
+    con.execute("DROP TABLE IF EXISTS _cd_ids")
     rows = fetch_arrays(con, """
         SELECT family, year, cd, window_complete FROM ind_cd_index
         WHERE cd IS NOT NULL AND family IS NOT NULL ORDER BY family, year

@@ -61,9 +61,8 @@ def digest(warehouse_path) -> dict:
                               "WHERE mean_pairwise_jsd IS NOT NULL ORDER BY year")
             if rows:
                 first, last = rows[0], rows[-1]
-                out["unification"] = {"first": first, "last": last,
-                                      "change": last["jsd"] - first["jsd"],
-                                      "trend": "converging" if last["jsd"] < first["jsd"] else "diverging"}
+                out["unification"] = {"first": first, "last": last, "change": last["jsd"] - first["jsd"],
+                                      "trend": _trend(first, last)}
         if "ind_lockin" in present:
             rows = _rows(con, "SELECT * FROM ind_lockin")
             out["lockin"] = rows[0] if rows else None
@@ -80,6 +79,17 @@ def digest(warehouse_path) -> dict:
         return out
     finally:
         con.close()
+
+
+def _trend(first: dict, last: dict) -> str:
+    """'converging' / 'diverging' only when the two years' intervals do not overlap."""
+    if None in (first["jsd_ci_low"], first["jsd_ci_high"], last["jsd_ci_low"], last["jsd_ci_high"]):
+        return "converging" if last["jsd"] < first["jsd"] else "diverging"
+    if last["jsd_ci_high"] < first["jsd_ci_low"]:
+        return "converging"
+    if last["jsd_ci_low"] > first["jsd_ci_high"]:
+        return "diverging"
+    return "no clear change: intervals overlap"
 
 
 def _fmt(value, spec: str = ".2f") -> str:

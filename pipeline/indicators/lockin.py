@@ -247,6 +247,41 @@ def matched_ratio(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray
     return float(ratio), float(sw_mean), float(st_mean), int((sw & in_both).sum()), int((st & in_both).sum())
 
 
+def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray, author: np.ndarray,
+                             rng: np.random.Generator, b: int = stats.BOOTSTRAP_B, chunk: int = 20) -> np.ndarray:
+    """Bootstrap replicates of :func:`matched_ratio`, resampling authors (all their events together)."""
+    from scipy import sparse
+
+    n_auth = int(author.max()) + 1 if author.size else 0
+    if n_auth == 0:
+        return np.full(b, np.nan)
+    ok = np.isfinite(outcome)
+    y = np.where(ok, outcome, 0.0)
+    ns = int(stratum.max()) + 1
+    events = np.arange(stratum.size)
+
+    def onehot(mask):
+        return sparse.csr_matrix((mask.astype(float), (events, stratum)), shape=(stratum.size, ns))
+
+    s_sw, s_st = onehot(switched & ok), onehot(~switched & ok)
+    out = []
+    for start in range(0, b, chunk):
+        size = min(chunk, b - start)
+        flat = rng.integers(0, n_auth, size=(size, n_auth)) + (np.arange(size) * n_auth)[:, None]
+        w = np.bincount(flat.ravel(), minlength=size * n_auth).reshape(size, n_auth)[:, author].astype(float)
+        n_sw = (s_sw.T @ w.T).T
+        y_sw = (s_sw.T @ (w * y).T).T
+        n_st = (s_st.T @ w.T).T
+        y_st = (s_st.T @ (w * y).T).T
+        both = (n_sw > 0) & (n_st > 0)
+        with np.errstate(all="ignore"):
+            denom = np.where(both, n_sw, 0.0).sum(axis=1)
+            sw_mean = np.where(both, y_sw, 0.0).sum(axis=1) / denom
+            st_mean = np.where(both, n_sw * y_st / np.where(n_st > 0, n_st, 1.0), 0.0).sum(axis=1) / denom
+            out.append(np.where(st_mean > 0, sw_mean / st_mean, np.nan))
+    return np.concatenate(out)
+
+
 def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     ev = penalty_events(con, window)
     cols = {key: [] for key in ("outcome", "window_years", "ratio", "ratio_ci_low", "ratio_ci_high",
@@ -271,11 +306,7 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     n_auth = int(author.max()) + 1 if author.size else 0
     for name, y in outcomes.items():
         ratio, sw_mean, st_mean, n_sw, n_st = matched_ratio(y, switched, stratum)
-        reps = np.full(stats.BOOTSTRAP_B, np.nan)
-        rng = stats.rng_for("penalty_" + name)
-        for r in range(stats.BOOTSTRAP_B if n_auth else 0):
-            wa = np.bincount(rng.integers(0, n_auth, n_auth), minlength=n_auth).astype(float)
-            reps[r] = matched_ratio(y, switched, stratum, wa[author])[0]
+        reps = matched_ratio_replicates(y, switched, stratum, author, stats.rng_for("penalty_" + name))
         lo, hi = stats.percentile_ci(reps)
         sw_ok = switched & np.isfinite(y)
         cols["outcome"].append(name)
