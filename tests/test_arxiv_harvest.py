@@ -188,6 +188,16 @@ def test_503_retry_after_is_honoured_and_politeness_delay_applies(settings, corp
     assert any(0 < w <= 0.5 for w in waits)
 
 
+def test_a_timed_out_request_is_retried(settings, corpus):
+    path, records = corpus
+    with OaiServer(path, page_size=10, faults={2: Fault("slow", delay=1.0)}) as server:
+        s = dataclasses.replace(with_url(settings, server.url), http_timeout_seconds=0.3)
+        result = harvest_window(s, JAN_FROM, JAN_UNTIL, sets=["cs"])
+        requests = list(server.requests)
+    assert requests[1] == requests[2] and "resumptionToken" in requests[1]
+    assert result.rows["arxiv/papers"] == len(expected_ids(records, ["cs"]))
+
+
 def test_no_records_match_is_an_empty_window_not_a_failure(settings, corpus):
     path, _ = corpus
     with OaiServer(path) as server:

@@ -91,7 +91,11 @@ class _Corpus:
 
 
 class OaiServer:
-    """Context manager serving ``corpus_path`` over OAI-PMH on loopback; ``.url`` ends with /oai."""
+    """Context manager serving ``corpus_path`` over OAI-PMH on loopback; ``.url`` ends with /oai.
+
+    ``faults`` maps a request number (1 = the first request this server sees) to a :class:`Fault`;
+    ``requests`` lists every request's query parameters in arrival order, for assertions.
+    """
 
     def __init__(self, corpus_path, page_size: int = 100, faults: dict[int, Fault] | None = None,
                  host: str = "127.0.0.1"):
@@ -116,7 +120,10 @@ class OaiServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server naming
-                server._handle(self)
+                try:
+                    server._handle(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (e.g. its timeout fired during a 'slow' fault)
 
             def log_message(self, *args):
                 pass

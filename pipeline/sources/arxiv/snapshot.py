@@ -32,10 +32,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import requests
 
 import schemas
 from pipeline import lake
-from pipeline.errors import MalformedPageError, MlgraphError
+from pipeline.errors import MalformedPageError, MlgraphError, SourceError
 from pipeline.http import HttpClient, redact_url
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.progress import bar
@@ -143,10 +144,14 @@ def _download(settings, url: str) -> Path:
     client = HttpClient.from_settings(settings, name="arxiv-snapshot", min_interval=0.0)
     try:
         response = client.get(url, stream=True)
-        with open(tmp, "wb") as fh:
-            for piece in response.iter_content(chunk_size=1 << 20):
-                fh.write(piece)
-        response.close()
+        try:
+            with open(tmp, "wb") as fh:
+                for piece in response.iter_content(chunk_size=1 << 20):
+                    fh.write(piece)
+        except requests.RequestException as exc:
+            raise SourceError(f"arXiv snapshot download from {redact_url(url)} broke off: {type(exc).__name__}") from None
+        finally:
+            response.close()
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
