@@ -455,7 +455,9 @@ def run_plan(con, ctx, plan: Sequence[Step] = DEFAULT_PLAN, models: dict[str, Mo
             if layer not in LAYERS:
                 raise ModelError(f"unknown layer in plan entry {step!r}")
             for model in order_models(models, layer):
+                model_started = time.perf_counter()
                 materialize(con, model, ctx.settings.lake)
+                ctx.log.debug("model %s built in %.2fs", model.name, time.perf_counter() - model_started)
                 document(con, model)
                 documented.add(model.name)
         else:

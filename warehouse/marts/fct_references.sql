@@ -17,7 +17,7 @@ final AS (
         r.cited_title,
         r.cited_year
     FROM refs AS r
-    WHERE r.citing_paper_id IN (SELECT paper_id FROM dim_papers)
+    WHERE r.citing_is_ml
 )
 
 SELECT * FROM final

@@ -1,7 +1,7 @@
 -- How well identities across sources were resolved: every link counted, none silently dropped.
 WITH reference_outcomes AS (
     SELECT 'references' AS subject, resolution AS outcome, count(*) AS n
-    FROM int_references_resolved
+    FROM fct_references
     GROUP BY ALL
 ),
 

@@ -4,28 +4,27 @@ WITH source AS (
     SELECT * FROM {{ lake('semantic_scholar/references') }}
 ),
 
-latest_fetch AS (
-    SELECT citing_arxiv_id, arg_max("batch", fetched_at) AS fetch_batch
+-- The latest fetch of a citing paper is the set of its rows with the newest fetched_at (one
+-- response per paper per batch); a window max avoids a join or sort over every reference.
+latest AS (
+    SELECT *, max(fetched_at) OVER (PARTITION BY citing_arxiv_id) AS latest_fetched_at
     FROM source
-    GROUP BY citing_arxiv_id
 ),
 
 final AS (
     SELECT
-        s.citing_arxiv_id,
-        s.position,
-        s.cited_s2_paper_id,
-        s.cited_corpus_id,
-        s.cited_arxiv_id,
-        lower(trim(s.cited_doi)) AS cited_doi,
-        s.cited_title,
-        s.cited_year,
-        s.fetched_at,
-        s."batch" AS fetch_batch
-    FROM source AS s
-    INNER JOIN latest_fetch AS l
-        ON s.citing_arxiv_id = l.citing_arxiv_id AND s."batch" = l.fetch_batch
-    QUALIFY row_number() OVER (PARTITION BY s.citing_arxiv_id, s.position ORDER BY s.fetched_at DESC) = 1
+        citing_arxiv_id,
+        position,
+        cited_s2_paper_id,
+        cited_corpus_id,
+        cited_arxiv_id,
+        lower(trim(cited_doi)) AS cited_doi,
+        cited_title,
+        cited_year,
+        fetched_at,
+        "batch" AS fetch_batch
+    FROM latest
+    WHERE fetched_at = latest_fetched_at
 )
 
 SELECT * FROM final

@@ -1,0 +1,290 @@
+"""Benchmark: the full warehouse build on a generated 1M-paper / 30M-citation lake.
+
+    .venv/bin/python bench/bench_warehouse.py [--papers 1000000] [--refs-per-paper 30]
+        [--memory-limit 4GB] [--threads 2] [--nx-papers 100000] [--home DIR]
+
+The lake is written straight to Parquet by DuckDB (range() + hashes), not through the sample
+generator, so generation takes seconds. The build runs in a child process so its peak RSS is
+measured alone (``RUSAGE_CHILDREN``). Python steps whose module is not installed yet are left
+out; if the classify step is missing, a stand-in derives int_method_families and
+int_paper_text_families from the synthetic data (reported under "stand_ins"). Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+FAMILIES = ["transformer", "cnn", "rnn", "gnn", "mlp", "diffusion", "gan", "vae", "flow", "ssm", "tree_ensemble",
+            "kernel", "probabilistic", "shallow_embedding", "symbolic", "linear", "evolutionary"]
+CLASSIFY_TABLES = {
+    "int_method_families": ["method_name", "family"],
+    "int_paper_text_families": ["paper_id", "primary_family", "families", "confidence", "provenance"],
+}
+
+
+def generate_lake(lake: Path, papers: int, refs_per_paper: int, threads: int) -> dict:
+    """Write a synthetic lake with the raw schemas' column names and types; returns row counts."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    per_month = -(-papers // 168)  # 2012-01 … 2025-12
+    con.execute(f"""CREATE MACRO aid(i) AS printf('%02d%02d.%05d', 12 + (i // {per_month}) // 12,
+                                                   (i // {per_month}) % 12 + 1, i % {per_month} + 1)""")
+    con.execute(f"CREATE MACRO pdate(i) AS CAST(DATE '2012-01-01' + to_months(CAST(i // {per_month} AS INTEGER)) "
+                f"+ to_days(CAST(i % 28 AS INTEGER)) AS DATE)")
+
+    def out(source: str, name: str, key: str, value: str) -> str:
+        d = lake / "raw" / source / name / f"{key}={value}"
+        d.mkdir(parents=True, exist_ok=True)
+        return str(d / "part-00000.parquet")
+
+    def copy(select: str, path: str) -> int:
+        con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 122880)")
+        return con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchall()[0][0]
+
+    counts = {}
+    cats = "['cs.CL','cs.CV','cs.LG','cs.AI','stat.ML','cs.RO','cs.SD','eess.SP','q-bio.NC','cs.SI','math.OC','cs.IR']"
+    counts["arxiv/papers"] = copy(f"""
+        SELECT
+            aid(i) AS arxiv_id, CAST(1 AS INTEGER) AS latest_version,
+            [{{'version': CAST(1 AS INTEGER), 'created': CAST(pdate(i) AS TIMESTAMPTZ), 'size': '100kb'}}] AS versions,
+            'Paper ' || i AS title, 'Abstract of paper ' || i || ' about models.' AS abstract,
+            [{{'keyname': 'Author' || (hash(i, 1) % 200000), 'forenames': 'A', 'suffix': CAST(NULL AS VARCHAR)}},
+             {{'keyname': 'Author' || (hash(i, 2) % 200000), 'forenames': 'B', 'suffix': CAST(NULL AS VARCHAR)}},
+             {{'keyname': 'Author' || (hash(i, 3) % 200000), 'forenames': 'C', 'suffix': CAST(NULL AS VARCHAR)}}
+            ][1:CAST(1 + i % 3 AS INTEGER)] AS authors,
+            CAST(NULL AS VARCHAR) AS authors_raw,
+            CASE WHEN i % 7 = 0 THEN [{cats}[CAST(1 + hash(i) % 12 AS INTEGER)]] ELSE list_distinct([{cats}[CAST(1 + hash(i) % 12 AS INTEGER)], 'cs.LG']) END AS categories,
+            {cats}[CAST(1 + hash(i) % 12 AS INTEGER)] AS primary_category,
+            pdate(i) AS first_version_date, pdate(i) AS last_updated_date,
+            CASE WHEN i % 10 = 0 THEN '10.9999/p' || i END AS doi,
+            CAST(NULL AS VARCHAR) AS journal_ref, CAST(NULL AS VARCHAR) AS license, CAST(NULL AS VARCHAR) AS comments,
+            CAST(NULL AS VARCHAR) AS report_no, CAST(NULL AS VARCHAR) AS submitter, CAST(NULL AS DATE) AS oai_datestamp,
+            'snapshot' AS record_format, TIMESTAMPTZ '2025-01-01 00:00:00+00' AS ingested_at
+        FROM range({papers}) t(i)""", out("arxiv", "papers", "window", "snapshot"))
+    pwc = f"FROM range(0, {papers}, 3) t(i)"
+    counts["pwc/papers"] = copy(f"""
+        SELECT 'https://paperswithcode.com/paper/p' || i AS paper_url, aid(i) AS arxiv_id, 'Paper ' || i AS title,
+               CAST(NULL AS VARCHAR) AS abstract, 'https://arxiv.org/abs/' || aid(i) AS url_abs,
+               CAST(NULL AS VARCHAR) AS url_pdf, CAST(NULL AS VARCHAR) AS proceeding, CAST([] AS VARCHAR[]) AS authors,
+               pdate(i) AS date {pwc}""", out("pwc", "papers", "version", "bench"))
+    counts["pwc/paper_methods"] = copy(f"""
+        SELECT DISTINCT 'https://paperswithcode.com/paper/p' || i AS paper_url, aid(i) AS arxiv_id,
+               'M' || (hash(i, k) % 2000) AS method_name, CAST(NULL AS VARCHAR) AS method_full_name,
+               CAST(NULL AS VARCHAR) AS main_collection, CAST(NULL AS VARCHAR) AS main_collection_area,
+               CAST(NULL AS INTEGER) AS introduced_year
+        {pwc}, range(3) m(k)""", out("pwc", "paper_methods", "version", "bench"))
+    counts["pwc/paper_tasks"] = copy(f"""
+        SELECT 'https://paperswithcode.com/paper/p' || i AS paper_url, aid(i) AS arxiv_id, 'T' || (i % 200) AS task
+        {pwc}""", out("pwc", "paper_tasks", "version", "bench"))
+    counts["pwc/methods"] = copy("""
+        SELECT 'https://paperswithcode.com/method/m' || k AS method_url, 'M' || k AS name, 'Method ' || k AS full_name,
+               'Builds on M' || (k // 2) AS description, CAST(NULL AS VARCHAR) AS paper_title,
+               'https://paperswithcode.com/paper/p' || (k * 300) AS paper_url, CAST(NULL AS INTEGER) AS introduced_year,
+               CAST(NULL AS VARCHAR) AS source_url, CAST(NULL AS VARCHAR) AS source_title,
+               CAST(NULL AS VARCHAR) AS code_snippet_url, CAST(100 AS BIGINT) AS num_papers
+        FROM range(2000) t(k)""", out("pwc", "methods", "version", "bench"))
+    counts["pwc/method_collections"] = copy("""
+        SELECT 'https://paperswithcode.com/method/m' || k AS method_url, 'M' || k AS method_name,
+               'Collection ' || (k % 300) AS collection, 'general' AS area_id, 'General' AS area
+        FROM range(2000) t(k)""", out("pwc", "method_collections", "version", "bench"))
+    counts["pwc/eval_tasks"] = copy("""
+        SELECT 'T' || k AS task, CAST(NULL AS VARCHAR) AS parent_task, CAST(NULL AS VARCHAR) AS description,
+               [['Computer Vision', 'Natural Language Processing', 'Graphs', 'Time Series', 'Medical'][CAST(1 + k % 5 AS INTEGER)]] AS categories
+        FROM range(200) t(k)""", out("pwc", "eval_tasks", "version", "bench"))
+    counts["pwc/eval_results"] = copy(f"""
+        SELECT 'T' || (r % 200) AS task, 'D' || ((r // 200) % 5) AS dataset, CAST(r // 1000 AS INTEGER) AS row_index,
+               'Model ' || r AS model_name, CAST(NULL AS VARCHAR) AS paper_title,
+               'https://arxiv.org/abs/' || aid(hash(r) % {papers}) AS paper_url, aid(hash(r) % {papers}) AS arxiv_id,
+               CAST(NULL AS DATE) AS paper_date, false AS uses_additional_data, 'Accuracy' AS metric_name,
+               CAST(r % 100 AS VARCHAR) AS metric_value_raw, CAST(r % 100 AS DOUBLE) AS metric_value
+        FROM range(50000) t(r)""", out("pwc", "eval_results", "version", "bench"))
+    counts["pwc/code_links"] = copy(f"""
+        SELECT 'https://paperswithcode.com/paper/p' || i AS paper_url, CAST(NULL AS VARCHAR) AS paper_title,
+               aid(i) AS arxiv_id, CAST(NULL AS VARCHAR) AS paper_url_abs, CAST(NULL AS VARCHAR) AS paper_url_pdf,
+               'https://github.com/u/r' || i AS repo_url, i % 2 = 0 AS is_official, true AS mentioned_in_paper,
+               false AS mentioned_in_github, ['pytorch', 'tf', 'jax', 'none', 'mxnet'][CAST(1 + i % 5 AS INTEGER)] AS framework
+        {pwc} WHERE i % 2 = 0""", out("pwc", "code_links", "version", "bench"))
+    counts["semantic_scholar/papers"] = copy(f"""
+        SELECT aid(i) AS arxiv_id, md5(CAST(i AS VARCHAR)) AS s2_paper_id, CAST(i AS BIGINT) AS corpus_id,
+               CASE WHEN i % 10 = 0 THEN '10.9999/p' || i END AS doi, CAST(NULL AS VARCHAR) AS title,
+               CAST(2012 + i * 14 // {papers} AS INTEGER) AS year, CAST(hash(i) % 500 AS BIGINT) AS citation_count,
+               CAST({refs_per_paper} AS BIGINT) AS reference_count, CAST(0 AS BIGINT) AS influential_citation_count,
+               TIMESTAMPTZ '2025-02-01 00:00:00+00' AS fetched_at
+        FROM range({papers}) t(i)""", out("semantic_scholar", "papers", "batch", "bench"))
+    counts["semantic_scholar/fetch_log"] = copy(f"""
+        SELECT aid(i) AS arxiv_id, 'found' AS status, TIMESTAMPTZ '2025-02-01 00:00:00+00' AS fetched_at,
+               CAST(NULL AS VARCHAR) AS detail
+        FROM range({papers}) t(i)""", out("semantic_scholar", "fetch_log", "batch", "bench"))
+    # References: each paper cites earlier papers (skewed towards old ones, a crude preferential
+    # attachment); every 20th reference is DOI-only external, every 20th+1 has no id at all, every
+    # 20th+2 is an internal paper given by DOI only.
+    counts["semantic_scholar/references"] = copy(f"""
+        WITH r AS (
+            SELECT i, pos, CAST(floor(i * pow((hash(i, pos) % 1000000) / 1000000.0, 2)) AS BIGINT) AS j
+            FROM range(1, {papers}) t(i), range({refs_per_paper}) p(pos)
+        )
+        SELECT aid(i) AS citing_arxiv_id, CAST(pos AS INTEGER) AS position,
+               CASE WHEN pos % 20 <> 1 THEN md5(CAST(j AS VARCHAR)) END AS cited_s2_paper_id,
+               CAST(NULL AS BIGINT) AS cited_corpus_id,
+               CASE WHEN pos % 20 > 2 THEN aid(j) END AS cited_arxiv_id,
+               CASE WHEN pos % 20 = 0 THEN '10.5555/x' || j WHEN pos % 20 = 2 THEN '10.9999/p' || (j // 10 * 10) END AS cited_doi,
+               CAST(NULL AS VARCHAR) AS cited_title, CAST(NULL AS INTEGER) AS cited_year,
+               TIMESTAMPTZ '2025-02-01 00:00:00+00' AS fetched_at
+        FROM r""", out("semantic_scholar", "references", "batch", "bench"))
+    con.close()
+    return counts
+
+
+def classify_standin(con, ctx) -> None:
+    """Stand-in for pipeline.classify.warehouse when it is absent: synthetic family tables."""
+    fams = "[" + ", ".join(f"'{f}'" for f in FAMILIES) + "]"
+    con.execute(f"""CREATE TABLE int_method_families AS
+        SELECT 'M' || k AS method_name, {fams}[CAST(1 + k % 17 AS INTEGER)] AS family FROM range(2000) t(k)
+        WHERE k % 5 <> 0""")
+    con.execute(f"""CREATE TABLE int_paper_text_families AS
+        SELECT paper_id, {fams}[CAST(1 + hash(paper_id) % 17 AS INTEGER)] AS primary_family,
+               [{fams}[CAST(1 + hash(paper_id) % 17 AS INTEGER)]] AS families, 0.6 AS confidence, 'text' AS provenance
+        FROM int_papers WHERE is_ml""")
+
+
+def run_build(home: Path, memory_limit: str, threads: int, plan_kind: str) -> dict:
+    """Child process: build the warehouse; report timings per step (from the log) and the plan.
+
+    plan_kind 'available': every CONTRACTS §3 step whose module exists (a stand-in replaces a
+    missing classify step); 'own': the SQL layers, the classify stand-in and the citation metrics.
+    """
+    from pipeline.config import load_settings
+    from pipeline.warehouse import builder
+    from pipeline.warehouse.runner import DEFAULT_PLAN, WAREHOUSE_DIR, available_plan
+
+    records = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    log = logging.getLogger("mlgraph.warehouse")
+    log.setLevel(logging.DEBUG)
+    log.addHandler(Collect())
+    settings = load_settings(env={}, home=home)
+    if plan_kind == "own":
+        plan = ["sql:staging", "sql:intermediate", "sql:marts", "pipeline.warehouse.citations:build_citation_metrics"]
+    else:
+        plan = available_plan(DEFAULT_PLAN)
+    skipped = [s for s in DEFAULT_PLAN if s not in plan]
+    stand_ins = []
+    models_root = None
+    if "pipeline.classify.warehouse:classify_papers" not in plan:
+        models_root = home / "models"
+        shutil.rmtree(models_root, ignore_errors=True)
+        shutil.copytree(WAREHOUSE_DIR, models_root)
+        for name, cols in CLASSIFY_TABLES.items():
+            body = "".join(f"  {c}:\n    description: {c}\n" for c in cols)
+            (models_root / "intermediate" / f"{name}.yml").write_text(
+                f"name: {name}\nlayer: intermediate\nmaterialized: python\ndescription: bench stand-in\ncolumns:\n{body}")
+        plan.insert(plan.index("sql:marts"), classify_standin)
+        stand_ins.append("classify (int_method_families, int_paper_text_families)")
+    started = time.perf_counter()
+    candidate = builder.build(settings, "bench", plan=plan, memory_limit=memory_limit, threads=threads,
+                              models_root=models_root)
+    wall = time.perf_counter() - started
+    import duckdb
+
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        tables = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+    return {"build_wall_s": round(wall, 1), "skipped_steps": skipped, "stand_ins": stand_ins,
+            "step_log": [m for m in records if m.startswith(("step ", "model ", "citation graph"))],
+            "rows": {k: tables[k] for k in ("dim_papers", "fct_citations", "fct_references", "fct_paper_families",
+                                             "fct_paper_citation_metrics") if k in tables},
+            "candidate_mb": round(candidate.stat().st_size / 2**20)}
+
+
+def pagerank_vs_networkx(papers: int, refs_per_paper: int) -> dict:
+    """Our SciPy PageRank against networkx.pagerank on a generated graph of the same density."""
+    import networkx as nx
+    import numpy as np
+
+    from pipeline.warehouse.citations import pagerank
+
+    rng = np.random.default_rng(0)
+    src = np.repeat(np.arange(1, papers), refs_per_paper)
+    dst = np.floor(src * rng.random(len(src)) ** 2).astype(np.int64)
+    pairs = np.unique(np.stack([src, dst], axis=1), axis=0)
+    src, dst = pairs[:, 0].astype(np.int32), pairs[:, 1].astype(np.int32)
+    t0 = time.perf_counter()
+    ours = pagerank(src, dst, papers)
+    t_ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    g = nx.DiGraph()
+    g.add_nodes_from(range(papers))
+    g.add_edges_from(zip(src.tolist(), dst.tolist()))
+    t_graph = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    theirs = nx.pagerank(g, tol=1e-10)
+    t_nx = time.perf_counter() - t0
+    diff = float(np.max(np.abs(ours - np.array([theirs[i] for i in range(papers)]))))
+    return {"nodes": papers, "edges": int(len(src)), "ours_s": round(t_ours, 2),
+            "networkx_graph_build_s": round(t_graph, 2), "networkx_pagerank_s": round(t_nx, 2),
+            "time_ratio_networkx_total_over_ours": round((t_graph + t_nx) / t_ours, 1),
+            "max_abs_diff": diff}
+
+
+def main() -> int:
+    """Generate, build in a child process, compare PageRank; print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=1_000_000)
+    parser.add_argument("--refs-per-paper", type=int, default=30)
+    parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--nx-papers", type=int, default=100_000)
+    parser.add_argument("--home", help="keep the data here (default: a temporary folder, removed)")
+    parser.add_argument("--plan", choices=["available", "own"], default="available",
+                        help="available: every installed CONTRACTS step; own: warehouse SQL + citation metrics only")
+    parser.add_argument("--build-only", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.build_only:
+        print(json.dumps(run_build(Path(args.build_only), args.memory_limit, args.threads, args.plan)))
+        return 0
+    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="mlgraph-bench-"))
+    try:
+        t0 = time.perf_counter()
+        counts = generate_lake(home / "lake", args.papers, args.refs_per_paper, args.threads)
+        gen_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, __file__, "--build-only", str(home), "--memory-limit", args.memory_limit,
+                               "--threads", str(args.threads), "--plan", args.plan], capture_output=True, text=True, cwd=REPO)
+        child_wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            return 1
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        report = {"papers": args.papers, "lake_rows": counts, "generate_s": round(gen_s, 1),
+                  "memory_limit": args.memory_limit, "threads": args.threads,
+                  "build_process_wall_s": round(child_wall, 1), "build_peak_rss_gb": round(peak_kb / 2**20, 2),
+                  **result}
+        if args.nx_papers:
+            report["pagerank_vs_networkx"] = pagerank_vs_networkx(args.nx_papers, args.refs_per_paper)
+        print(json.dumps(report, indent=2))
+    finally:
+        if not args.home:
+            shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
