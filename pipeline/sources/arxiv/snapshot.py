@@ -71,7 +71,7 @@ _TRANSFORM = f"""
 WITH base AS (
     SELECT *, regexp_replace(lower(trim(coalesce(id, ''))), '^arxiv:', '') AS _rid,
            list_sort(list_transform(versions, lambda v: struct_pack(
-               version := TRY_CAST(ltrim(lower(trim(v.version)), 'v') AS INTEGER),
+               version := TRY_CAST(ltrim(v.version, 'vV ') AS INTEGER),
                created := try_strptime(trim(v.created), '%a, %d %b %Y %H:%M:%S GMT')::TIMESTAMPTZ,
                size := v.size))) AS _versions,
            list_filter(string_split(replace(coalesce(categories, ''), chr(10), ' '), ' '), lambda c: c <> '') AS _cats
@@ -379,7 +379,8 @@ def _clean_column(column: pa.ChunkedArray, prose: bool) -> pa.Array:
         fix = clean_text if prose else collapse_text
         fixed = pa.array([fix(v) for v in pc.filter(arr, odd).to_pylist()], pa.string())
         x = pc.replace_with_mask(x, odd, fixed)
-    return pc.if_else(pc.equal(x, ""), pa.scalar(None, pa.string()), x)
+    empty = pc.equal(x, "")
+    return pc.if_else(empty, pa.scalar(None, pa.string()), x) if pc.any(empty).as_py() else x
 
 
 def _bad(key, reason: str, raw: str, location: str, line: int) -> dict:
