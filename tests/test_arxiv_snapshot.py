@@ -150,6 +150,22 @@ def test_corrupt_gzip_fails_cleanly_and_keeps_the_previous_snapshot(settings, tm
     assert [e["outcome"] for e in Manifest(settings.state).entries("arxiv")] == ["failed", "failed", "ok"]
 
 
+def test_a_file_without_any_record_never_replaces_the_snapshot(settings, tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text(record("2101.00001") + "\n")
+    ingest_snapshot(settings, str(good))
+    html = tmp_path / "error.html"
+    html.write_text("<html>\n<body>Service unavailable</body>\n</html>\n")
+    with pytest.raises(MalformedPageError, match="no readable record"):
+        ingest_snapshot(settings, str(html))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(MalformedPageError):
+        ingest_snapshot(settings, str(empty))
+    assert [r["arxiv_id"] for r in papers(settings)] == ["2101.00001"]
+    assert quarantine(settings) == []
+
+
 def test_snapshot_from_a_url(settings, tmp_path):
     (tmp_path / "files").mkdir()
     path = tmp_path / "files" / "arxiv-metadata-oai-snapshot.json.gz"

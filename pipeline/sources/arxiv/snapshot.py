@@ -429,14 +429,17 @@ def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
             txn.write(papers_spec, PARTITION, papers_spec.schema.empty_table())
             txn.write(quarantine_spec, PARTITION, quarantine_spec.schema.empty_table())
             rows = txn.rows()
+            if not rows.get(PAPERS):
+                # Replacing the snapshot with nothing (an empty file, an HTML error page) would
+                # silently drop history: refuse, and the transaction leaves the lake untouched.
+                raise MalformedPageError(f"arXiv snapshot {path.name} holds no readable record "
+                                         f"({rows.get(QUARANTINE, 0)} lines quarantined)")
     finally:
         progress.close()
     result.rows = {PAPERS: rows.get(PAPERS, 0)}
     result.quarantined = rows.get(QUARANTINE, 0)
     result.checksum = f"sha256:{reader.sha256.hexdigest()}"
     result.detail = f"{path.stat().st_size} bytes"
-    if rows.get(PAPERS, 0) == 0:
-        result.outcome = "empty"
 
 
 def _rejected_rows(rejected: pa.Table, data: bytes, first_line: int, location: str) -> list[dict]:
