@@ -131,6 +131,6 @@ def format_digest(d: dict) -> str:
         lines.append(f"preferential attachment α ({kind.replace('_', ' ')}, pooled): {_fmt(a['alpha'])} "
                      f"[{_fmt(a['alpha_ci_low'])}, {_fmt(a['alpha_ci_high'])}], n={a['n_units']}")
     if d.get("missing_tables"):
-        lines.append(f"missing indicator tables: {', '.join(d['missing_tables'])}")
+        lines.append(f"missing indicator tables: {', '.join(d['missing_tables'])} (rebuild with `mlgraph build`)")
     lines += ["", f"warehouse: {d['warehouse']}", f"indicator definitions: {d['docs']}"]
     return "\n".join(lines)

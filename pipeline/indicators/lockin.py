@@ -249,7 +249,11 @@ def matched_ratio(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray
 
 def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray, author: np.ndarray,
                              rng: np.random.Generator, b: int = stats.BOOTSTRAP_B, chunk: int = 20) -> np.ndarray:
-    """Bootstrap replicates of :func:`matched_ratio`, resampling authors (all their events together)."""
+    """Bootstrap replicates of :func:`matched_ratio`, resampling authors (all their events together).
+
+    Events are first summed per (author, stratum) into sparse author × stratum matrices, so each
+    replicate is one sparse product of the authors' draw counts.
+    """
     from scipy import sparse
 
     n_auth = int(author.max()) + 1 if author.size else 0
@@ -258,21 +262,18 @@ def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum:
     ok = np.isfinite(outcome)
     y = np.where(ok, outcome, 0.0)
     ns = int(stratum.max()) + 1
-    events = np.arange(stratum.size)
 
-    def onehot(mask):
-        return sparse.csr_matrix((mask.astype(float), (events, stratum)), shape=(stratum.size, ns))
+    def per_author(values):
+        return sparse.csr_matrix((values, (author, stratum)), shape=(n_auth, ns)).T.tocsr()
 
-    s_sw, s_st = onehot(switched & ok), onehot(~switched & ok)
+    sw, st = (switched & ok).astype(float), (~switched & ok).astype(float)
+    m_nsw, m_ysw, m_nst, m_yst = per_author(sw), per_author(sw * y), per_author(st), per_author(st * y)
     out = []
     for start in range(0, b, chunk):
         size = min(chunk, b - start)
         flat = rng.integers(0, n_auth, size=(size, n_auth)) + (np.arange(size) * n_auth)[:, None]
-        w = np.bincount(flat.ravel(), minlength=size * n_auth).reshape(size, n_auth)[:, author].astype(float)
-        n_sw = (s_sw.T @ w.T).T
-        y_sw = (s_sw.T @ (w * y).T).T
-        n_st = (s_st.T @ w.T).T
-        y_st = (s_st.T @ (w * y).T).T
+        w = np.bincount(flat.ravel(), minlength=size * n_auth).reshape(size, n_auth).astype(float).T
+        n_sw, y_sw, n_st, y_st = ((m @ w).T for m in (m_nsw, m_ysw, m_nst, m_yst))
         both = (n_sw > 0) & (n_st > 0)
         with np.errstate(all="ignore"):
             denom = np.where(both, n_sw, 0.0).sum(axis=1)

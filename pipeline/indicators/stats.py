@@ -52,13 +52,6 @@ def bootstrap_weighted_shares(weights: np.ndarray, rng: np.random.Generator, b: 
     return replicate_sums(weights, rng, b) / max(weights.shape[0], 1)
 
 
-def bootstrap_ratio(num: np.ndarray, den: np.ndarray, rng: np.random.Generator, b: int = BOOTSTRAP_B) -> np.ndarray:
-    """Replicates of Σnum/Σden, resampling units (each unit contributes num_u and den_u)."""
-    sums = replicate_sums(np.column_stack([num, den]), rng, b)
-    with np.errstate(all="ignore"):
-        return sums[:, 0] / sums[:, 1]
-
-
 def bootstrap_proportion(successes: int, n: int, rng: np.random.Generator, b: int = BOOTSTRAP_B) -> np.ndarray:
     """Replicates of a proportion of n independent 0/1 units (binomial resampling)."""
     if n == 0:

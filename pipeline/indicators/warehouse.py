@@ -11,7 +11,8 @@ from pipeline.errors import MlgraphError
 GROUPS: list[tuple[str, tuple[str, ...], str]] = [
     ("family share, concentration, unification", ("dim_papers", "fct_paper_families"), "shares:build_shares"),
     ("adoption and portability", ("ind_family_share",), "shares:build_adoption"),
-    ("lock-in and switching", ("dim_papers", "fct_authorships"), "lockin:build_all"),
+    ("lock-in and switching", ("dim_papers", "fct_authorships", "fct_citations", "ind_family_share"),
+     "lockin:build_all"),
     ("preferential attachment", ("dim_papers", "fct_citations", "ind_family_share"), "attachment:build_attachment"),
     ("citation concentration", ("dim_papers", "fct_citations", "fct_paper_families"), "citations:build_citation_share"),
     ("CD index", ("dim_papers", "fct_citations"), "citations:build_cd_index"),
