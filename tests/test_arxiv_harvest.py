@@ -249,6 +249,23 @@ def test_same_window_twice_gives_an_identical_lake(settings, corpus):
     assert files_first == ["part-00000.parquet"]
 
 
+def test_harvesting_other_sets_keeps_the_union_of_the_window(settings, corpus):
+    path, records = corpus
+    with OaiServer(path, page_size=50) as server:
+        s = with_url(settings, server.url)
+        harvest_window(s, JAN_FROM, JAN_UNTIL, sets=["cs"])
+        harvest_window(s, JAN_FROM, JAN_UNTIL, sets=["stat"])
+        union = lake_rows(s)
+        assert sorted(r[0] for r in union) == sorted(expected_ids(records, ["cs", "stat"]))
+        harvest_window(s, JAN_FROM, JAN_UNTIL, sets=["cs"])
+        assert lake_rows(s) == union
+        empty = harvest_window(s, JAN_FROM, JAN_UNTIL, sets=["q-fin"])
+        assert empty.outcome == "empty" and lake_rows(s) == union
+        harvest_window(s, JAN_FROM, JAN_UNTIL, sets=["physics"])
+        physics = expected_ids(records, ["physics"])
+        assert physics and sorted(r[0] for r in lake_rows(s)) == sorted(expected_ids(records, ["cs", "stat", "physics"]))
+
+
 def test_server_error_responses_and_get_record(corpus):
     import requests
 

@@ -23,9 +23,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
+from pipeline.sources.arxiv.parser import set_matches, set_specs
+
+__all__ = ["Fault", "OaiServer", "set_specs"]
+
 FORMATS = ("arXivRaw", "arXiv")
-_PHYSICS_ARCHIVES = {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph",
-                     "nlin", "nucl-ex", "nucl-th", "physics", "quant-ph"}
 _SCHEMA = {
     "arXivRaw": ('xmlns="http://arxiv.org/OAI/arXivRaw/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
                  'xsi:schemaLocation="http://arxiv.org/OAI/arXivRaw/ http://arxiv.org/OAI/arXivRaw.xsd"'),
@@ -48,19 +50,8 @@ class Fault:
     delay: float = 0.0
 
 
-def set_specs(categories: list[str]) -> list[str]:
-    """arXiv's OAI setSpecs for a list of categories (cs.LG → cs, hep-th → physics:hep-th)."""
-    out: list[str] = []
-    for cat in categories:
-        archive = cat.split(".", 1)[0]
-        spec = f"physics:{archive}" if archive in _PHYSICS_ARCHIVES else archive
-        if spec not in out:
-            out.append(spec)
-    return out
-
-
 def _matches(spec_list: tuple[str, ...], wanted: str) -> bool:
-    return any(s == wanted or s.startswith(wanted + ":") for s in spec_list)
+    return any(set_matches(s, wanted) for s in spec_list)
 
 
 def _rfc822(text: str) -> datetime:

@@ -24,7 +24,7 @@ from pipeline.errors import MalformedPageError, MlgraphError, SourceError
 from pipeline.http import HttpClient, redact_url
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.progress import bar
-from pipeline.sources.arxiv.parser import BAD_RESUMPTION_TOKEN, NO_RECORDS_MATCH, parse_page
+from pipeline.sources.arxiv.parser import BAD_RESUMPTION_TOKEN, NO_RECORDS_MATCH, PHYSICS_ARCHIVES, parse_page
 from pipeline.state import CheckpointStore, atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -190,38 +190,64 @@ class _Harvest:
             atomic_write_bytes(d / f"{kind}-{page_no:06d}.parquet", sink.getvalue().to_pybytes())
 
     def _publish(self) -> dict[str, int]:
-        """Combine the staged pages (DuckDB) and write the window to the lake in one transaction."""
+        """Combine the staged pages (DuckDB) and write the window to the lake in one transaction.
+
+        The partition holds the union of every set harvested for the window: rows of the
+        previous partition whose categories belong to none of this call's sets are kept, so
+        ``--set cs`` then ``--set stat`` does not lose the cs papers; the harvested sets are
+        replaced wholesale (re-running a window is idempotent).
+        """
         import duckdb
 
         papers_spec, quarantine_spec = schemas.get(PAPERS), schemas.get(QUARANTINE)
+        cols = ", ".join(f'"{n}"' for n in papers_spec.schema.names)
+        papers_glob = str(self.staging / "*" / "papers-*.parquet")
+        quarantine_glob = str(self.staging / "*" / "quarantine-*.parquet")
+        if any(self.staging.glob("*/papers-*.parquet")):
+            # The same paper shows up in several sets (cross-lists) and, rarely, twice in a
+            # window; keep its latest datestamp, then the latest version, deterministically.
+            new = (f"SELECT {cols} FROM read_parquet('{papers_glob}', filename = true) "
+                   "QUALIFY row_number() OVER (PARTITION BY arxiv_id ORDER BY oai_datestamp DESC, "
+                   "last_updated_date DESC NULLS LAST, latest_version DESC NULLS LAST, filename DESC) = 1")
+            quarantine_sql = f"SELECT * FROM read_parquet('{quarantine_glob}') ORDER BY location, record_key"
+        else:
+            new = quarantine_sql = None
+        previous = lake.partition_dir(self.settings.lake, papers_spec, self.partition)
+        keep = None
+        if None not in self.sets and any(previous.glob("*.parquet")):
+            keep = (f"SELECT {cols} FROM read_parquet('{previous / '*.parquet'}') "
+                    f"WHERE NOT list_bool_or(list_transform(coalesce(categories, []), lambda c: {_set_match_sql(self.sets)}))")
+            if new:
+                keep += f" AND arxiv_id NOT IN (SELECT arxiv_id FROM ({new}))"
         con = duckdb.connect()
         try:
             con.execute("SET TimeZone = 'UTC'")
-            papers_glob = str(self.staging / "*" / "papers-*.parquet")
-            quarantine_glob = str(self.staging / "*" / "quarantine-*.parquet")
-            has_pages = any(self.staging.glob("*/papers-*.parquet"))
             with lake.transaction(self.settings.lake) as txn:
-                if has_pages:
-                    cols = ", ".join(f'"{n}"' for n in papers_spec.schema.names)
-                    # The same paper shows up in several sets (cross-lists) and, rarely, twice in a
-                    # window; keep its latest datestamp, then the latest version, deterministically.
-                    papers = con.sql(
-                        f"SELECT {cols} FROM read_parquet('{papers_glob}', filename = true) "
-                        "QUALIFY row_number() OVER (PARTITION BY arxiv_id ORDER BY oai_datestamp DESC, "
-                        "last_updated_date DESC NULLS LAST, latest_version DESC NULLS LAST, filename DESC) = 1 "
-                        "ORDER BY arxiv_id").to_arrow_table()
-                    quarantine = con.sql(
-                        f"SELECT * FROM read_parquet('{quarantine_glob}') ORDER BY location, record_key"
-                    ).to_arrow_table()
+                parts = [q for q in (new, keep) if q]
+                if parts:
+                    papers = con.sql(" UNION ALL ".join(f"({q})" for q in parts) + " ORDER BY arxiv_id").to_arrow_table()
                     txn.write(papers_spec, self.partition, conform(papers, papers_spec.schema))
+                if quarantine_sql:
+                    quarantine = con.sql(quarantine_sql).to_arrow_table()
                     txn.write(quarantine_spec, self.partition, conform(quarantine, quarantine_spec.schema))
-                else:
-                    txn.write(papers_spec, self.partition, papers_spec.schema.empty_table())
-                    txn.write(quarantine_spec, self.partition, quarantine_spec.schema.empty_table())
+                txn.write(papers_spec, self.partition, papers_spec.schema.empty_table())
+                txn.write(quarantine_spec, self.partition, quarantine_spec.schema.empty_table())
                 rows = txn.rows()
         finally:
             con.close()
         return {PAPERS: rows.get(PAPERS, 0), QUARANTINE: rows.get(QUARANTINE, 0)}
+
+
+def _set_match_sql(sets: list[str]) -> str:
+    """SQL over a category ``c``: does its OAI set belong to one of ``sets`` (see parser.set_specs)?"""
+    archives = ", ".join(f"'{a}'" for a in sorted(PHYSICS_ARCHIVES))
+    spec = (f"(CASE WHEN split_part(c, '.', 1) IN ({archives}) THEN 'physics:' || split_part(c, '.', 1) "
+            "ELSE split_part(c, '.', 1) END)")
+    tests = []
+    for wanted in sets:
+        quoted = str(wanted).replace("'", "''")
+        tests.append(f"{spec} = '{quoted}' OR starts_with({spec}, '{quoted}:')")
+    return " OR ".join(tests)
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -38,6 +38,27 @@ BAD_RESUMPTION_TOKEN = "badResumptionToken"
 _HANDLED_CODES = frozenset({NO_RECORDS_MATCH, BAD_RESUMPTION_TOKEN})
 
 
+# arXiv's OAI sets: one per archive group, physics archives nested as physics:<archive>.
+PHYSICS_ARCHIVES = frozenset({"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph",
+                              "nlin", "nucl-ex", "nucl-th", "physics", "quant-ph"})
+
+
+def set_specs(categories: list[str]) -> list[str]:
+    """arXiv's OAI setSpecs for a list of categories (cs.LG → cs, hep-th → physics:hep-th)."""
+    out: list[str] = []
+    for cat in categories:
+        archive = cat.split(".", 1)[0]
+        spec = f"physics:{archive}" if archive in PHYSICS_ARCHIVES else archive
+        if spec not in out:
+            out.append(spec)
+    return out
+
+
+def set_matches(spec: str, wanted: str) -> bool:
+    """Whether a record's setSpec belongs to a requested set (``physics`` holds ``physics:hep-th``)."""
+    return spec == wanted or spec.startswith(wanted + ":")
+
+
 class OaiError(SourceError):
     """An OAI-PMH ``<error code=…>`` answer (badArgument, badVerb, idDoesNotExist…)."""
 
