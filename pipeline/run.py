@@ -85,14 +85,15 @@ def load_dag(dag_id: str):
     return dag
 
 
-def task_states(dag_id: str, run_id: str) -> dict[str, str]:
-    """State of every task instance of a run (mapped ones as ``task[i]``)."""
+def task_instances(dag_id: str, run_id: str) -> dict[str, tuple[str, float | None]]:
+    """(state, seconds) of every task instance of a run (mapped ones as ``task[i]``)."""
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
 
     with create_session() as session:
         tis = session.query(TaskInstance).filter(TaskInstance.dag_id == dag_id, TaskInstance.run_id == run_id).all()
-        return {(ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"): str(ti.state) for ti in tis}
+        return {(ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"):
+                (str(ti.state), round(ti.duration, 1) if ti.duration is not None else None) for ti in tis}
 
 
 def run_dag_test(dag_id: str, **kwargs) -> dict:
@@ -100,8 +101,10 @@ def run_dag_test(dag_id: str, **kwargs) -> dict:
     started = time.monotonic()
     dag = load_dag(dag_id)
     dr = dag.test(**kwargs)
-    states = task_states(dag_id, dr.run_id)
+    tis = task_instances(dag_id, dr.run_id)
+    states = {task: state for task, (state, _) in tis.items()}
     out = {"dag_id": dag_id, "run_id": dr.run_id, "state": str(dr.state), "tasks": states,
+           "task_seconds": {task: seconds for task, (_, seconds) in tis.items()},
            "data_interval": [str(dr.data_interval_start), str(dr.data_interval_end)],
            "seconds": round(time.monotonic() - started, 1)}
     if str(dr.state) != "success":

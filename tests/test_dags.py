@@ -7,6 +7,7 @@ never ~/airflow) and only then imports it.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import date, datetime, timezone
@@ -183,9 +184,12 @@ def test_bootstrap_dag_runs_end_to_end_on_the_sample(sample_env):
     from pipeline.sample import ensure_sample
 
     plan = sample_plan(ensure_sample(sample_env))
-    out = run_dag_test("mlgraph_bootstrap", run_conf={"start": plan["start"], "end": plan["end"]})
-    months = [t for t in out["tasks"] if t.startswith("harvest_month[")]
-    assert len(months) == len(orchestration.month_windows(plan["start"], plan["end"]))
+    # The snapshot plus the sample's last two months keep the test short; `make run` does them all.
+    windows = json.loads((sample_env.sample_dir / "sample.json").read_text())["oai_windows"]
+    start = windows[-2][0][:7]
+    out = run_dag_test("mlgraph_bootstrap", run_conf={"start": start, "end": plan["end"]})
+    months = sorted(t for t in out["tasks"] if t.startswith("harvest_month["))
+    assert months == ["harvest_month[0]", "harvest_month[1]"]
     assert all(state == "success" for state in out["tasks"].values())
     assert sample_env.warehouse.exists()
 
