@@ -161,8 +161,10 @@ def test_random_marts_match_reference(seed):
             got = dict(_q(con, "SELECT family, share FROM ind_family_share WHERE domain=? AND year=?", [dom, year]))
             for fam, s in got.items():
                 assert s == pytest.approx(ref.get(fam, 0.0), abs=1e-12)
-            conc = _q(con, "SELECT hhi, shannon_entropy, gini FROM ind_concentration WHERE domain=? AND year=?",
-                      [dom, year])[0]
+            conc = _q(con, "SELECT hhi, shannon_entropy, gini, pielou_evenness FROM ind_concentration "
+                           "WHERE domain=? AND year=?", [dom, year])[0]
+            ref_pielou = reference.pielou(list(ref.values()))
+            assert (conc[3] is None and ref_pielou is None) or conc[3] == pytest.approx(ref_pielou, abs=1e-12)
             assert conc[0] == pytest.approx(reference.hhi(list(ref.values())), abs=1e-12)
             assert conc[1] == pytest.approx(reference.shannon(list(ref.values())), abs=1e-12)
             assert conc[2] == pytest.approx(reference.gini([ref.get(f, 0.0) for f in got]), abs=1e-12)
@@ -211,6 +213,21 @@ def test_world_tables_match_reference(world):
     for t, alpha in _q(con, "SELECT period_start, alpha FROM ind_preferential_attachment "
                             "WHERE kind='citations' AND NOT is_pooled AND alpha IS NOT NULL AND period_start IN (2016, 2022)"):
         assert alpha == pytest.approx(reference.attachment_alpha(reference.citation_kdk(years, cit, t), 1.0), abs=1e-9)
+    # lock-in: Shorrocks and stationary distribution over families with >= MIN_COUNT transitions
+    seq2 = defaultdict(list)
+    for a in rows["fct_authorships"]:
+        p = paper[a["paper_id"]]
+        seq2[a["author_id"]].append((p["published_date"], p["paper_id"], p["primary_family"]))
+    counts = reference.transitions(seq2)
+    out_tot = defaultdict(int)
+    for (f, _), v in counts.items():
+        out_tot[f] += v
+    supported = sorted(f for f, v in out_tot.items() if v >= stats.MIN_COUNT)
+    p_ref = reference.row_normalise(counts, supported)
+    assert _q(con, "SELECT shorrocks_mobility FROM ind_lockin")[0][0] == pytest.approx(reference.shorrocks(p_ref), abs=1e-12)
+    got_pi = dict(_q(con, "SELECT family, stationary_share FROM ind_lockin_stationary"))
+    for fam, pi in zip(supported, reference.stationary(p_ref)):
+        assert got_pi[fam] == pytest.approx(pi, abs=1e-9)
     # switch penalty
     seqs = defaultdict(list)
     allp = defaultdict(list)
