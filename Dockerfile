@@ -21,6 +21,7 @@ COPY schemas ./schemas
 COPY pipeline ./pipeline
 COPY warehouse ./warehouse
 COPY dags ./dags
+COPY docs ./docs
 RUN uv sync --frozen --no-dev --extra distributed
 
 USER 50000

@@ -195,6 +195,8 @@ def test_a_corrupted_candidate_is_blocked_and_the_published_warehouse_survives(s
     assert "'quantum_woo'" in text and "'arXiv:2101.1v2'" in text and "'blockchain'" in text
     assert "[dim_papers.yml: unique_key]" in text
     assert sha256(published) == before
+    # The rejected candidate is set aside, so re-running the Airflow run rebuilds instead of reusing it.
+    assert not candidate.exists() and (candidate.parent / "failed-bad.duckdb").exists()
     assert (settings.home / "quality" / "bad-night" / "summary.txt").read_text().startswith("quality gates FAILED")
 
 
