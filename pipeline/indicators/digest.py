@@ -51,7 +51,8 @@ def digest(warehouse_path) -> dict:
                 )
                 SELECT r.domain, r.year, r.n_papers, r.dominant_family, r.dominant_share AS share,
                        r.dominant_share_ci_low AS share_ci_low, r.dominant_share_ci_high AS share_ci_high,
-                       r.hhi, r.effective_families, a.year_passed_50pct AS year_passed_50pct, r.low_n
+                       r.hhi, r.effective_families, a.year_passed_50pct AS year_passed_50pct,
+                       a.low_n_at_50pct, r.low_n
                 FROM ranked r LEFT JOIN ind_adoption a ON a.domain = r.domain AND a.family = r.dominant_family
                 WHERE r.rn = 1 ORDER BY r.domain
             """)
@@ -105,8 +106,11 @@ def format_digest(d: dict) -> str:
         for r in domains:
             ci = f"{_fmt(r['share'])} [{_fmt(r['share_ci_low'])}, {_fmt(r['share_ci_high'])}]"
             flag = " (low n)" if r.get("low_n") else ""
+            passed = f"{r['year_passed_50pct']}*" if r.get("low_n_at_50pct") else (r["year_passed_50pct"] or "not yet")
             lines.append(f"{r['domain']:<16}{r['year']:>5}  {str(r['dominant_family']):<18}{ci:<24}"
-                         f"{_fmt(r['hhi']):>6}  {r['year_passed_50pct'] or 'not yet'}{flag}")
+                         f"{_fmt(r['hhi']):>6}  {passed}{flag}")
+        if any(r.get("low_n_at_50pct") for r in domains):
+            lines.append("* crossed 50 % in a year with fewer than 10 papers in the domain")
         lines.append("")
     u = d.get("unification")
     if u:
