@@ -128,6 +128,26 @@ def test_bad_lines_are_quarantined_with_line_numbers(settings, tmp_path, monkeyp
     assert bad[19][1].startswith("does not fit the snapshot layout")
 
 
+@pytest.mark.parametrize("compress", [False, True])
+def test_rows_rejected_by_the_mapping_are_located_despite_blank_lines(settings, tmp_path, compress, monkeypatch):
+    # Valid JSON throughout, so the one-query path runs; blank lines must not shift line numbers.
+    monkeypatch.setattr(snapshot_module, "_block_path", lambda *a: pytest.fail("fell back to the block path"))
+    lines = [record(f"2101.{i:05d}") for i in range(1, 9)]
+    lines[2] = ""
+    lines[3] = "   "
+    lines[5] = record(None)
+    lines[6] = record("2101.00007", versions=("32 Foo 2007",))
+    text = "\n".join(lines) + "\n"
+    path = tmp_path / ("snap.jsonl.gz" if compress else "snap.jsonl")
+    path.write_bytes(gzip.compress(text.encode()) if compress else text.encode())
+    result = ingest_snapshot(settings, str(path))
+    assert result.rows["arxiv/papers"] == 4 and result.quarantined == 2
+    bad = {int(loc.rsplit(" ", 1)[1]): (key, reason, raw) for key, reason, raw, loc in quarantine(settings)}
+    assert sorted(bad) == [6, 7]
+    assert bad[6][1] == "record has no id" and bad[6][2] == lines[5]
+    assert bad[7][0] == "2101.00007" and bad[7][2] == lines[6]
+
+
 def test_corrupt_gzip_fails_cleanly_and_keeps_the_previous_snapshot(settings, tmp_path):
     good = tmp_path / "good.jsonl"
     good.write_text("\n".join(record(f"2101.{i:05d}") for i in range(1, 11)) + "\n")

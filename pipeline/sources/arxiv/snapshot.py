@@ -1,14 +1,14 @@
 """Bulk bootstrap from the arXiv metadata snapshot (Kaggle ``arxiv-metadata-oai-snapshot``, JSON lines).
 
-The file (plain or gzip, ~2.7M records / 4.5 GB for the real one) is cut into blocks of whole
-lines.  Each block is parsed and mapped to the lake schema by one DuckDB query (``read_json``
-with explicit columns) and its text columns are cleaned with Arrow compute kernels, so no
-Python code runs per record on the happy path; reading/gunzipping, parsing and writing run in
-separate threads and memory is bounded by a few blocks.  A block DuckDB rejects (invalid JSON, a
-wrongly typed field, blank lines) is re-read line by line to quarantine exactly the bad lines
-with their line numbers; rows whose id or version dates do not parse are quarantined by the same
-query.  Everything goes into partition ``snapshot`` in one lake transaction: a corrupt gzip fails
-with MalformedPageError and the lake stays as it was.
+Happy path: the whole file (plain or gzip; ~2.7M records / 4.5 GB for the real one) goes through
+one streaming DuckDB query — ``read_json`` with explicit columns, parallel parsing, native
+gunzip — that maps it to the lake schema; text columns are cleaned with Arrow compute kernels,
+so no Python code runs per record.  Rows whose id or version dates do not parse are quarantined
+by the same query and their lines located afterwards.  If DuckDB cannot read the file at all
+(invalid JSON, a wrongly typed field, corrupt gzip), the file is re-read in blocks of whole lines
+and a block DuckDB rejects is checked line by line, so exactly the bad lines are quarantined with
+their line numbers.  Everything goes into partition ``snapshot`` in one lake transaction: a
+corrupt gzip fails with MalformedPageError and the lake stays as it was.
 
 ``last_updated_date`` is the date of the latest *version*; the snapshot's ``update_date`` (the
 last metadata edit, e.g. a journal-ref added later) is deliberately not used for it.
@@ -46,7 +46,8 @@ from pipeline.sources.arxiv.parser import clean_text, collapse_text
 log = logging.getLogger(__name__)
 
 PARTITION = "snapshot"
-BLOCK_BYTES = 32 * 1024 * 1024
+BLOCK_BYTES = 16 * 1024 * 1024
+_FAST_BATCH_ROWS = 50_000
 _RAW_LIMIT = 64 * 1024
 
 _COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'title': 'VARCHAR', "
@@ -160,12 +161,11 @@ def _download(settings, url: str) -> Path:
     return tmp
 
 
-class _HashingReader(io.RawIOBase):
-    """A raw file reader that feeds every byte it reads into a sha256 (one pass for hash + parse)."""
+class _CountingReader(io.RawIOBase):
+    """A raw file reader that counts the bytes read (progress of the block path)."""
 
     def __init__(self, fh):
         self.fh = fh
-        self.sha256 = hashlib.sha256()
         self.bytes_read = 0
 
     def readable(self) -> bool:
@@ -174,7 +174,6 @@ class _HashingReader(io.RawIOBase):
     def readinto(self, buffer) -> int:
         n = self.fh.readinto(buffer)
         if n:
-            self.sha256.update(memoryview(buffer)[:n])
             self.bytes_read += n
         return n
 
@@ -219,7 +218,7 @@ def _in_thread(make_items, name: str, depth: int = 2) -> Iterator:
         thread.join()
 
 
-def _raw_blocks(path: Path, reader: _HashingReader) -> Iterator[tuple[bytes, int, int]]:
+def _raw_blocks(path: Path, reader: _CountingReader) -> Iterator[tuple[bytes, int, int]]:
     """Yield (block of whole lines, its first line number, its line count), gunzipping when needed."""
     with open(path, "rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
@@ -247,7 +246,7 @@ def _raw_blocks(path: Path, reader: _HashingReader) -> Iterator[tuple[bytes, int
                                  f"({'corrupt gzip' if gzipped else 'read error'}: {exc})") from None
 
 
-def _raw_blocks(path: Path, reader: _HashingReader) -> Iterator[tuple[bytes, int, int]]:
+def _raw_blocks(path: Path, reader: _CountingReader) -> Iterator[tuple[bytes, int, int]]:
     """Yield (block of whole lines, its first line number, its line count), gunzipping when needed."""
     with open(path, "rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
@@ -350,7 +349,7 @@ class _BlockParser:
         return self._bisect(lines[:half], bad) + self._bisect(lines[half:], bad)
 
 
-def _parsed_blocks(path: Path, reader: _HashingReader, location: str,
+def _parsed_blocks(path: Path, reader: _CountingReader, location: str,
                    scratch_dir: Path) -> Iterator[tuple[bytes, int, pa.Table | None, list]]:
     """Yield (block, first line number, mapped rows of its good lines, quarantined lines)."""
     def parse():
@@ -398,48 +397,145 @@ def _scratch_dir(settings) -> Path:
     return d
 
 
+class _Balked(Exception):
+    """DuckDB could not read the whole file in one pass: use the block-by-block path."""
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _lake_table(table: pa.Table, spec, now: pa.Scalar) -> pa.Table:
+    """Mapped rows → the lake schema, text columns cleaned by Arrow kernels."""
+    columns = []
+    for name in spec.schema.names:
+        if name == "ingested_at":
+            columns.append(pa.repeat(now, table.num_rows))
+        elif name in _PROSE or name in _PLAIN:
+            columns.append(_clean_column(table.column(name), prose=name in _PROSE))
+        else:
+            columns.append(table.column(name))
+    return conform(pa.Table.from_arrays(columns, names=spec.schema.names), spec.schema)
+
+
 def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
-    papers_spec, quarantine_spec = schemas.get(PAPERS), schemas.get(QUARANTINE)
+    hasher = _in_thread(lambda: iter([_sha256(path)]), "arxiv-snapshot-sha256", depth=1)
+    try:
+        with lake.transaction(settings.lake) as txn:
+            _fast_path(path, shown, txn)
+            rows = _finish(txn, path)
+    except _Balked as exc:
+        log.info("arxiv snapshot %s: %s; reading it block by block", path.name, exc)
+        with lake.transaction(settings.lake) as txn:
+            _block_path(settings, path, shown, txn)
+            rows = _finish(txn, path)
+    result.rows = {PAPERS: rows.get(PAPERS, 0)}
+    result.quarantined = rows.get(QUARANTINE, 0)
+    result.checksum = f"sha256:{next(hasher)}"
+    result.detail = f"{path.stat().st_size} bytes"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(8 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _finish(txn, path: Path) -> dict[str, int]:
+    txn.write(PAPERS, PARTITION, schemas.get(PAPERS).schema.empty_table())
+    txn.write(QUARANTINE, PARTITION, schemas.get(QUARANTINE).schema.empty_table())
+    rows = txn.rows()
+    if not rows.get(PAPERS):
+        # Replacing the snapshot with nothing (an empty file, an HTML error page) would silently
+        # drop history: refuse, and the transaction leaves the lake untouched.
+        raise MalformedPageError(f"arXiv snapshot {path.name} holds no readable record "
+                                 f"({rows.get(QUARANTINE, 0)} lines quarantined)")
+    return rows
+
+
+def _fast_path(path: Path, shown: str, txn) -> None:
+    """The whole file in one streaming DuckDB query (parallel JSON parsing, native gunzip).
+
+    Results keep file order (DuckDB preserves insertion order) and blank lines are skipped, so
+    a rejected row's position among the non-blank lines locates its line for the quarantine.
+    Any read error (invalid JSON, a wrongly typed field, corrupt gzip) raises _Balked.
+    """
+    import duckdb
+
+    papers_spec = schemas.get(PAPERS)
+    now = pa.scalar(datetime.now(timezone.utc), pa.timestamp("us", tz="UTC"))
+    sql = _TRANSFORM.replace("compression = 'none'", f"compression = '{'gzip' if _is_gzip(path) else 'none'}'")
+    rejects: list[tuple[int, str, str]] = []
+    offset = 0
+    con = duckdb.connect()
+    progress = bar(desc=f"arxiv snapshot {path.name}", unit="rec")
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        for batch in con.sql(sql, params={"path": str(path)}).to_arrow_reader(_FAST_BATCH_ROWS):
+            table = pa.Table.from_batches([batch])
+            rejected = pc.is_valid(table.column("_reason"))
+            if pc.any(rejected).as_py():
+                for index in pc.indices_nonzero(rejected).to_pylist():
+                    rejects.append((offset + index, table.column("_key")[index].as_py(),
+                                    table.column("_reason")[index].as_py()))
+                table = table.filter(pc.invert(rejected))
+            txn.write(papers_spec, PARTITION, _lake_table(table, papers_spec, now))
+            offset += batch.num_rows
+            progress.update(batch.num_rows)
+    except duckdb.Error as exc:
+        raise _Balked(str(exc).splitlines()[0]) from None
+    finally:
+        progress.close()
+        con.close()
+    if rejects:
+        located = _locate(path, {r[0] for r in rejects})
+        txn.write(QUARANTINE, PARTITION, [
+            {**_bad(key or None, reason, located[index][1], shown, located[index][0]), "ingested_at": now.as_py()}
+            for index, key, reason in rejects])
+
+
+def _locate(path: Path, wanted: set[int]) -> dict[int, tuple[int, str]]:
+    """(line number, raw text) of the given 0-based record positions (blank lines not counted)."""
+    found: dict[int, tuple[int, str]] = {}
+    opener = gzip.open if _is_gzip(path) else open
+    position = 0
+    with opener(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            if position in wanted:
+                found[position] = (number, raw.rstrip(b"\r\n").decode("utf-8", errors="replace"))
+                if len(found) == len(wanted):
+                    break
+            position += 1
+    return found
+
+
+def _block_path(settings, path: Path, shown: str, txn) -> None:
+    """Block by block, with exact per-line quarantine for whatever DuckDB cannot read."""
+    papers_spec = schemas.get(PAPERS)
     now = pa.scalar(datetime.now(timezone.utc), pa.timestamp("us", tz="UTC"))
     progress = bar(total=path.stat().st_size, desc=f"arxiv snapshot {path.name}", unit="B", unit_scale=True)
     try:
-        with open(path, "rb") as raw_fh, lake.transaction(settings.lake) as txn:
-            reader = _HashingReader(raw_fh)
+        with open(path, "rb") as raw_fh:
+            reader = _CountingReader(raw_fh)
             for data, first_line, table, bad in _parsed_blocks(path, reader, shown, _scratch_dir(settings)):
                 if table is not None:
                     rejected = pc.is_valid(table.column("_reason"))
                     if pc.any(rejected).as_py():
                         bad.extend(_rejected_rows(table.filter(rejected), data, first_line, shown))
                         table = table.filter(pc.invert(rejected))
-                    columns = []
-                    for name in papers_spec.schema.names:
-                        if name == "ingested_at":
-                            columns.append(pa.repeat(now, table.num_rows))
-                        elif name in _PROSE or name in _PLAIN:
-                            columns.append(_clean_column(table.column(name), prose=name in _PROSE))
-                        else:
-                            columns.append(table.column(name))
-                    kept = pa.Table.from_arrays(columns, names=papers_spec.schema.names)
-                    txn.write(papers_spec, PARTITION, conform(kept, papers_spec.schema))
+                    txn.write(papers_spec, PARTITION, _lake_table(table, papers_spec, now))
                 if bad:
                     for q in bad:
                         q["ingested_at"] = now.as_py()
-                    txn.write(quarantine_spec, PARTITION, bad)
+                    txn.write(QUARANTINE, PARTITION, bad)
                 progress.update(reader.bytes_read - progress.n)
-            txn.write(papers_spec, PARTITION, papers_spec.schema.empty_table())
-            txn.write(quarantine_spec, PARTITION, quarantine_spec.schema.empty_table())
-            rows = txn.rows()
-            if not rows.get(PAPERS):
-                # Replacing the snapshot with nothing (an empty file, an HTML error page) would
-                # silently drop history: refuse, and the transaction leaves the lake untouched.
-                raise MalformedPageError(f"arXiv snapshot {path.name} holds no readable record "
-                                         f"({rows.get(QUARANTINE, 0)} lines quarantined)")
     finally:
         progress.close()
-    result.rows = {PAPERS: rows.get(PAPERS, 0)}
-    result.quarantined = rows.get(QUARANTINE, 0)
-    result.checksum = f"sha256:{reader.sha256.hexdigest()}"
-    result.detail = f"{path.stat().st_size} bytes"
 
 
 def _rejected_rows(rejected: pa.Table, data: bytes, first_line: int, location: str) -> list[dict]:
