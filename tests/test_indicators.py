@@ -418,3 +418,21 @@ def test_penalty_bootstrap_vectorised_equals_loop():
     want = [matched_ratio(y, switched, stratum, np.bincount(d, minlength=n_auth)[author].astype(float))[0]
             for d in draws]
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_empty_inputs_give_typed_empty_tables(world):
+    """No citations, authorships, code links, leaderboard rows or lineage: tables exist, same column types."""
+    _, _, full = world
+    tables = simulate.simulate(simulate.World(n_authors=60, seed=2))
+    for name in ("fct_leaderboard_results", "fct_code_links", "fct_method_downstream_by_year", "fct_citations",
+                 "fct_authorships"):
+        tables[name] = tables[name].slice(0, 0)
+    con = _build(tables)
+    try:
+        sql = ("SELECT table_name, column_name, data_type FROM duckdb_columns() "
+               "WHERE table_name LIKE 'ind_%' ORDER BY ALL")
+        assert _q(con, sql) == _q(full, sql)
+        assert _q(con, "SELECT count(*) FROM ind_transition_matrix")[0][0] == 0
+        assert _q(con, "SELECT n_transitions, persistence FROM ind_lockin")[0] == (0, None)
+    finally:
+        con.close()

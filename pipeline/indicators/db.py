@@ -45,15 +45,33 @@ def fetch_arrays(con, sql: str, params=None) -> dict[str, np.ndarray]:
     return out
 
 
-def _clean(value):
+_TEXT_COLUMNS = {"family", "domain", "area", "framework", "outcome", "kind", "unit", "author_id", "paper_id",
+                 "root_method", "top_root", "dominant_family", "majority_family", "majority_domains",
+                 "origin_domain", "from_family", "to_family", "from_framework", "to_framework"}
+
+
+def _empty_type(name: str) -> pa.DataType:
+    """Column type when a result is empty (no values to infer it from), by naming convention."""
+    if name in _TEXT_COLUMNS:
+        return pa.string()
+    if name == "low_n" or name.startswith("is_") or name.endswith("_complete"):
+        return pa.bool_()
+    if name.startswith(("n_", "year", "period_", "latest_year", "first_year", "last_year")) or name.endswith(
+            ("_total", "links", "results")):
+        return pa.int64()
+    return pa.float64()
+
+
+def _clean(name: str, value) -> pa.Array:
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
         return pa.array(value, mask=np.isnan(value))
-    return value
+    array = pa.array(value)
+    return array.cast(_empty_type(name)) if pa.types.is_null(array.type) else array
 
 
 def write_table(con, name: str, columns: dict, order_by: str | None = None) -> None:
     """Materialise a dict of equal-length columns as table ``name`` (NaN floats become NULL)."""
-    table = pa.table({k: _clean(v) for k, v in columns.items()})
+    table = pa.table({k: _clean(k, v) for k, v in columns.items()})
     view = f"_ind_arrow_{name}"
     con.register(view, table)
     try:
