@@ -471,10 +471,13 @@ def _fast_path(path: Path, shown: str, txn) -> None:
     rejects: list[tuple[int, str, str]] = []
     offset = 0
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    # DuckDB produces the next batch in a helper thread while this one cleans and writes.
+    batches = _in_thread(lambda: con.sql(sql, params={"path": str(path)}).to_arrow_reader(_FAST_BATCH_ROWS),
+                         "arxiv-snapshot-duckdb")
     progress = bar(desc=f"arxiv snapshot {path.name}", unit="rec")
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        for batch in con.sql(sql, params={"path": str(path)}).to_arrow_reader(_FAST_BATCH_ROWS):
+        for batch in batches:
             table = pa.Table.from_batches([batch])
             rejected = pc.is_valid(table.column("_reason"))
             if pc.any(rejected).as_py():
@@ -489,6 +492,7 @@ def _fast_path(path: Path, shown: str, txn) -> None:
         raise _Balked(str(exc).splitlines()[0]) from None
     finally:
         progress.close()
+        batches.close()  # stops and joins the reading thread before the connection goes
         con.close()
     if rejects:
         located = _locate(path, {r[0] for r in rejects})
