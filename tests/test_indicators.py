@@ -245,10 +245,16 @@ def test_world_tables_match_reference(world):
         assert ratio == pytest.approx(ref, rel=1e-9)
     # framework shares per year
     by_year = defaultdict(list)
+    unknown = defaultdict(int)
     for link in rows["fct_code_links"]:
-        by_year[link["year"]].append(link["framework"])
-    for year, fw, share in _q(con, "SELECT year, framework, links_share FROM ind_framework_share"):
+        if link["framework_raw"] == "none":
+            unknown[link["year"]] += 1
+        else:
+            by_year[link["year"]].append(link["framework"])
+    for year, fw, share, n_unknown in _q(con, "SELECT year, framework, links_share, links_unknown_framework "
+                                              "FROM ind_framework_share"):
         assert share == pytest.approx(reference.category_shares(by_year[year])[fw])
+        assert n_unknown == unknown[year]
     # citation shares: each edge split by the cited paper's family weights
     fam_w = defaultdict(dict)
     for r in rows["fct_paper_families"]:

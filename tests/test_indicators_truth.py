@@ -145,3 +145,18 @@ def test_attachment_exponent(built):
         "SELECT alpha, alpha_ci_low, alpha_ci_high, n_units FROM ind_preferential_attachment "
         "WHERE kind = 'citations' AND is_pooled").fetchall()[0]
     assert abs(alpha - expected) <= _tol(truth, "attachment_exponent"), (alpha, lo, hi, n, expected)
+
+
+def test_pytorch_share_by_year(built):
+    truth, con = built
+    block = truth.get("framework_shift") or {}
+    expected = block.get("pytorch_share_by_year") or block.get("planted_pytorch_share_by_year")
+    if not expected:
+        pytest.skip("truth.json has no framework_shift")
+    tol = (truth.get("tolerances") or {}).get("pytorch_share", 0.05)
+    got = dict(con.execute("SELECT year, links_share FROM ind_framework_share WHERE framework = 'pytorch'").fetchall())
+    totals = dict(con.execute("SELECT DISTINCT year, links_total FROM ind_framework_share").fetchall())
+    # years without any link carry no information; years with a handful are checked by the interval
+    misses = [(y, share, got.get(int(y), 0.0)) for y, share in expected.items()
+              if totals.get(int(y), 0) >= 20 and abs(got.get(int(y), 0.0) - share) > tol]
+    assert not misses, f"PyTorch share (year, expected, got) beyond ±{tol}: {misses}"

@@ -75,13 +75,25 @@ def build_leaderboard(con, log) -> None:
 
 def build_frameworks(con, log) -> None:
     """ind_framework_share, ind_framework_transitions and ind_framework_switch_rate."""
-    cells = fetch_arrays(con, """
+    # A link whose framework was not detected (raw 'none') lands in 'other' in the mart; it is an
+    # unknown, not another framework, so it is counted apart and left out of the shares.
+    known = ("framework IS NOT NULL AND NOT (framework = 'other' AND lower(coalesce(framework_raw, 'none')) "
+             "IN ('none', ''))") if has_column(con, "fct_code_links", "framework_raw") else "framework IS NOT NULL"
+    cells = fetch_arrays(con, f"""
         SELECT year, framework, count(*) AS links FROM fct_code_links
-        WHERE year IS NOT NULL AND framework IS NOT NULL GROUP BY ALL ORDER BY year, framework
+        WHERE year IS NOT NULL AND {known} GROUP BY ALL ORDER BY year, framework
     """)
     out = _category_share_rows(cells, ("year",), "framework", ("links",), "framework_share")
     out["year"] = np.array(out["year"], dtype=np.int64)
     write_table(con, "ind_framework_share", out, order_by="year, framework")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE ind_framework_share AS
+        SELECT s.*, coalesce(u.n, 0) AS links_unknown_framework
+        FROM ind_framework_share s
+        LEFT JOIN (SELECT year, count(*) AS n FROM fct_code_links WHERE year IS NOT NULL AND NOT ({known})
+                   GROUP BY year) u USING (year)
+        ORDER BY s.year, s.framework
+    """)
 
     official = "bool_or(coalesce(is_official, false))" if has_column(con, "fct_code_links", "is_official") else "false"
     # a paper's framework: its most-linked framework, official links first, then by name
@@ -91,7 +103,7 @@ def build_frameworks(con, log) -> None:
             SELECT paper_id, framework FROM (
                 SELECT paper_id, framework, count(*) AS n, {official} AS off,
                        row_number() OVER (PARTITION BY paper_id ORDER BY count(*) DESC, {official} DESC, framework) AS rn
-                FROM fct_code_links WHERE framework IS NOT NULL GROUP BY paper_id, framework
+                FROM fct_code_links WHERE {known} GROUP BY paper_id, framework
             ) WHERE rn = 1
         ), seq AS (
             SELECT a.author_id, a.paper_id, p.year, pf.framework,

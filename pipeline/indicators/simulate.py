@@ -143,8 +143,11 @@ def _ecosystem(rng, pid, year_arr, families, domains) -> dict[str, pa.Table]:
         if rng.random() < 0.5:
             pt = float(np.clip((y - 2015) / 8.0, 0.05, 0.9))
             fw = rng.choice(["pytorch", "tensorflow", "jax", "other"], p=[pt, (1 - pt) * 0.8, (1 - pt) * 0.1, (1 - pt) * 0.1])
-            links.append({"paper_id": pid[i], "repo_url": f"https://github.com/x/{i}", "framework": str(fw),
-                          "framework_raw": str(fw), "is_official": True, "year": y})
+            # some repositories have no detectable framework: PwC says 'none', the mart says 'other'
+            raw = "none" if rng.random() < 0.15 else str(fw)
+            links.append({"paper_id": pid[i], "repo_url": f"https://github.com/x/{i}",
+                          "framework": "other" if raw == "none" else str(fw), "framework_raw": raw,
+                          "is_official": True, "year": y})
         if rng.random() < 0.2:
             board.append({"task": f"task-{domains[i]}", "area": domains[i], "dataset": "d", "row_index": i,
                           "model_name": f"m{i}", "paper_id": pid[i], "year": y, "family": families[i],
