@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import resource
 import shutil
 import subprocess
@@ -272,10 +273,14 @@ def main() -> int:
             print(proc.stderr, file=sys.stderr)
             return 1
         result = json.loads(proc.stdout.strip().splitlines()[-1])
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # Other processes on the machine inflate wall time; CPU seconds and load say by how much.
         report = {"papers": args.papers, "lake_rows": counts, "generate_s": round(gen_s, 1),
                   "memory_limit": args.memory_limit, "threads": args.threads,
-                  "build_process_wall_s": round(child_wall, 1), "build_peak_rss_gb": round(peak_kb / 2**20, 2),
+                  "build_process_wall_s": round(child_wall, 1),
+                  "build_process_cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+                  "load_avg_1m_after_build": round(os.getloadavg()[0], 2),
+                  "build_peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),
                   **result}
         if args.nx_papers:
             report["pagerank_vs_networkx"] = pagerank_vs_networkx(args.nx_papers, args.refs_per_paper)

@@ -24,10 +24,11 @@ paper_dois AS (
 
 -- A DOI claimed by two corpus papers identifies neither, so it is not used.
 unambiguous_dois AS (
-    SELECT doi, min(paper_id) AS paper_id
-    FROM paper_dois
-    GROUP BY doi
-    HAVING count(DISTINCT paper_id) = 1
+    SELECT d.doi, min(d.paper_id) AS paper_id, bool_or(p.is_ml) AS is_ml
+    FROM paper_dois AS d
+    INNER JOIN papers AS p ON p.paper_id = d.paper_id
+    GROUP BY d.doi
+    HAVING count(DISTINCT d.paper_id) = 1
 ),
 
 resolved AS (
@@ -42,7 +43,7 @@ resolved AS (
             ELSE 'unresolvable'
         END AS resolution,
         coalesce(citing.is_ml, FALSE) AS citing_is_ml,
-        coalesce(by_arxiv.is_ml, cited_doi_paper.is_ml, FALSE) AS cited_is_ml,
+        coalesce(by_arxiv.is_ml, by_doi.is_ml, FALSE) AS cited_is_ml,
         r.cited_s2_paper_id,
         r.cited_corpus_id,
         r.cited_arxiv_id,
@@ -54,7 +55,6 @@ resolved AS (
     LEFT JOIN papers AS citing ON citing.arxiv_id = r.citing_arxiv_id
     LEFT JOIN papers AS by_arxiv ON by_arxiv.arxiv_id = r.cited_arxiv_id
     LEFT JOIN unambiguous_dois AS by_doi ON by_arxiv.paper_id IS NULL AND by_doi.doi = r.cited_doi
-    LEFT JOIN papers AS cited_doi_paper ON cited_doi_paper.paper_id = by_doi.paper_id
 ),
 
 final AS (
