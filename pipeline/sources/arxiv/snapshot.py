@@ -27,6 +27,7 @@ import tempfile
 import threading
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -420,7 +421,10 @@ def _lake_table(table: pa.Table, spec, now: pa.Scalar) -> pa.Table:
 
 
 def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
-    hasher = _in_thread(lambda: iter([_sha256(path)]), "arxiv-snapshot-sha256", depth=1)
+    # The checksum is computed alongside (hashlib releases the GIL) rather than in a second pass.
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv-snapshot-sha256")
+    digest = hashing.submit(_sha256, path)
+    hashing.shutdown(wait=False)
     try:
         with lake.transaction(settings.lake) as txn:
             _fast_path(path, shown, txn)
@@ -432,7 +436,7 @@ def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
             rows = _finish(txn, path)
     result.rows = {PAPERS: rows.get(PAPERS, 0)}
     result.quarantined = rows.get(QUARANTINE, 0)
-    result.checksum = f"sha256:{next(hasher)}"
+    result.checksum = f"sha256:{digest.result()}"
     result.detail = f"{path.stat().st_size} bytes"
 
 
