@@ -442,3 +442,19 @@ def test_empty_inputs_give_typed_empty_tables(world):
         assert _q(con, "SELECT n_transitions, persistence FROM ind_lockin")[0] == (0, None)
     finally:
         con.close()
+
+
+def test_cd_index_sample_under_pair_budget():
+    """Over the pair budget, a hash sample of papers gets exactly the CD they get without a budget."""
+    con = duckdb.connect()
+    simulate.load(con, _tiny_world(5))
+    build_cd_index(con, CTX.log)
+    full = dict(_q(con, "SELECT paper_id, cd FROM ind_cd_index"))
+    assert _q(con, "SELECT bool_and(in_cd_sample), min(sample_rate) FROM ind_cd_index, ind_cd_family_year")[0] == (True, 1.0)
+    build_cd_index(con, CTX.log, pair_budget=400)
+    sampled = _q(con, "SELECT paper_id, cd, in_cd_sample FROM ind_cd_index")
+    inside = [(p, cd) for p, cd, s in sampled if s]
+    assert 0 < len(inside) < len(sampled)
+    assert all(cd == full[p] for p, cd in inside)
+    assert all(cd is None for _, cd, s in sampled if not s)
+    con.close()

@@ -8,6 +8,9 @@ from pipeline.indicators import stats
 from pipeline.indicators.db import family_vocabulary, fetch_arrays, write_table
 
 CD_WINDOW_YEARS = 5
+# Upper bound on (focal, later paper) pairs the CD query may visit. Above it, CD is computed for a
+# deterministic hash sample of focal papers (family-year means stay unbiased; see cd_index.md).
+CD_PAIR_BUDGET = 60_000_000
 
 
 def build_citation_share(con, log) -> None:
@@ -92,7 +95,7 @@ def build_citation_share(con, log) -> None:
     log.info("ind_citation_family_share / ind_citation_gini built")
 
 
-def build_cd_index(con, log, window: int = CD_WINDOW_YEARS) -> None:
+def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = CD_PAIR_BUDGET) -> None:
     """ind_cd_index per paper and ind_cd_family_year means (Funk & Owen-Smith 2017; Wu, Wang & Evans 2019)."""
     # integer keys: the join below is the most expensive query of the indicators
     con.execute("""
@@ -107,23 +110,34 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS) -> None:
         FROM fct_citations c JOIN _cd_ids a ON a.paper_id = c.citing_paper_id
         JOIN _cd_ids b ON b.paper_id = c.cited_paper_id
     """)
+    # every reference r of a focal paper brings in all of r's citers: Σ_r indeg(r)² bounds the pairs
+    estimate = con.execute("SELECT coalesce(sum(n * n), 0) FROM (SELECT count(*) AS n FROM _cd_edges GROUP BY cited)"
+                           ).fetchall()[0][0]
+    rate = min(1.0, pair_budget / estimate) if estimate else 1.0
+    threshold = int(np.ceil(rate * 1_000_000))
+    if rate < 1.0:
+        log.warning("CD index: ~%d citing pairs exceed the budget of %d; computing it for a %.1f%% hash sample "
+                    "of papers", estimate, pair_budget, 100 * rate)
     con.execute(f"""
         CREATE OR REPLACE TABLE ind_cd_index AS
         WITH focal AS (
-            SELECT i.id, p.paper_id, p.published_date, p.year, p.primary_family AS family
+            SELECT i.id, p.paper_id, p.published_date, p.year, p.primary_family AS family,
+                   hash(p.paper_id) % 1000000 < {threshold} AS in_sample
             FROM dim_papers p JOIN _cd_ids i USING (paper_id) WHERE p.is_ml AND p.year IS NOT NULL
+        ), sampled AS (
+            SELECT id FROM focal WHERE in_sample
         ), refs AS (
             SELECT citing AS focal_id, count(*) AS n_references FROM _cd_edges GROUP BY 1
         ), pairs AS (
             -- i cites the focal paper
             SELECT f.id AS focal_id, c.citing AS i, 1 AS fwd, 0 AS bwd
             FROM focal f JOIN _cd_edges c ON c.cited = f.id
-            WHERE c.y <= f.year + {window}
+            WHERE f.in_sample AND c.y <= f.year + {window}
               AND (c.d > f.published_date OR c.d IS NULL OR f.published_date IS NULL)
             UNION ALL
             -- i cites one of the focal paper's references (but is not the focal paper)
             SELECT r.citing, c.citing, 0, 1
-            FROM _cd_edges r JOIN _cd_edges c ON c.cited = r.cited
+            FROM _cd_edges r JOIN sampled s ON s.id = r.citing JOIN _cd_edges c ON c.cited = r.cited
             WHERE c.citing <> r.citing
               AND c.y <= r.y + {window}
               AND (c.d > r.d OR c.d IS NULL OR r.d IS NULL)
@@ -140,12 +154,13 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS) -> None:
         )
         SELECT f.paper_id, f.year, f.family,
                coalesce(r.n_references, 0) AS n_references,
-               coalesce(a.n_cite_focal_only, 0) AS n_cite_focal_only,
-               coalesce(a.n_cite_both, 0) AS n_cite_both,
-               coalesce(a.n_cite_refs_only, 0) AS n_cite_refs_only,
-               coalesce(a.n_t, 0) AS n_t,
+               CASE WHEN f.in_sample THEN coalesce(a.n_cite_focal_only, 0) END AS n_cite_focal_only,
+               CASE WHEN f.in_sample THEN coalesce(a.n_cite_both, 0) END AS n_cite_both,
+               CASE WHEN f.in_sample THEN coalesce(a.n_cite_refs_only, 0) END AS n_cite_refs_only,
+               CASE WHEN f.in_sample THEN coalesce(a.n_t, 0) END AS n_t,
                -- undefined without internal references (nothing to be disruptive against) or citers
                CASE WHEN coalesce(r.n_references, 0) > 0 AND coalesce(a.n_t, 0) > 0 THEN a.cd END AS cd,
+               f.in_sample AS in_cd_sample,
                {window} AS window_years,
                f.year + {window} <= (SELECT max(year) FROM focal) AS window_complete
         FROM focal f LEFT JOIN refs r ON r.focal_id = f.id LEFT JOIN agg a ON a.focal_id = f.id
@@ -158,7 +173,7 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS) -> None:
         WHERE cd IS NOT NULL AND family IS NOT NULL ORDER BY family, year
     """)
     cols = {k: [] for k in ("family", "year", "n_papers", "mean_cd", "mean_cd_ci_low", "mean_cd_ci_high",
-                            "share_window_complete", "low_n")}
+                            "share_window_complete", "sample_rate", "low_n")}
     rng = stats.rng_for("cd_index")
     keys = np.array([f"{f}\x00{y}" for f, y in zip(rows["family"], rows["year"])], dtype=object)
     for key in (np.unique(keys) if len(keys) else []):
@@ -174,8 +189,9 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS) -> None:
         cols["mean_cd_ci_low"].append(float(lo))
         cols["mean_cd_ci_high"].append(float(hi))
         cols["share_window_complete"].append(float(rows["window_complete"][sel].mean()))
+        cols["sample_rate"].append(threshold / 1_000_000)
         cols["low_n"].append(cd.size < stats.MIN_COUNT)
-    for key in ("mean_cd", "mean_cd_ci_low", "mean_cd_ci_high", "share_window_complete"):
+    for key in ("mean_cd", "mean_cd_ci_low", "mean_cd_ci_high", "share_window_complete", "sample_rate"):
         cols[key] = np.array(cols[key], dtype=float)
     write_table(con, "ind_cd_family_year", cols, order_by="family, year")
     log.info("ind_cd_index built (window %d years)", window)
