@@ -166,7 +166,8 @@ def run_build(home: Path, memory_limit: str, threads: int, plan_kind: str) -> di
     """Child process: build the warehouse; report timings per step (from the log) and the plan.
 
     plan_kind 'available': every CONTRACTS §3 step whose module exists (a stand-in replaces a
-    missing classify step); 'own': the SQL layers, the classify stand-in and the citation metrics.
+    missing classify step); 'graphs': the same without the indicators; 'own': the SQL layers, the
+    classify stand-in and the citation metrics.
     """
     from pipeline.config import load_settings
     from pipeline.warehouse import builder
@@ -186,6 +187,8 @@ def run_build(home: Path, memory_limit: str, threads: int, plan_kind: str) -> di
         plan = ["sql:staging", "sql:intermediate", "sql:marts", "pipeline.warehouse.citations:build_citation_metrics"]
     else:
         plan = available_plan(DEFAULT_PLAN)
+        if plan_kind == "graphs":  # the warehouse and both graphs, without the indicators
+            plan = [s for s in plan if "indicators" not in s]
     skipped = [s for s in DEFAULT_PLAN if s not in plan]
     stand_ins = []
     models_root = None
@@ -253,8 +256,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--nx-papers", type=int, default=100_000)
     parser.add_argument("--home", help="keep the data here (default: a temporary folder, removed)")
-    parser.add_argument("--plan", choices=["available", "own"], default="available",
-                        help="available: every installed CONTRACTS step; own: warehouse SQL + citation metrics only")
+    parser.add_argument("--plan", choices=["available", "graphs", "own"], default="available",
+                        help="available: every installed CONTRACTS step; graphs: the same without the indicators; "
+                             "own: warehouse SQL + citation metrics only")
     parser.add_argument("--build-only", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build_only:
