@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path

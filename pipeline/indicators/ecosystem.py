@@ -145,6 +145,7 @@ def build_frameworks(con, log) -> None:
         "switch_rate_ci_low": np.array(lo, dtype=float), "switch_rate_ci_high": np.array(hi, dtype=float),
         "low_n": n_arr < stats.MIN_COUNT,
     }, order_by="year")
+    con.execute("DROP TABLE IF EXISTS _ind_fw_trans")
     log.info("framework indicators built")
 
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 @dataclass
 class World:
-    """Planted parameters; ``truth`` is filled by :func:`simulate` with realised values."""
+    """Planted parameters of a simulated world; :func:`simulate` fills ``truth`` with its corpus counts."""
 
     seed: int = 7
     years: tuple[int, int] = (2012, 2025)
