@@ -201,3 +201,15 @@ def test_build_logs_each_step(small_lake, caplog):
     with caplog.at_level(logging.INFO, logger="mlgraph.warehouse"):
         build(settings, plan=standard_plan(), models_root=root)
     assert any("step sql:marts done" in r.message for r in caplog.records)
+
+
+def test_build_cli_errors_are_readable(settings, capsys):
+    from pipeline.cli import main
+
+    (candidates_dir(settings)).mkdir(parents=True)
+    (candidates_dir(settings) / "nightly-1.duckdb").write_bytes(b"")
+    assert main(["--home", str(settings.home), "build", "--no-publish", "--run-id", "nightly-1"]) == 2
+    assert "a candidate for run nightly-1 already exists" in capsys.readouterr().err
+    assert main(["--home", str(settings.home), "build", "--run-id", "../escape"]) == 2
+    assert "must be letters, digits" in capsys.readouterr().err
+    assert not settings.warehouse.exists()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Sequence
@@ -85,6 +86,8 @@ def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step]
     import duckdb
 
     run_id = run_id or new_run_id()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", run_id):
+        raise MlgraphError(f"run id {run_id!r} must be letters, digits, '_', '.' or '-' (it names files)")
     cdir = candidates_dir(settings)
     cdir.mkdir(parents=True, exist_ok=True)
     building = cdir / f"{run_id}.building.duckdb"
