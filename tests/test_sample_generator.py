@@ -347,3 +347,26 @@ def test_cli_writes_a_sample(tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["papers"] == 450 and (tmp_path / "cli" / "truth.json").is_file()
     assert main(["--home", str(tmp_path / "h"), "sample", "--papers", "10", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_failed_generation_leaves_previous_sample(settings, monkeypatch):
+    from dataclasses import replace
+
+    import pipeline.sample.generator as gen
+
+    small = replace(settings, sample_papers=N, sample_seed=9)
+    path = ensure_sample(small)
+    before = (path / "sample.json").read_bytes()
+    real_generate = gen.generate
+
+    def dies_half_way(out_dir, papers, seed):
+        real_generate(out_dir, papers, seed)
+        (Path(out_dir) / "truth.json").write_text("{half")
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(gen, "generate", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        ensure_sample(replace(small, sample_seed=10))
+    assert (path / "sample.json").read_bytes() == before
+    assert json.loads((path / "truth.json").read_text())["generator"]["seed"] == 9
+    assert sorted(p.name for p in path.parent.iterdir()) == ["sample"]

@@ -29,6 +29,8 @@ import math
 import os
 import re
 import shutil
+import socket
+import uuid
 from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, timedelta
@@ -1319,29 +1321,39 @@ DEFINITIONS = {
 }
 
 
+def _matches(target: Path, want: dict) -> bool:
+    """True when ``target`` holds a complete sample generated with ``want``'s parameters."""
+    try:
+        meta = json.loads((target / "sample.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return all(meta.get(k) == v for k, v in want.items()) and all((target / f).exists() for f in meta.get("files", {}))
+
+
 def ensure_sample(settings) -> Path:
-    """Generate the default sample into ``settings.sample_dir`` unless an identical one is there."""
+    """Generate the default sample into ``settings.sample_dir`` unless an identical one is there.
+
+    Generation happens in a temporary sibling folder that is renamed into place, so a killed run
+    never leaves a half sample; when several processes race, the first complete sample wins.
+    """
     target = Path(settings.sample_dir)
     want = {"generator_version": GENERATOR_VERSION, "papers": int(settings.sample_papers), "seed": int(settings.sample_seed)}
-    meta_path = target / "sample.json"
-    if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text())
-            if all(meta.get(k) == v for k, v in want.items()) and all(
-                    (target / f).exists() for f in meta.get("files", {})):
-                return target
-        except (OSError, ValueError):
-            pass
+    if _matches(target, want):
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    tag = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = target.parent / f".{target.name}.tmp-{tag}"
+    old = target.parent / f".{target.name}.old-{tag}"
     try:
         generate(tmp, want["papers"], want["seed"])
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        if target.exists():
-            os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.rename(tmp, target)  # fails if the target exists and is not empty
+        except OSError:
+            if _matches(target, want):  # another process finished the same sample first
+                return target
+            os.rename(target, old)  # a stale sample (other parameters or version)
+            os.rename(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return target
