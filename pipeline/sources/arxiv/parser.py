@@ -201,7 +201,7 @@ def _fields(payload) -> tuple[dict[str, str], list]:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        name = _local(tag)
+        name = _LOCAL_NAMES.get(tag) or _local(tag)
         # arXivRaw <authors> is a string, the arXiv format's holds <author> elements.
         if name in _SIMPLE and not (name == "authors" and len(child)):
             if name not in simple:
@@ -245,7 +245,7 @@ def _arxiv_raw(payload) -> dict:
         label = (child.get("version") or "").strip().lower()
         if not _VERSION_LABEL.fullmatch(label):
             raise _Reject(f"bad version label {label!r}")
-        sub = {_local(c.tag): c.text for c in child if isinstance(c.tag, str)}
+        sub = {_LOCAL_NAMES.get(c.tag) or _local(c.tag): c.text for c in child if isinstance(c.tag, str)}
         created = parse_rfc822(sub.get("date"))
         if created is None:
             raise _Reject(f"bad date {sub.get('date')!r} for version {label}")
