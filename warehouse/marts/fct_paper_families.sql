@@ -21,18 +21,24 @@ method_family_counts AS (
     GROUP BY ALL
 ),
 
--- Primary PwC family: generic building blocks (mlp, linear) only when nothing else is used;
--- then the family most of the paper's methods belong to; ties alphabetical.
+-- PwC says which families a paper uses, but its methods list mixes the proposed architecture
+-- with components and baselines, so it cannot say which one the paper is about. The abstract
+-- can: when the text classifier's primary family is among the PwC families it is the primary.
+-- Otherwise generic building blocks (mlp, linear) come last, then the family most of the
+-- paper's methods belong to; ties alphabetical.
 pwc_families AS (
     SELECT
-        paper_id,
-        family,
+        c.paper_id,
+        c.family,
         row_number() OVER (
-            PARTITION BY paper_id ORDER BY family IN ('mlp', 'linear'), n_methods DESC, family
+            PARTITION BY c.paper_id
+            ORDER BY c.family IS NOT DISTINCT FROM t.primary_family DESC,
+                     c.family IN ('mlp', 'linear'), c.n_methods DESC, c.family
         ) = 1 AS is_primary,
         'pwc' AS provenance,
         0.95 AS confidence
-    FROM method_family_counts
+    FROM method_family_counts AS c
+    LEFT JOIN int_paper_text_families AS t ON t.paper_id = c.paper_id
 ),
 
 text_rows AS (
