@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date, datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from pipeline.errors import MalformedPageError, SourceError
-from pipeline.sources.arxiv.parser import OaiError, parse_page, parse_rfc822, split_authors
+from pipeline.sources.arxiv.parser import OaiError, parse_page, parse_rfc822, split_authors, tex_to_unicode
 
 SAELIM = "arxiv-oaipmh-arxivraw-saelim"
 
@@ -56,7 +57,7 @@ def test_real_arxivraw_listrecords_page(real_data):
     shetty = by_id["0704.0471"]
     # "D.V. Shetty, S.J. Yennello, and G.A. Souliotis": Oxford comma before "and".
     assert [(a["keyname"], a["forenames"]) for a in shetty["authors"]] == [
-        ("Shetty", "D.V."), ("Yennello", "S.J."), ("Souliotis", "G.A.")]
+        ("Shetty", "D. V."), ("Yennello", "S. J."), ("Souliotis", "G. A.")]
     assert shetty["authors_raw"] == "D.V. Shetty, S.J. Yennello, and G.A. Souliotis"
     assert shetty["title"] == ("Density dependence of the symmetry energy and the nuclear equation of state: "
                                "A Dynamical and Statistical model perspective")
@@ -204,6 +205,22 @@ def test_external_entities_are_never_resolved(tmp_path):
 ])
 def test_split_authors(raw, expected):
     assert [(a["keyname"], a["forenames"]) for a in split_authors(raw)] == expected
+
+
+def test_split_authors_agrees_with_arxivs_own_parse_on_real_records(real_data):
+    # The snapshot's authors_parsed is arXiv's parse of the same raw string; OAI arXivRaw rows must
+    # match it or one author gets two identities downstream (TeX accents, glued initials, affiliations).
+    lines = (real_data / "arxiv-kaggle-snapshot" / "arxiv-metadata-oai-snapshot.head.jsonl").read_text().splitlines()
+    for line in lines:
+        rec = json.loads(line)
+        ours = [(a["keyname"], a["forenames"] or "") for a in split_authors(" ".join(rec["authors"].split()))]
+        assert ours == [(k, f) for k, f, *_ in rec["authors_parsed"]], rec["authors"]
+
+
+def test_tex_accents_become_unicode():
+    assert tex_to_unicode("Bal\\'azs") == "Balázs"
+    assert tex_to_unicode("{\\O}bro \\v{S}r\\'amek Erd\\H{o}s Stra\\ss e") == "Øbro Šrámek Erdős Straße"
+    assert tex_to_unicode("$x^2$ plain") == "$x^2$ plain"
 
 
 def test_split_authors_suffix():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -413,8 +414,42 @@ def split_authors(raw: str | None) -> list[dict]:
     return authors
 
 
+# TeX accents as arXiv authors type them; arXiv's own parsed names (the snapshot's authors_parsed)
+# carry the Unicode letters, so both sources must agree for author identity downstream.
+_TEX_ACCENTS = {"'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+                ".": "\u0307", "v": "\u030c", "u": "\u0306", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+                "r": "\u030a"}
+_TEX_ACCENT = re.compile(r"\\([\'`\"^~=.]|[vuHckr](?=[{\s]))\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))")
+_TEX_LETTERS = {"o": "ø", "O": "Ø", "ss": "ß", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
+                "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ"}
+_TEX_LETTER = re.compile(r"\\(ss|aa|AA|ae|AE|oe|OE|[oOlLij])(?![A-Za-z])(?:\{\}| )?")
+_INITIAL_GAP = re.compile(r"\.(?=\S)")
+_GLUED_INITIALS = re.compile(r"^((?:[A-Z][a-z]?\.-?)+)([A-Za-z][^.]+)$")
+
+
+def tex_to_unicode(text: str) -> str:
+    """Common TeX accents and letters (\\'a, \\"{u}, \\v{S}, {\\O}, \\ss) as Unicode; other TeX kept."""
+    if "\\" not in text:
+        return text
+    text = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m.group(1)], text)
+
+    def accent(m: re.Match) -> str:
+        base = (m.group(2) or m.group(3)).lstrip("\\")
+        return unicodedata.normalize("NFC", base + _TEX_ACCENTS[m.group(1)])
+
+    text = _TEX_ACCENT.sub(accent, text)
+    # Braces that only protected a letter ({Ø}bro) are dropped once the letter is converted.
+    return re.sub(r"\{([^{}\\]*)\}", r"\1", text)
+
+
 def _split_name(name: str) -> dict:
+    name = tex_to_unicode(name)
     tokens = name.split(" ")
+    if len(tokens) == 1 or (len(tokens) > 1 and "." in tokens[-1] and not tokens[-1].endswith(".")):
+        # Initials glued to the surname: "J.P.Hague", "A.Dellafiore", "N.d'Ambrumenil".
+        glued = _GLUED_INITIALS.match(tokens[-1])
+        if glued:
+            tokens[-1:] = [glued.group(1), glued.group(2)]
     suffix = None
     if len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES:
         suffix = tokens.pop()
@@ -423,4 +458,6 @@ def _split_name(name: str) -> dict:
     start = len(tokens) - 1
     while start > 1 and tokens[start - 1].lower() in _PARTICLES:
         start -= 1
-    return {"keyname": " ".join(tokens[start:]), "forenames": " ".join(tokens[:start]), "suffix": suffix}
+    # arXiv spaces initials ("J.P." → "J. P.", "C.-P." → "C. -P."); do the same so both sources agree.
+    forenames = _INITIAL_GAP.sub(". ", " ".join(tokens[:start]))
+    return {"keyname": " ".join(tokens[start:]), "forenames": forenames, "suffix": suffix}
