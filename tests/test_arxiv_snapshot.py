@@ -88,7 +88,7 @@ def test_snapshot_rows_agree_with_the_oai_harvest_of_the_same_records(settings, 
 
 
 def test_plain_and_gzip_give_the_same_rows(settings, tmp_path):
-    lines = [record(f"2101.{i:05d}", title=f"Paper {i} &amp; co") for i in range(1, 51)]
+    lines = [record(f"2101.{i:05d}", title=f"Paper {i} &amp; co", categories="cs.LG  stat.ML cs.LG") for i in range(1, 51)]
     plain = tmp_path / "snap.json"
     plain.write_text("\n".join(lines) + "\n")
     gz = tmp_path / "snap.json.gz"
@@ -99,6 +99,7 @@ def test_plain_and_gzip_give_the_same_rows(settings, tmp_path):
     ingest_snapshot(settings, str(gz))
     assert papers(settings) == first and len(first) == 50
     assert first[0]["title"] == "Paper 1 & co" and first[0]["abstract"] == "An abstract."
+    assert first[0]["categories"] == ["cs.LG", "stat.ML"] and first[0]["primary_category"] == "cs.LG"
     assert lake.list_partitions(settings.lake, "arxiv/papers") == ["snapshot"]
 
 

@@ -76,10 +76,11 @@ WITH base AS (
                version := TRY_CAST(ltrim(v.version, 'vV ') AS INTEGER),
                created := try_strptime(trim(v.created), '%a, %d %b %Y %H:%M:%S GMT')::TIMESTAMPTZ,
                size := v.size))) AS _versions,
-           list_filter(string_split(replace(coalesce(categories, ''), chr(10), ' '), ' '), lambda c: c <> '') AS _cats
+           list_filter(string_split(replace(coalesce(categories, ''), chr(10), ' '), ' '), lambda c: c <> '') AS _split
     FROM read_json($path, format = 'newline_delimited', columns = {_COLUMNS}, compression = 'none')
 ), checked AS (
     SELECT *, {_ID_SQL} AS _id,
+           list_filter(_split, lambda c, i: list_position(_split, c) = i) AS _cats,
            CASE WHEN id IS NULL OR trim(id) = '' THEN 'record has no id'
                 WHEN ({_ID_SQL}) IS NULL THEN 'unparseable arXiv id ' || to_json(id)
                 WHEN _versions IS NULL OR len(_versions) = 0 THEN 'record has no versions'
