@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob as globlib
 import importlib
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -441,8 +442,6 @@ def _step_name(step: Step) -> str:
 
 def run_plan(con, ctx, plan: Sequence[Step] = DEFAULT_PLAN, models: dict[str, Model] | None = None) -> dict[str, Model]:
     """Execute the plan on ``con``; document every model; returns the models discovered."""
-    import time
-
     models = discover_models() if models is None else models
     for step in plan:  # fail on a missing step before building anything
         if not callable(step) and not step.startswith("sql:"):
@@ -468,6 +467,10 @@ def run_plan(con, ctx, plan: Sequence[Step] = DEFAULT_PLAN, models: dict[str, Mo
                 document(con, model)
                 documented.add(model.name)
         ctx.log.info("step %s done in %.2fs", _step_name(step), time.perf_counter() - started)
+    # A later step may have replaced an earlier step's table (losing its comments): document again.
+    for name in documented:
+        if models[name].materialized == "python":
+            document(con, models[name])
     missing = sorted(m.name for m in models.values() if m.materialized == "python" and m.name not in documented)
     if missing:
         if list(plan) == list(DEFAULT_PLAN):
