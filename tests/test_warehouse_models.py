@@ -147,8 +147,19 @@ def test_authors(built):
     con, _, _ = built
     assert rows(con, "SELECT * FROM dim_authors WHERE author_id = 'vaswani|ashish'") == [
         ("vaswani|ashish", "Ashish Vaswani", 2, 2021, 2021)]
+    # accents, case and punctuation do not split an author; display keeps the original spelling
+    assert rows(con, "SELECT author_id, display_name FROM dim_authors WHERE n_papers = 1 AND first_year = 2022 ORDER BY 1") == [
+        ("muller|jean pierre", "Jean-Pierre Müller"), ("smith|jane", "Jane Smith")]
     # the non-ML papers' authors (Erdos, Doe) are not in the marts
-    assert rows(con, "SELECT count(*) FROM dim_authors") == [(4,)]
+    assert rows(con, "SELECT count(*) FROM dim_authors") == [(5,)]
+
+
+def test_every_paper_counts_once_with_one_primary_label(built):
+    con, _, _ = built
+    for table in ("fct_paper_families", "fct_paper_domains"):
+        assert rows(con, f"SELECT count(*) FROM (SELECT paper_id FROM {table} GROUP BY paper_id "
+                         "HAVING abs(sum(weight) - 1) > 1e-12 OR count(*) FILTER (WHERE is_primary) <> 1)") == [(0,)]
+        assert rows(con, f"SELECT count(*) FROM dim_papers WHERE paper_id NOT IN (SELECT paper_id FROM {table})") == [(0,)]
 
 
 def test_every_model_test_passes_on_the_sample(built):

@@ -104,7 +104,7 @@ def write_small_lake(lake: Path) -> None:
         _paper("2101.00002", "Residual B", ["cs.CV"], d(2021, 1, 2), d(2021, 1, 2), [vaswani, he]),
         _paper("2101.00003", "Graph colourings", ["math.CO"], d(2021, 1, 3), d(2021, 1, 3), [("Erdos", "Paul")]),
         _paper("2101.00004", "Graph nets D", ["cs.LG", "cs.CV"], d(2022, 3, 1), d(2022, 3, 1), [he], doi="10.1/D"),
-        _paper("2101.00005", "Proteins E", ["q-bio.NC", "cs.LG"], d(2022, 5, 1), d(2022, 5, 1), [("Smith", "Jane")]),
+        _paper("2101.00005", "Proteins E", ["q-bio.NC", "cs.LG"], d(2022, 5, 1), d(2022, 5, 1), [("Smith", "Jane"), ("Müller", "Jean-Pierre")]),
         _paper("2101.00006", "Social F", ["cs.SI"], d(2022, 6, 1), d(2022, 6, 1), [("Doe", "John")]),
     ])
     write_partition(lake, "arxiv/papers", "2025-01-01_2025-01-31", [
