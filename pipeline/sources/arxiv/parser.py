@@ -151,16 +151,25 @@ _IDENTIFIER = f"{{{OAI_NS}}}identifier"
 _DATESTAMP = f"{{{OAI_NS}}}datestamp"
 
 
+def _child(parent, tag: str):
+    # A plain scan of a handful of children beats ElementPath's find() per call.
+    for child in parent:
+        if child.tag == tag:
+            return child
+    return None
+
+
 def _convert_record(record, page: Page, location: str) -> None:
-    header = record.find(_HEADER)
+    header = _child(record, _HEADER)
     if header is not None and header.get("status") == "deleted":
         page.deleted += 1
         return
     try:
         if header is None:
             raise _Reject("record has no <header>")
-        datestamp = _parse_datestamp(header.findtext(_DATESTAMP))
-        metadata = record.find(_METADATA)
+        stamp = _child(header, _DATESTAMP)
+        datestamp = _parse_datestamp(stamp.text if stamp is not None else None)
+        metadata = _child(record, _METADATA)
         payload = metadata[0] if metadata is not None and len(metadata) else None
         if payload is None:
             raise _Reject("record has no <metadata>")
@@ -459,5 +468,7 @@ def _split_name(name: str) -> dict:
     while start > 1 and tokens[start - 1].lower() in _PARTICLES:
         start -= 1
     # arXiv spaces initials ("J.P." → "J. P.", "C.-P." → "C. -P."); do the same so both sources agree.
-    forenames = _INITIAL_GAP.sub(". ", " ".join(tokens[:start]))
+    forenames = " ".join(tokens[:start])
+    if "." in forenames:
+        forenames = _INITIAL_GAP.sub(". ", forenames)
     return {"keyname": " ".join(tokens[start:]), "forenames": forenames, "suffix": suffix}
