@@ -539,11 +539,12 @@ def _persistence_and_switching(corpus: Corpus) -> dict:
     for cell, switched, rate in events:
         if not switched:
             stayers[cell].append(rate)
+    stayer_mean = {cell: sum(rates) / len(rates) for cell, rates in stayers.items()}
     sw_rate, matched, n_sw = 0.0, 0.0, 0
     for cell, switched, rate in events:
-        if switched and stayers.get(cell):
+        if switched and cell in stayer_mean:
             sw_rate += rate
-            matched += float(np.mean(stayers[cell]))
+            matched += stayer_mean[cell]
             n_sw += 1
     ratio = sw_rate / matched if matched > 0 else float("nan")
     return {"persistence": persistence, "pairs": int(len(stay)), "ratio": ratio, "switch_events": n_sw,
