@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ids import ARXIV_ID_PATTERN, normalize_arxiv_id
-from pipeline.sample import SAMPLE_FILES, SNAPSHOT_CUTOFF, ensure_sample, generate
+from pipeline.sample import GENERATOR_VERSION, SAMPLE_FILES, SNAPSHOT_CUTOFF, ensure_sample, generate
 from pipeline.sample.catalog import DOMAINS, FAMILIES, METHODS
 
 N = 600
@@ -160,7 +160,7 @@ def test_categories_follow_the_domain_and_ml_rules(sample):
 
 def test_truth_json_contract(sample):
     _, truth = sample
-    assert truth["generator"] == {"version": 1, "seed": 42, "papers": N}
+    assert truth["generator"] == {"version": GENERATOR_VERSION, "seed": 42, "papers": N}
     assert truth["years"] == [2012, 2025] and truth["domains"] == list(DOMAINS)
     assert set(truth["takeover"]) == set(DOMAINS)
     for v in truth["takeover"].values():

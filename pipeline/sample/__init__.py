@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+# Bump whenever the output for a given (papers, seed) changes, so cached samples are regenerated.
+GENERATOR_VERSION = 2
 SNAPSHOT_CUTOFF = date(2025, 1, 1)
 CORPUS_END = date(2025, 12, 31)
 SAMPLE_FILES = (
