@@ -1279,7 +1279,7 @@ def _truth(c: Corpus, citing: np.ndarray, cited: np.ndarray, w: _Writer) -> dict
         "attachment_exponent": {"planted": PLANTED["attachment_exponent"], "realised": att["realised"],
                                 "homophily_same_family": PLANTED["homophily_same_family"], "fit_bins": att["bins"]},
         "framework_shift": {"pytorch_share_by_year": pt_real,
-                            "planted_pytorch_share_by_year": {str(y): round(pytorch_planted_share(y), 4) for y in C.YEARS}},
+                            "planted_pytorch_vs_tensorflow_by_year": {str(y): round(pytorch_planted_share(y), 4) for y in C.YEARS}},
         "foundation_models": [m[0] for m in C.METHODS if m[9]],
         "lineage_cycle": ["Linformer", "Synthesizer"],
         "counts": {"papers": c.n, "ml_papers": int(c.is_ml.sum()), "non_ml_papers": int((~c.is_ml).sum()),
