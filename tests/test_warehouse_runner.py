@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import MlgraphError
-from pipeline.warehouse import build, build_and_publish, publish
+from pipeline.warehouse import build, build_and_publish, publish, rollback
 from pipeline.warehouse.builder import candidates_dir, previous_path
 from pipeline.warehouse.citations import pagerank
 from pipeline.warehouse.runner import (DEFAULT_PLAN, ModelError, available_plan, discover_models,
@@ -119,6 +119,10 @@ def test_publish_is_atomic_for_open_readers(small_lake):
     assert (settings.warehouse.parent / "exports" / "DATA_DICTIONARY.md").exists()
     assert not candidate.exists()
 
+    new_digest = sha(settings.warehouse)
+    rollback(settings)
+    assert sha(settings.warehouse) == old_digest and sha(previous_path(settings)) == new_digest
+
 
 def test_failed_build_leaves_published_warehouse_byte_identical(small_lake):
     settings, root = small_lake
@@ -212,4 +216,6 @@ def test_build_cli_errors_are_readable(settings, capsys):
     assert "a candidate for run nightly-1 already exists" in capsys.readouterr().err
     assert main(["--home", str(settings.home), "build", "--run-id", "../escape"]) == 2
     assert "must be letters, digits" in capsys.readouterr().err
+    assert main(["--home", str(settings.home), "build", "--rollback"]) == 2
+    assert "no previous warehouse" in capsys.readouterr().err
     assert not settings.warehouse.exists()

@@ -1,12 +1,13 @@
 """The DuckDB warehouse: SQL models + YAML docs, built into a candidate file and published atomically.
 
 ``build(settings) -> Path`` makes a candidate, ``publish(settings, candidate) -> Path`` swaps it in,
-``build_and_publish(settings, gates=True) -> Path`` does both with the quality gates in between.
+``build_and_publish(settings, gates=True) -> Path`` does both with the quality gates in between;
+``rollback(settings) -> Path`` swaps the previously published warehouse back.
 """
 
-from pipeline.warehouse.builder import build, build_and_publish, publish
+from pipeline.warehouse.builder import build, build_and_publish, publish, rollback
 from pipeline.warehouse.context import BuildContext
 from pipeline.warehouse.runner import DEFAULT_PLAN, available_plan, run_model_tests
 
-__all__ = ["build", "publish", "build_and_publish", "BuildContext", "DEFAULT_PLAN", "available_plan",
+__all__ = ["build", "publish", "build_and_publish", "rollback", "BuildContext", "DEFAULT_PLAN", "available_plan",
            "run_model_tests"]

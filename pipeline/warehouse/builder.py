@@ -169,6 +169,23 @@ def publish(settings: Settings, candidate: Path) -> Path:
     return target
 
 
+def rollback(settings: Settings) -> Path:
+    """Atomically put previous.duckdb back in place; the replaced file becomes previous.duckdb."""
+    previous = previous_path(settings)
+    target = settings.warehouse
+    if not previous.exists():
+        raise MlgraphError(f"no previous warehouse at {previous} to roll back to")
+    swapped = None
+    if target.exists():
+        swapped = target.with_name(f".rollback-{uuid.uuid4().hex}.duckdb")
+        os.link(target, swapped)
+    os.replace(previous, target)
+    if swapped is not None:
+        os.replace(swapped, previous)  # so that a rollback can itself be undone
+    log.info("rolled back %s to the previous build", target)
+    return target
+
+
 def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | None = None,
                       plan: Sequence[Step] = DEFAULT_PLAN, write_docs: bool = False,
                       memory_limit: str | None = None, threads: int | None = None,

@@ -14,6 +14,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="print the generated data dictionary and write it to docs/DATA_DICTIONARY.md")
     parser.add_argument("--skip-missing", action="store_true",
                         help="leave out Python build steps whose module is not installed (development builds)")
+    parser.add_argument("--rollback", action="store_true",
+                        help="do not build: swap the previously published warehouse back into place")
     parser.add_argument("--run-id", help="run id used for the candidate's file name (default: timestamp)")
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the build, e.g. 4GB")
     parser.add_argument("--threads", type=int, help="DuckDB threads for the build")
@@ -24,6 +26,9 @@ def run(args: argparse.Namespace, settings) -> int:
     from pipeline.warehouse import builder
     from pipeline.warehouse.runner import DEFAULT_PLAN, available_plan
 
+    if args.rollback:
+        print(f"rolled back: {builder.rollback(settings)} is the previous build again")
+        return 0
     plan = available_plan(DEFAULT_PLAN) if args.skip_missing else DEFAULT_PLAN
     skipped = [s for s in DEFAULT_PLAN if s not in plan]
     if skipped:
