@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 
@@ -123,6 +124,34 @@ def _gate_hint(failed: list[str]) -> str:
     return f"\n{runs[-1].read_text()}" if runs else ""
 
 
+@contextmanager
+def output_to(log_path: Path, verbose: bool = False):
+    """Send this process's stdout/stderr (Airflow's task logs included) to ``log_path``.
+
+    Airflow logs every task step at INFO to the console; on a terminal that buries the summary a
+    user ran the command for, so the log goes to a file the summary points at (``-v`` keeps it).
+    """
+    if verbose:
+        yield
+        return
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
 def nightly_logical_date(day: date) -> datetime:
     """The logical date whose @daily data interval is exactly ``day`` (Airflow infers [day, day+1))."""
     return datetime.combine(day + timedelta(days=1), dtime(0, 0), tzinfo=timezone.utc)
@@ -167,15 +196,36 @@ def run(args, settings) -> int:
     sample_dir = ensure_sample(settings)
     plan = sample_plan(sample_dir)
     day = args.day or plan["nightly_day"]
-    init_airflow(airflow_home)
+    log_path = airflow_home / "run.log"
+    verbose = bool(getattr(args, "verbose", 0))
     runs = []
+    todo = []
     if args.dag in ("all", "bootstrap"):
-        runs.append(run_dag_test(BOOTSTRAP, run_conf={"start": plan["start"], "end": plan["end"]}))
+        todo.append((BOOTSTRAP, {"run_conf": {"start": plan["start"], "end": plan["end"]}},
+                     f"snapshot + OAI windows {plan['start']}..{plan['end']} + PwC + S2, build, gates, publish"))
     if args.dag in ("all", "nightly"):
-        runs.append(run_dag_test(NIGHTLY, logical_date=nightly_logical_date(day)))
+        todo.append((NIGHTLY, {"logical_date": nightly_logical_date(day)},
+                     f"the night of {day}: OAI window, S2, PwC check, build, gates, publish"))
+    if not args.json:
+        print(f"sample: {sample_dir}  (Airflow task logs: {log_path})", flush=True)
+    with output_to(log_path, verbose):
+        init_airflow(airflow_home)
+    for dag_id, kwargs, what in todo:
+        if not args.json:
+            print(f"running {dag_id}: {what} ...", flush=True)
+        try:
+            with output_to(log_path, verbose):
+                runs.append(run_dag_test(dag_id, **kwargs))
+        except MlgraphError as exc:
+            raise MlgraphError(f"{exc}\n(full Airflow log: {log_path})") from None
+        if not args.json:
+            r = runs[-1]
+            print(f"  {r['state']} in {r['seconds']} s ({len(r['tasks'])} task instances)", flush=True)
+    from pipeline import summary
     from pipeline.orchestration import digest
 
-    text = digest(settings.warehouse, cfg=settings)
+    with output_to(log_path, verbose):  # digest() also logs it for the Airflow task log
+        text = digest(settings.warehouse, cfg=settings)
     quality = sorted((settings.home / "quality").glob("*/summary.txt"), key=lambda p: p.stat().st_mtime)
     where = {"home": str(settings.home.resolve()), "lake": str(settings.lake.resolve()),
              "warehouse": str(settings.warehouse.resolve()),
@@ -185,15 +235,15 @@ def run(args, settings) -> int:
         print(json.dumps({"runs": runs, "where": where, "digest": text}, indent=2, default=str))
         return 0
     print()
-    for r in runs:
-        print(f"{r['dag_id']}: {r['state']} in {r['seconds']} s ({len(r['tasks'])} task instances; "
-              f"interval {r['data_interval'][0]} .. {r['data_interval'][1]})")
+    print(summary.format_lake_rows(summary.lake_rows(settings)))
+    print()
+    print(summary.headline_rows(settings.warehouse))
     print()
     print(text)
     print()
-    print(f"warehouse:       {where['warehouse']}   (duckdb -readonly {where['warehouse']})")
+    print(f"query it:        duckdb -readonly {where['warehouse']}   (or duckdb.connect(path, read_only=True))")
     print(f"lake:            {where['lake']}")
     print(f"quality results: {where['quality_results']}")
-    print(f"airflow home:    {where['airflow_home']}   (throwaway metadata DB)")
+    print(f"airflow home:    {where['airflow_home']}   (throwaway metadata DB; log: {log_path})")
     print(f"total: {where['seconds']} s — `mlgraph status` lists what was ingested")
     return 0
