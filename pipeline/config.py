@@ -35,7 +35,7 @@ class Settings:
     http_backoff_seconds: float = 2.0
     http_max_retry_after_seconds: float = 600.0
     user_agent: str = "mlgraph/0.1 (+https://github.com/mlgraph/mlgraph)"
-    sample_papers: int = 3000
+    sample_papers: int = 8000
     sample_seed: int = 42
 
     @property
