@@ -23,6 +23,8 @@ class DatasetSpec:
     grain: str
     description: str
     column_docs: dict[str, str] = field(default_factory=dict)
+    # The grain as columns: unique (and not null) within one partition; () when rows have no key.
+    key_columns: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -38,6 +40,9 @@ def register(spec: DatasetSpec) -> DatasetSpec:
     missing = [f.name for f in spec.schema if f.name not in spec.column_docs]
     if missing:
         raise ValueError(f"{spec.key}: undocumented columns {missing}")
+    unknown = [c for c in spec.key_columns if c not in spec.schema.names]
+    if unknown:
+        raise ValueError(f"{spec.key}: key columns {unknown} are not in the schema")
     REGISTRY[spec.key] = spec
     return spec
 

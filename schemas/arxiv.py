@@ -29,6 +29,7 @@ PAPERS = register(
         # the bulk snapshot. Re-ingesting a window replaces it.
         partition_key="window",
         grain="one row per arXiv paper per ingest window (latest metadata seen in that window)",
+        key_columns=("arxiv_id",),
         description="arXiv paper metadata; staging keeps the most recent row per arxiv_id across windows.",
         schema=pa.schema(
             [

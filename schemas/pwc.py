@@ -15,6 +15,7 @@ PAPERS = register(
     DatasetSpec(
         source="pwc", name="papers", partition_key=_V,
         grain="one row per paper_url",
+        key_columns=("paper_url",),
         description="Papers from papers-with-abstracts.json(.gz).",
         schema=pa.schema([
             pa.field("paper_url", pa.string(), nullable=False),
@@ -45,6 +46,7 @@ PAPER_TASKS = register(
     DatasetSpec(
         source="pwc", name="paper_tasks", partition_key=_V,
         grain="one row per (paper_url, task)",
+        key_columns=("paper_url", "task"),
         description="Tasks PwC attaches to each paper (papers-with-abstracts 'tasks').",
         schema=pa.schema([
             pa.field("paper_url", pa.string(), nullable=False),
@@ -63,6 +65,7 @@ PAPER_METHODS = register(
     DatasetSpec(
         source="pwc", name="paper_methods", partition_key=_V,
         grain="one row per (paper_url, method_name)",
+        key_columns=("paper_url", "method_name"),
         description="Methods PwC says each paper uses (papers-with-abstracts 'methods').",
         schema=pa.schema([
             pa.field("paper_url", pa.string(), nullable=False),
@@ -89,6 +92,7 @@ METHODS = register(
     DatasetSpec(
         source="pwc", name="methods", partition_key=_V,
         grain="one row per method_url",
+        key_columns=("method_url",),
         description="The PwC methods taxonomy (methods.json(.gz)).",
         schema=pa.schema([
             pa.field("method_url", pa.string(), nullable=False),
@@ -123,6 +127,7 @@ METHOD_COLLECTIONS = register(
     DatasetSpec(
         source="pwc", name="method_collections", partition_key=_V,
         grain="one row per (method_url, collection)",
+        key_columns=("method_url", "collection"),
         description="Collections (and their areas) each method belongs to.",
         schema=pa.schema([
             pa.field("method_url", pa.string(), nullable=False),
@@ -145,6 +150,7 @@ EVAL_TASKS = register(
     DatasetSpec(
         source="pwc", name="eval_tasks", partition_key=_V,
         grain="one row per task (subtasks included, with their parent)",
+        key_columns=("task",),
         description="Tasks of evaluation-tables.json(.gz), subtasks flattened.",
         schema=pa.schema([
             pa.field("task", pa.string(), nullable=False),
@@ -165,6 +171,7 @@ EVAL_DATASETS = register(
     DatasetSpec(
         source="pwc", name="eval_datasets", partition_key=_V,
         grain="one row per (task, dataset) (subdatasets included, with their parent)",
+        key_columns=("task", "dataset"),
         description="Benchmark datasets per task in evaluation-tables, subdatasets flattened.",
         schema=pa.schema([
             pa.field("task", pa.string(), nullable=False),
@@ -187,6 +194,7 @@ EVAL_RESULTS = register(
     DatasetSpec(
         source="pwc", name="eval_results", partition_key=_V,
         grain="one row per (task, dataset, row_index, metric_name)",
+        key_columns=("task", "dataset", "row_index", "metric_name"),
         description="Leaderboard (SOTA) rows, one row per metric value.",
         schema=pa.schema([
             pa.field("task", pa.string(), nullable=False),
@@ -223,6 +231,7 @@ CODE_LINKS = register(
     DatasetSpec(
         source="pwc", name="code_links", partition_key=_V,
         grain="one row per (paper_url, repo_url)",
+        key_columns=("paper_url", "repo_url"),
         description="links-between-papers-and-code.json(.gz); exact duplicate rows dropped.",
         schema=pa.schema([
             pa.field("paper_url", pa.string(), nullable=False),
@@ -255,6 +264,7 @@ DATASETS = register(
     DatasetSpec(
         source="pwc", name="datasets", partition_key=_V,
         grain="one row per dataset_url",
+        key_columns=("dataset_url",),
         description="datasets.json(.gz): the dataset catalogue.",
         schema=pa.schema([
             pa.field("dataset_url", pa.string(), nullable=False),

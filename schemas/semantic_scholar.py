@@ -15,6 +15,7 @@ PAPERS = register(
     DatasetSpec(
         source="semantic_scholar", name="papers", partition_key=_B,
         grain="one row per requested arxiv_id per batch that S2 found",
+        key_columns=("arxiv_id",),
         description="Papers S2 returned for ARXIV:<id> lookups.",
         schema=pa.schema([
             pa.field("arxiv_id", pa.string(), nullable=False),
@@ -47,6 +48,7 @@ REFERENCES = register(
     DatasetSpec(
         source="semantic_scholar", name="references", partition_key=_B,
         grain="one row per (citing_arxiv_id, reference position) per batch",
+        key_columns=("citing_arxiv_id", "position"),
         description="References of each fetched paper with the cited paper's external ids.",
         schema=pa.schema([
             pa.field("citing_arxiv_id", pa.string(), nullable=False),
@@ -77,6 +79,7 @@ FETCH_LOG = register(
     DatasetSpec(
         source="semantic_scholar", name="fetch_log", partition_key=_B,
         grain="one row per requested arxiv_id per batch",
+        key_columns=("arxiv_id",),
         description="Outcome of every id asked for, so not-found ids are not re-asked every night.",
         schema=pa.schema([
             pa.field("arxiv_id", pa.string(), nullable=False),

@@ -191,7 +191,7 @@ import schemas  # noqa: E402
 from pipeline.errors import MalformedPageError  # noqa: E402
 from pipeline.ids import normalize_arxiv_id  # noqa: E402
 from pipeline.sources.pwc.parser import (  # noqa: E402
-    DUMPS, FEEDS, GRAIN_KEYS, QUARANTINE, iter_items, parse_dump, parse_metric,
+    DUMPS, FEEDS, QUARANTINE, iter_items, parse_dump, parse_metric,
 )
 
 
@@ -213,8 +213,8 @@ def test_grain_keys_match_the_declared_schemas():
     for keys in FEEDS.values():
         for key in keys:
             spec = schemas.get(key)
-            assert set(GRAIN_KEYS[key]) <= set(spec.schema.names)
-            for column in GRAIN_KEYS[key]:
+            assert spec.key_columns, key
+            for column in spec.key_columns:
                 assert column in spec.grain
                 assert not spec.schema.field(column).nullable
 

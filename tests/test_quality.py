@@ -149,12 +149,13 @@ def test_suites_are_derived_from_the_model_yaml(models):
         ("between", "year", "1990"), ("between", "introduced_year", "1000")}
 
 
-def test_raw_keys_name_real_columns():
+def test_every_keyed_raw_dataset_gets_grain_checks():
     import schemas
 
-    for key, cols in S.RAW_KEYS.items():
-        spec = schemas.get(key)
-        assert set(cols) <= set(spec.schema.names), key
+    for spec in schemas.all_specs():
+        checks = S.raw_checks(spec, spec.partition_key)
+        unique = [c for c in checks if c.kind == "unique"]
+        assert bool(unique) == bool(spec.key_columns), spec.key
 
 
 def test_a_good_warehouse_passes_and_results_are_kept(settings, models, tmp_path):

@@ -19,24 +19,6 @@ from pipeline.ids import ARXIV_ID_PATTERN
 MODELS_DIR = Path(__file__).resolve().parents[2] / "warehouse"
 WAREHOUSE_LAYERS = ("staging", "intermediate", "marts", "indicators")
 
-# Raw lake keys: unique (and not null) within one partition. Mirrors each dataset's declared grain
-# in schemas/; quarantine datasets have no key (the same bad record may arrive twice).
-RAW_KEYS: dict[str, tuple[str, ...]] = {
-    "arxiv/papers": ("arxiv_id",),
-    "pwc/papers": ("paper_url",),
-    "pwc/paper_tasks": ("paper_url", "task"),
-    "pwc/paper_methods": ("paper_url", "method_name"),
-    "pwc/methods": ("method_url",),
-    "pwc/method_collections": ("method_url", "collection"),
-    "pwc/eval_tasks": ("task",),
-    "pwc/eval_datasets": ("task", "dataset"),
-    "pwc/eval_results": ("task", "dataset", "row_index", "metric_name"),
-    "pwc/code_links": ("paper_url", "repo_url"),
-    "pwc/datasets": ("dataset_url",),
-    "semantic_scholar/papers": ("arxiv_id",),
-    "semantic_scholar/references": ("citing_arxiv_id", "position"),
-    "semantic_scholar/fetch_log": ("arxiv_id",),
-}
 
 # Dates of corpus papers cannot precede arXiv (1991); a looser floor applies to columns that
 # describe older things (a method introduced in 1958, a cited textbook) — they still must not
@@ -196,7 +178,7 @@ def typed_checks(suite: str, table: str, columns: dict[str, str], origin: str, t
 
 def raw_checks(spec, partition_column: str, today: date | None = None) -> list[Check]:
     """Checks of one raw lake dataset: keys not null and unique within a partition, ids, dates."""
-    key = RAW_KEYS.get(spec.key)
+    key = spec.key_columns  # the declared grain; quarantine datasets have none
     checks = []
     origin = f"schemas/{spec.source}.py"
     if key:

@@ -248,34 +248,6 @@ def _raw_blocks(path: Path, reader: _CountingReader) -> Iterator[tuple[bytes, in
                                  f"({'corrupt gzip' if gzipped else 'read error'}: {exc})") from None
 
 
-def _raw_blocks(path: Path, reader: _CountingReader) -> Iterator[tuple[bytes, int, int]]:
-    """Yield (block of whole lines, its first line number, its line count), gunzipping when needed."""
-    with open(path, "rb") as probe:
-        gzipped = probe.read(2) == b"\x1f\x8b"
-    try:
-        buffered = io.BufferedReader(reader, buffer_size=4 << 20)
-        stream = gzip.GzipFile(fileobj=buffered, mode="rb") if gzipped else buffered
-        carry, line = b"", 1
-        while True:
-            data = stream.read(BLOCK_BYTES)
-            if not data:
-                break
-            data = carry + data
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
-                continue
-            carry, block = data[cut:], data[:cut]
-            n_lines = block.count(b"\n")
-            yield block, line, n_lines
-            line += n_lines
-        if carry.strip():
-            yield carry, line, 1
-    except (OSError, EOFError, zlib.error) as exc:
-        raise MalformedPageError(f"arXiv snapshot {path.name} is unreadable "
-                                 f"({'corrupt gzip' if gzipped else 'read error'}: {exc})") from None
-
-
 class _BlockParser:
     """Maps blocks of snapshot lines to lake rows with DuckDB (own connection, own scratch file)."""
 

@@ -27,7 +27,7 @@ from pipeline.http import redact_url
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.progress import bar
 from pipeline.sources.pwc.client import Fetched, load_state, open_location, save_state
-from pipeline.sources.pwc.parser import BATCH_ROWS, DUMPS, FEEDS, GRAIN_KEYS, QUARANTINE, parse_dump
+from pipeline.sources.pwc.parser import BATCH_ROWS, DUMPS, FEEDS, QUARANTINE, parse_dump
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class _Stage:
 
 def _duplicate_seqs(con, stage: _Stage) -> pa.Array:
     """Sequence numbers of rows repeating an earlier row's grain key (DuckDB, key columns only)."""
-    keys = ", ".join(f'"{k}"' for k in GRAIN_KEYS[stage.key])
+    keys = ", ".join(f'"{k}"' for k in schemas.get(stage.key).key_columns)
     sql = (f"SELECT {_SEQ} FROM read_parquet(?) "
            f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {_SEQ}) > 1 ORDER BY {_SEQ}")
     return con.sql(sql, params=[str(stage.path)]).to_arrow_table().column(_SEQ).combine_chunks()

@@ -37,19 +37,6 @@ FEEDS: dict[str, tuple[str, ...]] = {
 }
 QUARANTINE = "pwc/quarantine"
 
-# The grain of each dataset (schemas/pwc.py) as key columns: duplicates on it are dropped, first kept.
-GRAIN_KEYS: dict[str, tuple[str, ...]] = {
-    "pwc/papers": ("paper_url",),
-    "pwc/paper_tasks": ("paper_url", "task"),
-    "pwc/paper_methods": ("paper_url", "method_name"),
-    "pwc/methods": ("method_url",),
-    "pwc/method_collections": ("method_url", "collection"),
-    "pwc/eval_tasks": ("task",),
-    "pwc/eval_datasets": ("task", "dataset"),
-    "pwc/eval_results": ("task", "dataset", "row_index", "metric_name"),
-    "pwc/code_links": ("paper_url", "repo_url"),
-    "pwc/datasets": ("dataset_url",),
-}
 
 # PwC stores "unknown" as introduced_year 2000 for most methods (1,866 of 1,924 in the 2022 dump).
 PLACEHOLDER_YEAR = 2000
