@@ -130,12 +130,7 @@ def build_frameworks(con, log) -> None:
                count(DISTINCT author_id) AS authors
         FROM _ind_fw_trans GROUP BY year ORDER BY year
     """)
-    rng = stats.rng_for("framework_switch")
-    lo, hi = [], []
-    for n, s in zip(rate["n"], rate["s"]):
-        a, b = stats.percentile_ci(stats.bootstrap_proportion(int(s), int(n), rng))
-        lo.append(float(a))
-        hi.append(float(b))
+    lo, hi = stats.proportion_cis(rate["s"], rate["n"], stats.rng_for("framework_switch"))
     n_arr = rate["n"].astype(np.int64)
     write_table(con, "ind_framework_switch_rate", {
         "year": rate["year"].astype(np.int64), "n_repeat_authors": rate["authors"].astype(np.int64),

@@ -158,12 +158,7 @@ def build_switching(con, log) -> None:
         SELECT to_year, '{ALL_DOMAINS}', count(*), count(*) FILTER (WHERE is_switch) FROM _ind_trans GROUP BY ALL
         ORDER BY 2, 1
     """)
-    rng = stats.rng_for("switch_rate")
-    lo, hi = [], []
-    for n, s in zip(rate["n"], rate["s"]):
-        a, b = stats.percentile_ci(stats.bootstrap_proportion(int(s), int(n), rng))
-        lo.append(float(a))
-        hi.append(float(b))
+    lo, hi = stats.proportion_cis(rate["s"], rate["n"], stats.rng_for("switch_rate"))
     n_arr = rate["n"].astype(np.int64)
     write_table(con, "ind_switch_rate", {
         "year": rate["year"], "domain": rate["domain"], "n_transitions": n_arr,

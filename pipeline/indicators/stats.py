@@ -59,6 +59,16 @@ def bootstrap_proportion(successes: int, n: int, rng: np.random.Generator, b: in
     return rng.binomial(n, successes / n, size=b) / n
 
 
+def proportion_cis(successes, totals, rng: np.random.Generator) -> tuple[list[float], list[float]]:
+    """Bootstrap percentile interval of successes/total for each cell (one rng stream, in order)."""
+    lo, hi = [], []
+    for s, n in zip(successes, totals):
+        a, b = percentile_ci(bootstrap_proportion(int(s), int(n), rng))
+        lo.append(float(a))
+        hi.append(float(b))
+    return lo, hi
+
+
 def hhi(shares: np.ndarray, axis: int = -1) -> np.ndarray:
     """Hirschman–Herfindahl index Σ s² of shares that sum to 1."""
     return np.sum(np.square(shares), axis=axis)
