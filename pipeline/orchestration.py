@@ -136,21 +136,10 @@ def build_candidate(run_id: str | None = None, cfg=None) -> str:
 
 def audit(candidate, run_id: str | None = None, cfg=None, **gate_options) -> dict:
     """Run the quality gates on a candidate; raises QualityGateError (blocking publish) on failure."""
-    from pipeline.errors import QualityGateError
-    from pipeline.quality import run_gates
+    from pipeline.warehouse import audit as audit_candidate
 
     cfg = cfg or settings()
-    try:
-        report = run_gates(cfg, Path(candidate), run_id=run_id, **gate_options)
-    except QualityGateError:
-        # Set the rejected file aside (as the builder does with failed builds), so a re-run of this
-        # Airflow run rebuilds from the lake instead of reusing the bad candidate.
-        from pipeline.warehouse.builder import _mark_failed, exports_for
-
-        if Path(candidate).exists():
-            failed = _mark_failed(Path(candidate), exports_for(Path(candidate)), Path(candidate).stem)
-            log.error("quality gates failed; candidate kept as %s, published warehouse untouched", failed)
-        raise
+    report = audit_candidate(cfg, Path(candidate), run_id=run_id, **gate_options)
     log.info("%s", report.summary())
     return {"run_id": report.run_id, "success": report.success, "expectations": report.expectations,
             "results_dir": report.results_dir}

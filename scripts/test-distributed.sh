@@ -146,9 +146,8 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
 export AIRFLOW__CORE__HOSTNAME_CALLABLE=mlgraph_worker_name.hostname
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$API_PORT/execution/"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="postgresql+psycopg2://airflow@127.0.0.1:$PG_PORT/airflow"
-# The locked env has psycopg2 but no async driver (asyncpg); an empty async URL makes Airflow skip
-# its async engine, which the scheduler, workers and execution API do not need.
-export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC="${MLGRAPH_DIST_ASYNC_CONN:-}"
+# Airflow 3's async engine (used by the API server) needs an async driver: asyncpg (extra `distributed`).
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC="postgresql+asyncpg://airflow@127.0.0.1:$PG_PORT/airflow"
 export AIRFLOW__CELERY__BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export AIRFLOW__CELERY__RESULT_BACKEND="db+postgresql+psycopg2://airflow@127.0.0.1:$PG_PORT/airflow"
 export AIRFLOW__CELERY__WORKER_CONCURRENCY=1

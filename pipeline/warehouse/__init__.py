@@ -5,9 +5,9 @@
 ``rollback(settings) -> Path`` swaps the previously published warehouse back.
 """
 
-from pipeline.warehouse.builder import build, build_and_publish, publish, rollback
+from pipeline.warehouse.builder import audit, build, build_and_publish, publish, rollback
 from pipeline.warehouse.context import BuildContext
 from pipeline.warehouse.runner import DEFAULT_PLAN, available_plan, run_model_tests
 
-__all__ = ["build", "publish", "build_and_publish", "rollback", "BuildContext", "DEFAULT_PLAN", "available_plan",
+__all__ = ["build", "audit", "publish", "build_and_publish", "rollback", "BuildContext", "DEFAULT_PLAN", "available_plan",
            "run_model_tests"]

@@ -186,6 +186,24 @@ def rollback(settings: Settings) -> Path:
     return target
 
 
+def audit(settings: Settings, candidate: Path, **gate_options):
+    """Quality gates on a candidate (``pipeline.quality.run_gates``); returns the GateReport.
+
+    A failing candidate is set aside as ``failed-<run>.duckdb`` before the error propagates, so a
+    re-run rebuilds from the lake instead of reusing it; the published file is never touched.
+    """
+    from pipeline.quality import run_gates
+
+    candidate = Path(candidate)
+    try:
+        return run_gates(settings, candidate, **gate_options)
+    except BaseException:
+        if candidate.exists():
+            failed = _mark_failed(candidate, exports_for(candidate), candidate.stem)
+            log.error("quality gates failed; candidate kept as %s, published warehouse untouched", failed)
+        raise
+
+
 def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | None = None,
                       plan: Sequence[Step] = DEFAULT_PLAN, write_docs: bool = False,
                       memory_limit: str | None = None, threads: int | None = None,
@@ -194,17 +212,5 @@ def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | N
     candidate = build(settings, run_id, plan=plan, write_docs=write_docs, memory_limit=memory_limit,
                       threads=threads, models_root=models_root)
     if gates:
-        try:
-            from pipeline.quality import run_gates
-        except ImportError:
-            run_gates = None
-            log.warning("pipeline.quality.run_gates is not available; publishing without quality gates")
-        if run_gates is not None:
-            previous = settings.warehouse if settings.warehouse.exists() else None
-            try:
-                run_gates(settings, candidate, previous=previous)
-            except BaseException:
-                failed = _mark_failed(candidate, exports_for(candidate), candidate.stem)
-                log.error("quality gates failed; candidate kept as %s, published warehouse untouched", failed)
-                raise
+        audit(settings, candidate, previous=settings.warehouse if settings.warehouse.exists() else None)
     return publish(settings, candidate)
