@@ -47,6 +47,17 @@ def generate_lake(lake: Path, papers: int, refs_per_paper: int, threads: int) ->
     con.execute(f"CREATE MACRO pdate(i) AS CAST(DATE '2012-01-01' + to_months(CAST(i // {per_month} AS INTEGER)) "
                 f"+ to_days(CAST(i % 28 AS INTEGER)) AS DATE)")
 
+    # Titles and abstracts come from a small generated sample (realistic length and vocabulary), so
+    # the text classifier does the work it does on real corpora; " [i]" keeps every text distinct.
+    from pipeline.sample import generate
+
+    pool_dir = lake.parent / "text-pool"
+    generate(pool_dir, 2000, 7)
+    con.execute(f"""CREATE TABLE texts AS
+        SELECT row_number() OVER () - 1 AS k, title, abstract
+        FROM read_json('{pool_dir / "arxiv" / "corpus.jsonl.gz"}', format = 'newline_delimited')""")
+    n_texts = con.execute("SELECT count(*) FROM texts").fetchone()[0]
+
     def out(source: str, name: str, key: str, value: str) -> str:
         d = lake / "raw" / source / name / f"{key}={value}"
         d.mkdir(parents=True, exist_ok=True)
@@ -62,7 +73,7 @@ def generate_lake(lake: Path, papers: int, refs_per_paper: int, threads: int) ->
         SELECT
             aid(i) AS arxiv_id, CAST(1 AS INTEGER) AS latest_version,
             [{{'version': CAST(1 AS INTEGER), 'created': CAST(pdate(i) AS TIMESTAMPTZ), 'size': '100kb'}}] AS versions,
-            'Paper ' || i AS title, 'Abstract of paper ' || i || ' about models.' AS abstract,
+            t.title || ' [' || i || ']' AS title, t.abstract AS abstract,
             [{{'keyname': 'Author' || (hash(i, 1) % 200000), 'forenames': 'A', 'suffix': CAST(NULL AS VARCHAR)}},
              {{'keyname': 'Author' || (hash(i, 2) % 200000), 'forenames': 'B', 'suffix': CAST(NULL AS VARCHAR)}},
              {{'keyname': 'Author' || (hash(i, 3) % 200000), 'forenames': 'C', 'suffix': CAST(NULL AS VARCHAR)}}
@@ -75,7 +86,7 @@ def generate_lake(lake: Path, papers: int, refs_per_paper: int, threads: int) ->
             CAST(NULL AS VARCHAR) AS journal_ref, CAST(NULL AS VARCHAR) AS license, CAST(NULL AS VARCHAR) AS comments,
             CAST(NULL AS VARCHAR) AS report_no, CAST(NULL AS VARCHAR) AS submitter, CAST(NULL AS DATE) AS oai_datestamp,
             'snapshot' AS record_format, TIMESTAMPTZ '2025-01-01 00:00:00+00' AS ingested_at
-        FROM range({papers}) t(i)""", out("arxiv", "papers", "window", "snapshot"))
+        FROM range({papers}) r(i) JOIN texts t ON t.k = hash(i) % {n_texts}""", out("arxiv", "papers", "window", "snapshot"))
     pwc = f"FROM range(0, {papers}, 3) t(i)"
     counts["pwc/papers"] = copy(f"""
         SELECT 'https://paperswithcode.com/paper/p' || i AS paper_url, aid(i) AS arxiv_id, 'Paper ' || i AS title,

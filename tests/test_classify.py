@@ -309,18 +309,22 @@ def test_evaluate_on_a_warehouse_file(tmp_path, settings, capsys):
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE int_papers (paper_id VARCHAR, title VARCHAR, abstract VARCHAR, is_ml BOOLEAN)")
     con.execute("CREATE TABLE fct_paper_families (paper_id VARCHAR, family VARCHAR, weight DOUBLE, "
-                "is_primary BOOLEAN, provenance VARCHAR, confidence DOUBLE)")
+                "is_primary BOOLEAN, provenance VARCHAR, confidence DOUBLE, n_methods BIGINT)")
     con.executemany("INSERT INTO int_papers VALUES (?, ?, ?, true)", [
         ("p1", "BERT for X", "We fine-tune BERT."), ("p2", "ResNets", "We train ResNet."),
-        ("p3", "A theorem", "We prove it."), ("p4", "LSTM", "We use an LSTM.")])
-    con.executemany("INSERT INTO fct_paper_families VALUES (?, ?, 1, true, ?, 1)", [
-        ("p1", "transformer", "pwc"), ("p2", "transformer", "pwc"), ("p3", "cnn", "pwc"), ("p4", "rnn", "text")])
+        ("p3", "A theorem", "We prove it."), ("p4", "LSTM", "We use an LSTM."),
+        ("p5", "Detection", "We train a ResNet detector.")])
+    con.executemany("INSERT INTO fct_paper_families VALUES (?, ?, 1, ?, ?, 1, ?)", [
+        ("p1", "transformer", True, "pwc", 1), ("p2", "transformer", True, "pwc", 1), ("p3", "cnn", True, "pwc", 1),
+        ("p4", "rnn", True, "text", None),
+        # is_primary may have been chosen with the text classifier's help; the label must not use it
+        ("p5", "transformer", True, "pwc", 1), ("p5", "cnn", False, "pwc", 3)])
     con.close()
     assert main(["--home", str(settings.home), "classify", "--evaluate", "--json", "--warehouse", str(path)]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["papers"] == 3 and report["accuracy"] == pytest.approx(1 / 3)
+    assert report["papers"] == 4 and report["accuracy"] == pytest.approx(2 / 4)  # p1 and p5 (cnn, 3 methods)
     by = {s["family"]: s for s in report["per_family"]}
-    assert by["transformer"]["support"] == 2 and by["transformer"]["true_positives"] == 1
+    assert by["transformer"]["support"] == 3 and by["transformer"]["true_positives"] == 1
     assert main(["--home", str(settings.home), "classify", "--evaluate"]) == 2  # no published warehouse
 
 

@@ -66,7 +66,8 @@ def test_domains_from_category_then_pwc_area(built):
 
 def test_family_provenance_pwc_then_text_then_none(built):
     con, _, _ = built
-    got = {(p, f): (w, prim, prov, conf) for p, f, w, prim, prov, conf in rows(con, "SELECT * FROM fct_paper_families")}
+    got = {(p, f): (w, prim, prov, conf) for p, f, w, prim, prov, conf in rows(
+        con, "SELECT paper_id, family, weight, is_primary, provenance, confidence FROM fct_paper_families")}
     assert got == {
         # PwC methods: transformer + mlp; the generic mlp is never primary while another family exists.
         ("2101.00001", "transformer"): (0.5, True, "pwc", 0.95),
@@ -82,6 +83,27 @@ def test_family_provenance_pwc_then_text_then_none(built):
     }
     assert rows(con, "SELECT primary_family, family_provenance, n_families FROM dim_papers WHERE paper_id = '2101.00004'") == [
         ("gnn", "text", 2)]
+    # n_methods: the PwC evidence behind each pwc label; null for text and unclassified rows
+    evidence = dict(((p, f), n) for p, f, n in rows(con, "SELECT paper_id, family, n_methods FROM fct_paper_families"))
+    assert evidence[("2101.00001", "transformer")] >= 1 and evidence[("2101.00002", "cnn")] >= 1
+    assert evidence[("2101.00004", "gnn")] is None and evidence[("2101.00005", "other")] is None
+
+
+def test_pwc_primary_is_the_family_the_abstract_proposes_when_pwc_lists_it(tmp_path):
+    from pipeline.config import load_settings
+
+    settings = load_settings(env={}, home=tmp_path / "home")
+    write_small_lake(settings.lake)
+    # The abstract of A proposes an MLP; PwC lists transformer and mlp methods for it, so the
+    # abstract decides between them. B's abstract names a family PwC does not list: PwC decides.
+    standin = family_standin(text_families=[("2101.00001", "mlp", ["mlp"], 0.9),
+                                            ("2101.00002", "transformer", ["transformer"], 0.8)])
+    candidate = build(settings, plan=standard_plan(standin), models_root=copy_models(tmp_path / "models"))
+    con = duckdb.connect(str(candidate), read_only=True)
+    got = rows(con, "SELECT paper_id, family FROM fct_paper_families WHERE is_primary AND paper_id LIKE '2101.0000%' "
+                    "ORDER BY paper_id")
+    con.close()
+    assert got[:2] == [("2101.00001", "mlp"), ("2101.00002", "cnn")]
 
 
 def test_references_resolved_by_arxiv_then_doi_and_reported(built):

@@ -98,11 +98,13 @@ def evaluate_warehouse(path: Path):
         classifier = get_classifier()
         labels, predictions = {}, {}
         # The classifier sees only title and abstract; the PwC labels stay on this side of the join.
+        # The label's primary family is ranked from PwC evidence alone (generic mlp/linear last, then
+        # most methods): is_primary may come from the text classifier and would leak its answer.
         reader = con.sql(
             """
             WITH pwc AS (
                 SELECT paper_id,
-                       list(family ORDER BY is_primary DESC, family) AS families
+                       list(family ORDER BY family IN ('mlp', 'linear'), n_methods DESC, family) AS families
                 FROM fct_paper_families WHERE provenance = 'pwc'
                 GROUP BY paper_id)
             SELECT p.paper_id, p.title, p.abstract, pwc.families

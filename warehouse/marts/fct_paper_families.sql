@@ -36,7 +36,8 @@ pwc_families AS (
                      c.family IN ('mlp', 'linear'), c.n_methods DESC, c.family
         ) = 1 AS is_primary,
         'pwc' AS provenance,
-        0.95 AS confidence
+        0.95 AS confidence,
+        c.n_methods
     FROM method_family_counts AS c
     LEFT JOIN int_paper_text_families AS t ON t.paper_id = c.paper_id
 ),
@@ -69,18 +70,20 @@ unclassified AS (
         'other' AS family,
         TRUE AS is_primary,
         'none' AS provenance,
-        0.1 AS confidence
+        0.1 AS confidence,
+        NULL::BIGINT AS n_methods
     FROM papers
     WHERE paper_id NOT IN (SELECT paper_id FROM pwc_families)
       AND paper_id NOT IN (SELECT paper_id FROM text_rows)
 ),
 
 unioned AS (
-    SELECT paper_id, family, is_primary, provenance, confidence FROM pwc_families
+    SELECT paper_id, family, is_primary, provenance, confidence, n_methods FROM pwc_families
     UNION ALL
-    SELECT paper_id, family, family = primary_family AS is_primary, provenance, confidence FROM text_families
+    SELECT paper_id, family, family = primary_family AS is_primary, provenance, confidence, NULL::BIGINT
+    FROM text_families
     UNION ALL
-    SELECT paper_id, family, is_primary, provenance, confidence FROM unclassified
+    SELECT paper_id, family, is_primary, provenance, confidence, n_methods FROM unclassified
 ),
 
 final AS (
@@ -90,7 +93,8 @@ final AS (
         1.0 / count(*) OVER (PARTITION BY paper_id) AS weight,
         is_primary,
         provenance,
-        CAST(confidence AS DOUBLE) AS confidence
+        CAST(confidence AS DOUBLE) AS confidence,
+        n_methods
     FROM unioned
 )
 
