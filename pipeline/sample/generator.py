@@ -595,14 +595,8 @@ class _GzJsonLines:
             self.buf.append("[")
 
     def write(self, obj) -> None:
-        line = json.dumps(obj)  # the default encoder escapes non-ASCII, as the real dumps do
-        if self.array:
-            self.buf.append(("\n" if self.count == 0 else ",\n") + line)
-        else:
-            self.buf.append(line + "\n")
-        self.count += 1
-        if len(self.buf) >= 4000:
-            self.flush()
+        """Write one value as JSON."""
+        self.write_raw(json.dumps(obj))  # the default encoder escapes non-ASCII, as the real dumps do
 
     def write_raw(self, line: str) -> None:
         """Write one already-encoded JSON value."""
