@@ -160,3 +160,23 @@ def test_pytorch_share_by_year(built):
     misses = [(y, share, got.get(int(y), 0.0)) for y, share in expected.items()
               if totals.get(int(y), 0) >= 20 and abs(got.get(int(y), 0.0) - share) > tol]
     assert not misses, f"PyTorch share (year, expected, got) beyond ±{tol}: {misses}"
+
+
+def test_the_example_notebook_runs_on_a_built_warehouse(pipeline_run, monkeypatch):
+    """notebooks/explore_unification.ipynb: every code cell runs against a real warehouse."""
+    from pathlib import Path
+
+    from pipeline.warehouse.builder import exports_for
+
+    _, _, candidate = pipeline_run
+    monkeypatch.setenv("MLGRAPH_WAREHOUSE", str(candidate))
+    monkeypatch.setenv("MLGRAPH_EXPORTS", str(exports_for(Path(candidate))))
+    notebook = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "explore_unification.ipynb").read_text())
+    namespace: dict = {}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            exec(compile("".join(cell["source"]), "explore_unification.ipynb", "exec"), namespace)  # noqa: S102
+    namespace["con"].close()
+    assert len(namespace["shares"]) and len(namespace["fanout"]) and len(namespace["lockin"]) == 1
+    assert set(namespace["shares"]["domain"]) == {"nlp", "vision", "speech_audio"}
+    assert len(list(namespace["exports"].glob("ind_*.parquet"))) >= 20

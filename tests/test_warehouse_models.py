@@ -238,3 +238,15 @@ def test_empty_lake_builds_typed_empty_warehouse(settings, tmp_path):
     assert dict(rows(con, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'stg_arxiv__papers'"))[
         "published_date"] == "DATE"
     con.close()
+
+
+def test_marts_are_exported_as_parquet_beside_the_candidate(built):
+    from pipeline.warehouse.builder import exports_for
+
+    con, root, candidate = built
+    folder = exports_for(candidate) / "parquet"
+    marts = {m.name for m in discover_models(root).values() if m.layer == "marts"}
+    present = {r[0] for r in rows(con, "SELECT table_name FROM duckdb_tables()")}
+    assert {p.stem for p in folder.glob("*.parquet")} == marts & present
+    n = rows(con, "SELECT count(*) FROM dim_papers")[0][0]
+    assert duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{folder / 'dim_papers.parquet'}')").fetchone()[0] == n

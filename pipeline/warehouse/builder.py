@@ -75,6 +75,24 @@ def _mark_failed(building: Path, exports: Path, run_id: str) -> Path:
     return failed
 
 
+# Layers whose tables are the analysis surface; staging views and intermediates stay in the file.
+EXPORTED_LAYERS = ("marts", "indicators")
+
+
+def export_parquet(con, models, folder: Path) -> list[Path]:
+    """Write every mart and indicator table to ``folder/<table>.parquet`` for readers without DuckDB."""
+    folder.mkdir(parents=True, exist_ok=True)
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    written = []
+    for model in sorted(models.values(), key=lambda m: m.name):
+        if model.layer not in EXPORTED_LAYERS or model.name not in present:
+            continue
+        path = folder / f"{model.name}.parquet"
+        con.execute(f'COPY (SELECT * FROM "{model.name}") TO \'{path}\' (FORMAT parquet, COMPRESSION zstd)')
+        written.append(path)
+    return written
+
+
 def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step] = DEFAULT_PLAN,
           memory_limit: str | None = None, threads: int | None = None, write_docs: bool = False,
           models_root: Path | None = None) -> Path:
@@ -114,6 +132,7 @@ def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step]
                                      + "\n  - ".join(failures))
             dictionary = data_dictionary(con, models)
             (exports / "DATA_DICTIONARY.md").write_text(dictionary)
+            export_parquet(con, models, exports / "parquet")
             if write_docs:
                 (REPO / "docs").mkdir(exist_ok=True)
                 (REPO / "docs" / "DATA_DICTIONARY.md").write_text(dictionary)
