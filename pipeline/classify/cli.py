@@ -81,20 +81,12 @@ def classify_stream(src, dst, err) -> int:
 
 def evaluate_warehouse(path: Path):
     """Evaluate the text classifier on the warehouse's papers that have PwC-provenance families."""
-    import duckdb
-
     from pipeline.classify.evaluate import evaluate
     from pipeline.classify.text import get_classifier
+    from pipeline.warehouse.reader import open_readonly
 
-    if not Path(path).exists():
-        raise MlgraphError(f"no warehouse at {path}; run `mlgraph build` first")
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_readonly(path, required=("fct_paper_families", "int_papers"))
     try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        tables |= {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
-        missing = {"fct_paper_families", "int_papers"} - tables
-        if missing:
-            raise MlgraphError(f"warehouse {path} lacks {', '.join(sorted(missing))}; rebuild it with `mlgraph build`")
         classifier = get_classifier()
         labels, predictions = {}, {}
         # The classifier sees only title and abstract; the PwC labels stay on this side of the join.

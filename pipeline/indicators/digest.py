@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from pipeline.errors import MlgraphError
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "indicators"
 
@@ -26,15 +25,10 @@ def _rows(con, sql: str) -> list[dict]:
 
 def digest(warehouse_path) -> dict:
     """Headline indicators as a JSON-able dict (per domain, field-wide, where things are)."""
-    import duckdb
+    from pipeline.warehouse.reader import open_readonly
 
     path = Path(warehouse_path)
-    if not path.is_file():
-        raise MlgraphError(f"no warehouse at {path}: run `mlgraph build` first")
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise MlgraphError(f"cannot open warehouse {path}: {exc}") from None
+    con = open_readonly(path)
     try:
         present = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'ind_%'").fetchall()}

@@ -39,17 +39,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def load_graph(path: Path):
     """The lineage DiGraph (with node attributes) from a warehouse file opened read-only."""
-    import duckdb
-
     from pipeline.lineage import graph as lg
+    from pipeline.warehouse.reader import open_readonly
 
-    if not Path(path).exists():
-        raise MlgraphError(f"no warehouse at {path}; run `mlgraph build` first")
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_readonly(path, required=("dim_methods", "fct_lineage_edges", "fct_method_lineage"))
     try:
-        have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        if not {"dim_methods", "fct_lineage_edges", "fct_method_lineage"} <= have:
-            raise MlgraphError(f"warehouse {path} has no lineage tables; rebuild it with `mlgraph build`")
         nodes = con.execute("""
             SELECT d.method_name, d.full_name, d.family, CAST(d.introduced_date AS VARCHAR), d.introduced_year,
                    d.date_source, l.ancestors, l.descendants, l.depth, l.downstream_papers, l.is_foundation
