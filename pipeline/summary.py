@@ -30,7 +30,9 @@ def format_lake_rows(rows: dict[str, int]) -> str:
 
 def headline_rows(warehouse_path, top_families: int = 3, top_methods: int = 8) -> str:
     """Papers per domain with their largest families, and the methods with the largest lineage fan-out."""
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    from pipeline.warehouse.reader import open_readonly
+
+    con = open_readonly(warehouse_path, required=("mart_family_domain_year", "fct_method_lineage"))
     try:
         per_domain = con.execute(f"""
             WITH totals AS (
