@@ -180,3 +180,21 @@ def test_the_example_notebook_runs_on_a_built_warehouse(pipeline_run, monkeypatc
     assert len(namespace["shares"]) and len(namespace["fanout"]) and len(namespace["lockin"]) == 1
     assert set(namespace["shares"]["domain"]) == {"nlp", "vision", "speech_audio"}
     assert len(list(namespace["exports"].glob("ind_*.parquet"))) >= 20
+
+
+def test_run_summary_lists_lake_rows_domains_and_fanouts(pipeline_run):
+    """What `mlgraph run` prints after the digest: lake rows, papers per domain and family, fan-outs."""
+    from pathlib import Path
+
+    from pipeline import summary
+    from pipeline.config import load_settings
+
+    truth, _, candidate = pipeline_run
+    settings = load_settings(env={}, home=Path(candidate).parents[2])
+    rows = summary.lake_rows(settings)
+    assert rows["arxiv/papers"] >= truth["generator"]["papers"] * 0.99  # a few non-cs/stat/eess papers are never harvested
+    assert rows["semantic_scholar/references"] > 0 and rows["pwc/papers"] > 0
+    text = summary.headline_rows(candidate)
+    for domain in truth["domains"]:
+        assert domain in text
+    assert "largest lineage fan-outs" in text and "Transformer" in text
