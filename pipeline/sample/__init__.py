@@ -37,7 +37,7 @@ def generate(out_dir, papers: int, seed: int) -> dict:
 
 def ensure_sample(settings) -> Path:
     """Generate the default sample into ``settings.sample_dir`` once; reuse it when params match."""
-    from pipeline.sample.generator import ensure_sample as _ensure
+    from pipeline.sample.cache import ensure_sample as _ensure
 
     return _ensure(settings)
 
