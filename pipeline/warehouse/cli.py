@@ -19,6 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-id", help="run id used for the candidate's file name (default: timestamp)")
     parser.add_argument("--memory-limit", help="DuckDB memory_limit for the build, e.g. 4GB")
     parser.add_argument("--threads", type=int, help="DuckDB threads for the build")
+    parser.add_argument("--allow-sample-mix", action="store_true",
+                        help="build even when the lake mixes synthetic sample rows with real ones (see `mlgraph status`)")
 
 
 def run(args: argparse.Namespace, settings) -> int:
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace, settings) -> int:
     if skipped:
         print("skipping unavailable build steps: " + ", ".join(skipped))
     options = dict(plan=plan, write_docs=args.print_dictionary, memory_limit=args.memory_limit,
-                   threads=args.threads)
+                   threads=args.threads, allow_sample_mix=args.allow_sample_mix)
     if args.no_publish:
         path = builder.build(settings, args.run_id, **options)
         print(f"candidate built (not published): {path}")
