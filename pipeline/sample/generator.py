@@ -31,7 +31,8 @@ def generate(out_dir, papers: int, seed: int) -> dict:
     from pipeline.sample.writers import registered
 
     out = Path(out_dir)
-    for sub in ("arxiv", "pwc", "s2"):
+    writers = [cls() for cls in registered()]
+    for sub in sorted({Path(f).parts[0] for w in writers for f in w.files if len(Path(f).parts) > 1}):
         shutil.rmtree(out / sub, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     # millions of small long-lived containers and no reference cycles: the cyclic GC would only
@@ -40,7 +41,6 @@ def generate(out_dir, papers: int, seed: int) -> dict:
     gc.disable()
     try:
         world = World(int(papers), int(seed))
-        writers = [cls() for cls in registered()]
         for writer in writers:
             writer.start(world, out)
         for i, abstract in world.papers():
@@ -48,6 +48,9 @@ def generate(out_dir, papers: int, seed: int) -> dict:
                 writer.paper(i, abstract)
         for writer in writers:
             writer.finish()
+            missing = [f for f in writer.files if not (out / f).is_file()]
+            if missing:
+                raise RuntimeError(f"sample writer {writer.name} did not write {', '.join(missing)}")
         write_truth_papers(world, out)
         truth = derive_truth(world)
     finally:

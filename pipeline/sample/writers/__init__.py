@@ -9,20 +9,31 @@ A writer is a class with ``name`` and three hooks, called by :func:`pipeline.sam
 
 Writers draw from their own random streams (seeded from the sample seed and a fixed stream
 number), so adding one never changes another's output. To add a format: write a module here with
-a :class:`Writer` subclass and append it to :data:`WRITERS`.
+a :class:`Writer` subclass (``name``, ``files``, the hooks) and add one line to :data:`WRITERS`.
 """
 
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 from pathlib import Path
+
+# The writers of a sample, in the order their hooks run: "module:Class", one line each.
+WRITERS = (
+    "pipeline.sample.writers.arxiv:ArxivWriter",
+    "pipeline.sample.writers.pwc:PwcJsonWriter",
+    "pipeline.sample.writers.s2:S2Writer",
+)
 
 
 class Writer:
     """Base class of a source-format writer (hooks do nothing by default)."""
 
     name = ""
+    # Every file the writer creates, relative to the sample folder (checked after ``finish``; their
+    # top folders are cleared before a sample is regenerated).
+    files: tuple[str, ...] = ()
 
     def start(self, world, out: Path) -> None:
         """Remember the world and the output folder; subclasses open their files here."""
@@ -77,7 +88,9 @@ class GzJsonLines:
 
 
 def registered() -> list[type[Writer]]:
-    """The writers of a sample, in the order their hooks run."""
-    from pipeline.sample.writers import arxiv, pwc, s2
-
-    return [arxiv.ArxivWriter, pwc.PwcJsonWriter, s2.S2Writer]
+    """The writer classes listed in :data:`WRITERS`, in order."""
+    out = []
+    for spec in WRITERS:
+        module, _, cls = spec.partition(":")
+        out.append(getattr(importlib.import_module(module), cls))
+    return out

@@ -21,6 +21,7 @@ class ArxivWriter(Writer):
     """``arxiv/corpus.jsonl.gz`` and ``arxiv/arxiv-metadata-oai-snapshot.jsonl.gz``."""
 
     name = "arxiv"
+    files = ("arxiv/corpus.jsonl.gz", "arxiv/arxiv-metadata-oai-snapshot.jsonl.gz")
 
     def start(self, world, out) -> None:
         """Open both files and draw this writer's random stream."""

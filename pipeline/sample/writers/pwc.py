@@ -27,6 +27,8 @@ class PwcJsonWriter(Writer):
     """``pwc/*.json.gz``: the five dumps in the JSON layout paperswithcode.com published."""
 
     name = "pwc-json"
+    files = ("pwc/papers-with-abstracts.json.gz", "pwc/methods.json.gz", "pwc/evaluation-tables.json.gz",
+             "pwc/links-between-papers-and-code.json.gz", "pwc/datasets.json.gz")
 
     def start(self, world, out) -> None:
         """Open papers-with-abstracts and write the papers PwC knows that are not on arXiv."""

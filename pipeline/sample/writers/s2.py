@@ -19,6 +19,7 @@ class S2Writer(Writer):
     """``s2/papers.jsonl.gz``, read by the loopback S2 server."""
 
     name = "s2"
+    files = ("s2/papers.jsonl.gz",)
 
     def finish(self) -> None:
         """Write every paper S2 knows, with its references."""
