@@ -86,7 +86,9 @@ def test_a_blank_source_fails_before_any_download_naming_it(settings, capsys, ar
     (["ingest", "s2", "--limit", "ten"], "not an integer: 'ten'"),
     (["ingest", "s2", "--limit", "-1"], "must not be negative"),
     (["run", "--day", "2025-02-30"], "not a date"),
-    (["build", "--threads", "many"], "invalid int value"),
+    (["build", "--threads", "many"], "not an integer: 'many'"),
+    (["build", "--threads", "0"], "must be at least 1"),
+    (["build", "--memory-limit", "lots"], "not a memory size"),
     (["sample", "--papers", "1e3"], "invalid int value"),
 ])
 def test_bad_arguments_print_one_line_and_exit_2(settings, capsys, argv, message):
@@ -95,6 +97,12 @@ def test_bad_arguments_print_one_line_and_exit_2(settings, capsys, argv, message
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err and "usage:" not in err
+
+
+def test_an_unreadable_classify_input_is_one_line(settings, capsys, tmp_path):
+    assert main(["--home", str(settings.home), "classify", "--input", str(tmp_path / "absent.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot open" in err and "absent.jsonl" in err
 
 
 def test_sample_profile_then_real_data_is_shown_and_the_build_refuses_the_mix(settings, monkeypatch, capsys, tmp_path):
