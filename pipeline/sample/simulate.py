@@ -586,5 +586,6 @@ class World:
             yield i, abstract
 
     def authors(self, i: int) -> list[tuple[str, str]]:
+        """Paper ``i``'s authors as (keyname, forenames), in byline order."""
         first, size = int(self.c.a_first[i]), int(self.c.a_size[i])
         return [_author_name(a) for a in range(first, first + size)]
