@@ -373,3 +373,21 @@ def test_corrupt_shard_fails_that_dump_and_keeps_the_lake(settings, served_archi
 def read_dump_items(path: Path) -> list:
     """Records of a Parquet shard without the nulls Arrow added (what the JSON held)."""
     return [_drop_nulls(r) for r in pq.read_table(path).to_pylist()]
+
+
+def test_json_dump_wins_over_parquet_in_the_same_place(settings, tmp_path, sample_pwc):
+    mixed = tmp_path / "mixed"
+    write_archive(sample_pwc, mixed, dumps=("methods",))
+    shutil.copyfile(sample_pwc / "methods.json.gz", mixed / "methods.json.gz")
+    result = ingest_dumps(replace(settings, pwc_dumps=str(mixed)), only="methods")[0]
+    assert result.outcome == "ok"
+    assert load_state(settings.state, "methods")["file"] == "methods.json.gz"
+
+
+def test_http_broken_shard_transfer_is_retried(settings, served_archive):
+    with FileServer(served_archive) as server:
+        server.truncate_next(1, keep_bytes=50)
+        result = ingest_dumps(replace(settings, pwc_dumps=server.url), only="methods")[0]
+    assert result.outcome == "ok" and result.rows["pwc/methods"] > 10
+    gets = [q.status for q in server.requests_log if q.method == "GET" and q.path.endswith(".parquet")]
+    assert gets == [200, 200]  # the cut-off body, then the whole shard

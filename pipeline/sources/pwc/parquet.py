@@ -174,6 +174,10 @@ class ArchiveHttp(HttpDumps):
     def _exists(self, url: str) -> bool:
         response = self.client.request("HEAD", url, ok_statuses=_HEAD_ANSWERS, allow_redirects=True)
         response.close()
+        if response.status_code in (403, 405):
+            # Some static hosts and signed-URL stores refuse HEAD: ask with a GET, read no body.
+            response = self.client.get(url, ok_statuses=_HEAD_ANSWERS, stream=True)
+            response.close()
         return response.status_code == 200
 
     def discover(self, name: str, previous: dict | None = None) -> list[str]:
