@@ -352,13 +352,19 @@ def test_corrupt_shard_fails_that_dump_and_keeps_the_lake(settings, served_archi
     data = shard.read_bytes()
     if damage == "truncate":
         shard.write_bytes(data[: len(data) // 2])
-    else:  # right size and magic bytes, garbage pages inside
-        shard.write_bytes(data[:4] + bytes(len(data) - 8) + data[-4:])
+    else:  # footer intact, the pages of the second half of the file garbled
+        footer = int.from_bytes(data[-8:-4], "little") + 8
+        middle = len(data) // 2
+        shard.write_bytes(data[:middle] + bytes(range(256)) * ((len(data) - footer - middle) // 256)
+                          + bytes((len(data) - footer - middle) % 256) + data[-footer:])
+        assert len(shard.read_bytes()) == len(data)
     methods = served_archive / "methods" / "data" / "train-00000-of-00001.parquet"
     write_records(read_dump_items(methods) + [{"url": "https://paperswithcode.com/method/new", "name": "New"}],
                   served_archive, "methods")
+    state = load_state(settings.state, "papers-with-abstracts")
     with pytest.raises(MalformedPageError) as info:
         ingest_dumps(local, only=["papers-with-abstracts", "methods"])
+    assert load_state(settings.state, "papers-with-abstracts") == state
     message = str(info.value)
     assert "\n" not in message and "papers-with-abstracts/data/train-00003-of-00004.parquet" in message
     assert "corrupt or truncated Parquet" in message

@@ -305,8 +305,8 @@ def iter_rows(label: str, path: Path, batch_rows: int = READ_BATCH_ROWS) -> Iter
                 yield f"{label}#row {index}", record
                 index += 1
     except (pa.ArrowException, OSError) as exc:
-        where = f"after {index:,} rows" if index else "before the first row"
-        raise MalformedPageError(f"{label}: corrupt or truncated Parquet file {where}: {_one_line(exc)}") from None
+        raise MalformedPageError(f"{label}: corrupt or truncated Parquet file ({index:,} rows read before "
+                                 f"the error): {_one_line(exc)}") from None
 
 
 def parse_shards(name: str, shards: list[Shard], batch_rows: int = BATCH_ROWS,
