@@ -1,7 +1,8 @@
 """Loading PwC dump files into the lake: stage, drop duplicates in DuckDB, commit atomically.
 
 Each dump file is one lake transaction over the datasets it feeds, partitioned by the file's
-version (first 16 hex of its SHA-256).  Rows are first staged to Parquet with a sequence number;
+version (first 16 hex of its SHA-256; for the archive's Parquet shards, of the SHA-256 over the
+shards' SHA-256s).  Rows are first staged to Parquet with a sequence number;
 DuckDB finds the rows that repeat a dataset's grain (only the key columns are read), and the staged
 files are then streamed into the transaction without them, keeping each key's first row — so
 neither the file nor its keys are ever held as Python objects.
