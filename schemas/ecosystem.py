@@ -13,8 +13,8 @@ _V = "version"
 ASSETS = register(
     DatasetSpec(
         source="ecosystem_graphs", name="assets", partition_key=_V,
-        grain="one row per (type, name) per version",
-        key_columns=("asset_type", "name"),
+        grain="one row per (type, name, organization) per version",
+        key_columns=("asset_type", "name", "organization"),
         description="Ecosystem Graphs assets with organisation, creation date and dependencies.",
         schema=pa.schema([
             pa.field("asset_type", pa.string(), nullable=False),
