@@ -52,6 +52,11 @@ def ingest_ecosystem_graphs(settings, path: str | None = None) -> IngestResult:
         with lake.transaction(settings.lake) as txn:
             txn.write("ecosystem_graphs/assets", version, rows)
             txn.write("ecosystem_graphs/quarantine", version, bad)
+        # One version is current: older versions would double every model in staging.
+        for key in ('ecosystem_graphs/assets', 'ecosystem_graphs/quarantine'):
+            for old in lake.list_partitions(settings.lake, key):
+                if old != version:
+                    lake.drop_partition(settings.lake, key, old)
         result.partition, result.checksum = version, version
         result.rows, result.quarantined = {"ecosystem_graphs/assets": len(rows)}, len(bad)
     return result

@@ -28,6 +28,11 @@ def ingest_epoch(settings, path: str | None = None) -> IngestResult:
         with lake.transaction(settings.lake) as txn:
             txn.write("epoch/models", version, rows)
             txn.write("epoch/quarantine", version, bad)
+        # One version is current: older versions would double every model in staging.
+        for key in ('epoch/models', 'epoch/quarantine'):
+            for old in lake.list_partitions(settings.lake, key):
+                if old != version:
+                    lake.drop_partition(settings.lake, key, old)
         result.partition, result.checksum = version, version
         result.rows, result.quarantined = {"epoch/models": len(rows)}, len(bad)
     return result
