@@ -638,7 +638,7 @@ def _s2_id(seed: int, key: str) -> str:
 def generate(out_dir, papers: int, seed: int) -> dict:
     """Write a complete sample into ``out_dir`` (created/overwritten) and return the truth dict."""
     out = Path(out_dir)
-    for sub in ("arxiv", "pwc", "s2"):
+    for sub in ("arxiv", "pwc", "s2", "hf"):
         shutil.rmtree(out / sub, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     # millions of small long-lived containers and no reference cycles: the cyclic GC would only
@@ -655,6 +655,8 @@ def generate(out_dir, papers: int, seed: int) -> dict:
         if gc_was_enabled:
             gc.enable()
     (out / "truth.json").write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n")
+    from pipeline.sample.hf_tree import write_hf_tree  # foundation-model trees, own truth in hf/truth.json
+    write_hf_tree(out / "hf", int(seed))
     from pipeline.sources.pwc.client import file_sha256
 
     files = {}

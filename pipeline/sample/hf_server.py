@@ -55,6 +55,8 @@ class HubData:
     """Model infos and the derivative index, loaded from export documents."""
 
     infos: dict[str, dict] = field(default_factory=dict)
+    # Models whose export holds an HTML page instead of model_info: served as that HTML page.
+    html_ids: set[str] = field(default_factory=set)
     derived: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def add_export(self, doc: dict) -> None:
@@ -70,6 +72,8 @@ class HubData:
                     info = json.loads(meta)
                 except ValueError:
                     info = None
+                    if meta.lstrip().startswith("<"):
+                        self.html_ids.add(mid)
             if isinstance(info, dict):
                 self.infos.setdefault(mid, self._api_form(mid, info))
                 for tag in info.get("tags") or []:
@@ -140,7 +144,7 @@ class HubServer:
         self.data = data
         self.token = token
         self.gated = set(gated)
-        self.html_error = set(html_error)
+        self.html_error = set(html_error) | data.html_ids
         self.faults = list(faults or [])
         self.page_size = page_size
         self.log: list[Logged] = []

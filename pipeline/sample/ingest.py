@@ -44,4 +44,20 @@ def ingest_sample(settings) -> list[IngestResult]:
             results.append(harvest_window(local, date_from, date_until))
         results.extend(ingest_dumps(local))
         results.append(fetch_citations(local))
+    results.append(ingest_sample_models(settings, sample_dir))
     return results
+
+
+def ingest_sample_models(settings, sample_dir) -> IngestResult:
+    """The sample's model trees, crawled through the real Hub client from a loopback fake Hub."""
+    from pipeline.sample.hf_server import HubServer, load_exports
+    from pipeline.sample.hf_tree import seeds, write_hf_tree
+    from pipeline.sources.hf import crawl_hub
+
+    hf_dir = sample_dir / "hf"
+    if not (hf_dir / "truth.json").exists():  # a sample generated before the model trees existed
+        write_hf_tree(hf_dir, settings.sample_seed)
+    with HubServer(load_exports([hf_dir / "trees"]), page_size=50) as hub:
+        local = replace(settings, hf_api_url=hub.url, hf_requests_per_second=0.0, hf_max_depth=4,
+                        hf_max_requests=10_000, hf_token=None)
+        return crawl_hub(local, seeds=seeds(hf_dir), batch="sample")
