@@ -46,6 +46,8 @@ def sample_environment(settings) -> dict[str, str]:
         env["MLGRAPH_OAI_DELAY_SECONDS"] = "0"
     if settings.s2_api_url is None:
         env["MLGRAPH_S2_REQUESTS_PER_SECOND"] = "0"
+    if not (settings.hf_api_url or settings.hf_export_path):  # the sample's model trees (export format)
+        env["MLGRAPH_HF_EXPORT_PATH"] = str((Path(settings.sample_dir) / "hf" / "trees").resolve())
     return env
 
 

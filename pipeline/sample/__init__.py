@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 # Bump whenever the output for a given (papers, seed) changes, so cached samples are regenerated.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 SNAPSHOT_CUTOFF = date(2025, 1, 1)
 CORPUS_END = date(2025, 12, 31)
 SAMPLE_FILES = (
@@ -25,6 +25,11 @@ SAMPLE_FILES = (
     "truth.json",
     "truth_papers.jsonl.gz",
     "sample.json",
+    "hf/truth.json",
+    "hf/trees/Acme-LM-7B_finetunes_20250422_000000.json.gz",
+    "hf/trees/Acme-LM-1B_finetunes_20250422_000000.json.gz",
+    "hf/trees/PixelDiffusion-1_finetunes_20250422_000000.json.gz",
+    "hf/trees/VoxTTS-82M_finetunes_20250422_000000.json.gz",
 )
 
 

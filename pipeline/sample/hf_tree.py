@@ -148,8 +148,9 @@ def write_hf_tree(out_dir, seed: int) -> dict:
         root = _record(fid, 0, root_info, card=f"# {fid}\nA foundation model.", **lists)
         doc = {"models": [root] + records}
         name = fid.split("/")[1]
-        with gzip.open(out / "trees" / f"{name}_finetunes_{EXPORT_STAMP}.json.gz", "wt", encoding="utf-8") as fh:
-            json.dump(doc, fh)
+        # mtime=0: the same seed must give byte-identical files.
+        (out / "trees" / f"{name}_finetunes_{EXPORT_STAMP}.json.gz").write_bytes(
+            gzip.compress(json.dumps(doc).encode(), mtime=0))
         dated = sorted(c for _, c, _, _ in descendants.values() if c)
         direct = {}
         for d, _, _, rel in descendants.values():
