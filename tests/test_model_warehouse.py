@@ -182,3 +182,30 @@ def test_cycles_through_merges_are_condensed_never_walked():
     g = lineage_graph(edges)
     desc = {(r["foundation_model_id"], r["model_id"]): r["depth"] for r in descendants_of_roots(g)}
     assert desc == {("root", "a"): 1, ("root", "b"): 2, ("root", "c"): 2, ("root", "d"): 3}
+
+
+@pytest.mark.slow
+def test_model_tables_are_documented_in_the_database_and_the_docs(real_wh):
+    import yaml
+
+    from pipeline.warehouse.runner import REPO, discover_models, run_model_tests
+
+    con, _ = real_wh
+    models = {n: m for n, m in discover_models().items()
+              if n.startswith(("ind_model_", "fct_model_", "dim_models", "mart_model_", "model_lineage_",
+                               "int_model_", "stg_hf__", "stg_epoch__", "stg_ecosystem__"))}
+    assert len(models) == 16
+    for name, model in models.items():
+        comments = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ?",
+                                    [name]).fetchall())
+        assert comments and all(comments.values()), name
+        spec = yaml.safe_load(model.yaml_path.read_text())
+        types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                 "WHERE table_name = ?", [name]).fetchall())
+        for col, cspec in spec["columns"].items():
+            assert cspec.get("type") == types[col], (name, col, types[col])
+        if model.layer == "indicators":
+            doc = REPO / spec["docs"]
+            assert f"`{name}`" in doc.read_text()
+            assert "low_n" in spec["columns"]
+    assert run_model_tests(con, models) == []
