@@ -70,6 +70,8 @@ def prepare_models(con, ctx) -> None:
     hf = _hf_models(con)
     links = con.execute("SELECT base_model_id, model_id, relation FROM stg_hf__links").fetchall()
     epoch = con.execute("SELECT model, base_models, organization FROM stg_epoch__models").fetchall()
+    epoch_text = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT model, coalesce(reference, model), abstract FROM stg_epoch__models").fetchall()}
     eg = con.execute("SELECT asset_type, name, organization, model_card, dependencies "
                      "FROM stg_ecosystem__assets").fetchall()
 
@@ -154,14 +156,21 @@ def prepare_models(con, ctx) -> None:
         ("source", pa.string()), ("name", pa.string()), ("alias_key", pa.string()),
         ("model_id", pa.string()), ("match_rule", pa.string())])), order="source, name")
 
-    _families(con, hf, links, nodes)
+    # Epoch models no Hub model matched are classified from Epoch's reference title and abstract.
+    papers = {r["model_id"]: epoch_text[r["name"]] for r in alias_rows
+              if r["source"] == "epoch" and r["match_rule"] == "own" and r["name"] in epoch_text}
+    _families(con, hf, links, nodes, papers)
 
 
-def _families(con, hf, links, nodes) -> None:
+def _families(con, hf, links, nodes, papers) -> None:
     from pipeline.classify import classify
 
     rules = load_family_rules()
     family: dict[str, tuple[str, str, str | None]] = {}
+    for mid, (title, abstract) in papers.items():
+        verdict = classify(title, abstract)
+        if verdict.primary_family != "other":
+            family[mid] = (verdict.primary_family, "epoch_abstract", ",".join(verdict.evidence[:3]) or None)
     for mid, model_type, archs, library, tags, card, _, _ in hf:
         fam, why = family_from_config(model_type, archs, library, tags, rules)
         if fam:
@@ -187,7 +196,7 @@ def _families(con, hf, links, nodes) -> None:
         frontier = nxt
     out = [{"model_id": m, "family": family[m][0] if m in family else "other",
             "family_source": family[m][1] if m in family else "none",
-            "family_evidence": family[m][2] if m in family else None} for m in sorted(nodes)]
+            "family_evidence": family[m][2] if m in family else None} for m in sorted(set(nodes) | set(papers))]
     _create(con, "int_model_families", pa.Table.from_pylist(out, schema=pa.schema([
         ("model_id", pa.string()), ("family", pa.string()), ("family_source", pa.string()),
         ("family_evidence", pa.string())])), order="model_id")
