@@ -85,3 +85,36 @@ def test_ecosystem_quirks(tmp_path, settings):
     assert "not a list" in bad[0]["reason"]
     with pytest.raises(MlgraphError, match="no \\*.yaml"):
         ingest_ecosystem_graphs(settings, str(tmp_path))
+
+
+def test_cli_bad_path_is_one_line_and_exit_2(tmp_path, capsys):
+    from pipeline.cli import main
+
+    assert main(["--home", str(tmp_path), "ingest", "hf", "--path", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not a directory" in err[0]
+    assert main(["--home", str(tmp_path), "ingest", "epoch", "--path", str(tmp_path / "x.csv")]) == 2
+
+
+def test_reach_counts_tag_domains_and_papers_that_build_on_the_model():
+    """ind_model_reach's SQL on hand-made marts: both routes, and the citation hop."""
+    from pipeline.warehouse.runner import discover_models, render_sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE fct_model_descendants AS SELECT * FROM (VALUES "
+                "('F', 'a', 1), ('F', 'b', 1), ('F', 'c', 2), ('G', 'x', 1)) t(foundation_model_id, model_id, depth)")
+    con.execute("CREATE TABLE dim_models AS SELECT * FROM (VALUES ('F', 'text-generation'), "
+                "('a', 'text-to-image'), ('b', 'text-generation'), ('c', NULL), ('G', 'text-to-speech'), "
+                "('x', 'text-to-speech')) t(model_id, pipeline_tag)")
+    con.execute("CREATE TABLE fct_model_papers AS SELECT * FROM (VALUES ('c', '2401.00001', 'p1', true), "
+                "('b', '2401.00009', NULL, false)) t(model_id, arxiv_id, paper_id, in_lake)")
+    con.execute("CREATE TABLE fct_citations AS SELECT * FROM (VALUES ('p2', 'p1'), ('p3', 'p9')) "
+                "t(citing_paper_id, cited_paper_id)")
+    con.execute("CREATE TABLE fct_paper_domains AS SELECT * FROM (VALUES ('p1', 'nlp'), ('p2', 'bio_medicine'), "
+                "('p3', 'graphs')) t(paper_id, domain)")
+    model = discover_models()["ind_model_reach"]
+    rows = con.execute(render_sql(model.sql, con, Path("/nonexistent"))).fetchall()
+    got = {r[0]: r[1:7] for r in rows}
+    # F: tags nlp + vision; papers p1 (named by c) and p2 (cites p1) → nlp, bio_medicine.
+    assert got["F"] == (3, 2, 2, 2, 3, ["bio_medicine", "nlp", "vision"])
+    assert got["G"] == (1, 1, 0, 0, 1, ["speech_audio"])
