@@ -102,7 +102,10 @@ def test_depth_and_request_budget_bound_the_crawl(settings):
     assert result.outcome == "partial" and "budget" in result.detail
 
 
-def test_retry_after_is_honoured_and_the_token_goes_only_to_the_hub(settings):
+def test_retry_after_is_honoured_and_the_token_goes_only_to_the_hub(settings, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
     waits = []
     with HubServer(_tiny(), token="s3cret", gated={"u/gated"}, faults=[(429, "2"), (503, None)]) as hub:
         from pipeline.http import HttpClient
@@ -114,7 +117,11 @@ def test_retry_after_is_honoured_and_the_token_goes_only_to_the_hub(settings):
         assert ("org/base", "u/gated") in lake_pairs(settings)
         status = dict(duckdb.sql(f"SELECT model_id, info_status FROM read_parquet('{settings.lake}/raw/hf/models/*/*.parquet')").fetchall())
         assert status["u/gated"] == "ok"
-    assert "s3cret" not in repr(s)
+    assert "s3cret" not in repr(s) and "s3cret" not in caplog.text
+    assert "retry" in caplog.text  # the 429 and 503 were logged, without the token
+    from pipeline.errors import ConfigError
+    with pytest.raises(ConfigError):
+        crawl_hub(replace(s, hf_max_requests=0), seeds=["org/base"], batch="bad")
     # A next link to another host gets no token.
     from pipeline.sources.hf.client import HubCrawler
     crawler = HubCrawler(s, "http://127.0.0.1:1")

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline import lake
-from pipeline.errors import MlgraphError, SourceError
+from pipeline.errors import ConfigError, MlgraphError, SourceError
 from pipeline.http import HttpClient, redact_url
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.sources.hf.parser import (RELATIONS, Parsed, iter_export_dir, normalize_model_id,
@@ -248,6 +248,8 @@ def crawl_hub(settings, seeds=None, batch: str | None = None, *, http: HttpClien
         raise MlgraphError("hf: MLGRAPH_HF_API_URL is not set (e.g. https://huggingface.co)")
     if not seeds:
         raise MlgraphError("hf: no seed models (set MLGRAPH_HF_SEED_MODELS, e.g. meta-llama/Llama-2-7b-hf)")
+    if settings.hf_max_depth < 0 or settings.hf_max_requests < 1 or settings.hf_requests_per_second < 0:
+        raise ConfigError("hf: hf_max_depth must be >= 0, hf_max_requests >= 1 and hf_requests_per_second >= 0")
     batch = _batch(batch)
     with Manifest(settings.state).record(SOURCE, "api", partition=batch, url=redact_url(settings.hf_api_url)) as result:
         crawler = HubCrawler(settings, settings.hf_api_url, http=http)
