@@ -35,12 +35,14 @@ MATERIALIZATIONS = ("view", "table", "python")
 # (imported only when it runs). Order is CONTRACTS §3.
 DEFAULT_PLAN: tuple[str, ...] = (
     "sql:staging",
+    "pipeline.models_lineage.warehouse:prepare_models",
     "pipeline.classify.warehouse:load_taxonomy",
     "sql:intermediate",
     "pipeline.classify.warehouse:classify_papers",
     "sql:marts",
     "pipeline.warehouse.citations:build_citation_metrics",
     "pipeline.lineage.warehouse:build_lineage",
+    "pipeline.models_lineage.warehouse:build_model_graph",
     "pipeline.indicators.warehouse:build_indicators",
     "sql:indicators",
 )
