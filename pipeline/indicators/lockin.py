@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import ALL_DOMAINS, classified_filter, fetch_arrays, write_table
+from pipeline.indicators.db import ALL_DOMAINS, classified_filter, fetch_arrays, load_sql, write_table
 
-# Years after a switch over which output is measured (CONTRACTS §5 window_years).
+# Years after a switch over which output is measured (docs/indicators: the penalty's window).
 PENALTY_WINDOW_YEARS = 2
 CAREER_STAGE_BINS = (0, 1, 2, 3, 5, 8)        # lower edges of years-since-first-paper bins
 PRIOR_OUTPUT_BINS = (1, 2, 3, 5, 9, 17)       # lower edges of papers-so-far bins
@@ -137,20 +137,7 @@ def _bin(values: np.ndarray, edges) -> np.ndarray:
 
 def build_switching(con, log) -> None:
     """ind_author_switching, ind_switch_rate and ind_switch_penalty."""
-    con.execute("""
-        CREATE OR REPLACE TABLE ind_author_switching AS
-        SELECT s.author_id, s.n_papers, s.first_year, s.last_year,
-               coalesce(t.n_transitions, 0) AS n_transitions,
-               coalesce(t.n_switches, 0) AS n_switches,
-               t.n_switches / nullif(t.n_transitions, 0) AS switch_rate,
-               s.n_families
-        FROM (SELECT author_id, count(*) AS n_papers, min(year) AS first_year, max(year) AS last_year,
-                     count(DISTINCT family) AS n_families
-              FROM _ind_seq GROUP BY author_id) s
-        LEFT JOIN (SELECT author_id, count(*) AS n_transitions, count(*) FILTER (WHERE is_switch) AS n_switches
-                   FROM _ind_trans GROUP BY author_id) t USING (author_id)
-        ORDER BY s.author_id
-    """)
+    con.execute("CREATE OR REPLACE TABLE ind_author_switching AS " + load_sql("author_switching"))
     rate = fetch_arrays(con, f"""
         SELECT to_year AS year, to_domain AS domain, count(*) AS n, count(*) FILTER (WHERE is_switch) AS s
         FROM _ind_trans GROUP BY ALL
