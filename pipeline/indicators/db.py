@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,12 +24,28 @@ ALL_DOMAINS = "all"
 
 
 @lru_cache(maxsize=None)
-def load_sql(name: str) -> str:
-    """The SQL of ``pipeline/indicators/sql/NAME.sql``."""
+def _sql_text(name: str) -> str:
     path = SQL_DIR / f"{name}.sql"
     if not path.is_file():
         raise MlgraphError(f"indicator SQL {name!r} not found at {path}")
     return path.read_text()
+
+
+_PARAM = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def load_sql(name: str, **params) -> str:
+    """The SQL of ``pipeline/indicators/sql/NAME.sql`` with ``{{ key }}`` replaced by numeric params."""
+    def sub(match: re.Match) -> str:
+        key = match.group(1)
+        if key not in params:
+            raise MlgraphError(f"indicator SQL {name!r} needs parameter {key!r}")
+        value = params[key]
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise MlgraphError(f"indicator SQL {name!r}: parameter {key!r} must be a number, got {value!r}")
+        return repr(value)
+
+    return _PARAM.sub(sub, _sql_text(name))
 
 
 def fetch_arrays(con, sql: str, params=None) -> dict[str, np.ndarray]:
@@ -82,8 +99,3 @@ def family_vocabulary(con) -> list[str]:
     seen = [r[0] for r in con.execute(
         "SELECT DISTINCT family FROM fct_paper_families WHERE family IS NOT NULL ORDER BY 1").fetchall()]
     return list(FAMILIES) + [f for f in seen if f not in FAMILIES]
-
-
-def classified_filter(con, alias: str = "p") -> str:
-    """SQL predicate keeping papers with a real family label (provenance 'none' = unclassified)."""
-    return f"{alias}.primary_family IS NOT NULL AND coalesce({alias}.family_provenance, '') <> 'none'"
