@@ -331,3 +331,19 @@ def test_build_cli_errors_are_readable(settings, capsys):
     assert main(["--home", str(settings.home), "build", "--rollback"]) == 2
     assert "no previous warehouse" in capsys.readouterr().err
     assert not settings.warehouse.exists()
+
+
+def count_lake_papers(con, ctx):
+    con.execute("CREATE TABLE py_lake_count AS SELECT count(DISTINCT arxiv_id) AS n FROM stg_arxiv__papers")
+
+
+def test_python_step_reads_the_lake_through_a_staging_view(small_lake):
+    settings, root = small_lake
+    write_model(root, "marts", "py_lake_count", None, {"n": "BIGINT"},
+                'step: "test_warehouse_runner:count_lake_papers"\ninputs: [stg_arxiv__papers]\n')
+    order = build_order(discover_models(root), select={"py_lake_count"})
+    assert [n.name for n in order] == ["stg_arxiv__papers", "test_warehouse_runner:count_lake_papers"]
+    candidate = build(settings, models_root=root, select={"py_lake_count"})
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        assert con.execute("SELECT n FROM py_lake_count").fetchall() == [(6,)]
+        assert "dim_papers" not in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
