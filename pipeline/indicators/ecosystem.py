@@ -61,12 +61,7 @@ def _category_share_rows(cells: dict[str, np.ndarray], group_cols: tuple[str, ..
 
 def build_leaderboard(con, log) -> None:
     """ind_leaderboard_dominance: family shares of leaderboard results and of top-ranked results."""
-    cells = fetch_arrays(con, """
-        SELECT coalesce(area, 'unknown') AS area, year, coalesce(family, 'unknown') AS family,
-               count(*) AS results, count(*) FILTER (WHERE is_top) AS top_results
-        FROM fct_leaderboard_results WHERE year IS NOT NULL
-        GROUP BY ALL ORDER BY area, year, family
-    """)
+    cells = fetch_arrays(con, load_sql("leaderboard_cells"))
     out = _category_share_rows(cells, ("area", "year"), "family", ("results", "top_results"), "leaderboard")
     out["year"] = np.array(out["year"], dtype=np.int64)
     write_table(con, "ind_leaderboard_dominance", out, order_by="area, year, family")

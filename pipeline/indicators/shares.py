@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import ALL_DOMAINS, family_vocabulary, fetch_arrays, write_table
+from pipeline.indicators.db import ALL_DOMAINS, family_vocabulary, fetch_arrays, load_sql, write_table
 
 ADOPTION_THRESHOLD = 0.10  # also written into ind_adoption.sql and ind_family_spread.sql
 TAKEOVER_THRESHOLD = 0.50
@@ -16,14 +16,7 @@ def build_shares(con, log) -> None:
     families = family_vocabulary(con)
     fam_index = {f: i for i, f in enumerate(families)}
     n_fam = len(families)
-    # One row per (paper, family) with fractional weight; papers without any family row still
-    # count in the denominator (a row with family NULL, weight 0).
-    rows = fetch_arrays(con, """
-        SELECT p.primary_domain AS domain, p.year, p.paper_id, f.family, coalesce(f.weight, 0.0) AS weight
-        FROM dim_papers p LEFT JOIN fct_paper_families f USING (paper_id)
-        WHERE p.is_ml AND p.year IS NOT NULL AND p.primary_domain IS NOT NULL
-        ORDER BY p.primary_domain, p.year, p.paper_id
-    """)
+    rows = fetch_arrays(con, load_sql("paper_family_weights"))
     share_cols = {k: [] for k in ("year", "domain", "family", "papers_fractional", "papers_any", "domain_papers",
                                   "share", "share_ci_low", "share_ci_high", "low_n")}
     conc_cols = {k: [] for k in ("year", "domain", "n_papers", "n_families", "hhi", "hhi_ci_low", "hhi_ci_high",
