@@ -347,3 +347,13 @@ def test_python_step_reads_the_lake_through_a_staging_view(small_lake):
     with duckdb.connect(str(candidate), read_only=True) as con:
         assert con.execute("SELECT n FROM py_lake_count").fetchall() == [(6,)]
         assert "dim_papers" not in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def test_bad_declarations_fail_before_any_candidate_file(settings, tmp_path):
+    pair_fixture(tmp_path)
+    with pytest.raises(ModelError, match=r"select names unknown model\(s\) \['nope'\]"):
+        build(settings, models_root=tmp_path, select={"nope"})
+    write_model(tmp_path, "marts", "py_loop", None, X, 'step: "test_warehouse_runner:make_pair"\ninputs: [fct_after]\n')
+    with pytest.raises(ModelError, match="dependency cycle"):
+        build(settings, models_root=tmp_path)
+    assert not candidates_dir(settings).exists()

@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.errors import MlgraphError
 from pipeline.warehouse.context import BuildContext
-from pipeline.warehouse.contracts import REPO, WAREHOUSE_DIR, discover_models
+from pipeline.warehouse.contracts import REPO, WAREHOUSE_DIR, build_order, discover_models
 from pipeline.warehouse.runner import ModelTestError, data_dictionary, run_build, run_model_tests
 
 log = logging.getLogger("mlgraph.warehouse")
@@ -108,6 +108,9 @@ def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str
     run_id = run_id or new_run_id()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", run_id):
         raise MlgraphError(f"run id {run_id!r} must be letters, digits, '_', '.' or '-' (it names files)")
+    # Malformed contracts, a cycle or an unknown select fail before any file is created.
+    models = discover_models(models_root or WAREHOUSE_DIR)
+    build_order(models, None if select is None else set(select))
     cdir = candidates_dir(settings)
     cdir.mkdir(parents=True, exist_ok=True)
     building = cdir / f"{run_id}.building.duckdb"
@@ -127,7 +130,7 @@ def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str
                 con.execute(f"SET threads = {int(threads)}")
             con.execute(f"SET temp_directory = '{spill}'")
             con.execute("SET preserve_insertion_order = false")
-            models = run_build(con, ctx, discover_models(models_root or WAREHOUSE_DIR), select=select, steps=steps)
+            models = run_build(con, ctx, models, select=select, steps=steps)
             failures = run_model_tests(con, models)
             if failures:
                 raise ModelTestError(f"{len(failures)} model test(s) failed in run {run_id}:\n  - "
