@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import family_vocabulary, fetch_arrays, write_table
+from pipeline.indicators.db import family_vocabulary, fetch_arrays, load_sql, write_table
 
 CD_WINDOW_YEARS = 5
 # Upper bound on (focal, later paper) pairs the CD query may visit. Above it, CD is computed for a
@@ -21,21 +21,7 @@ def build_citation_share(con, log) -> None:
     # Edges to papers with the same family-weight pattern are interchangeable, so the query returns
     # one row per (year, pattern, family) with the number of such edges: the bootstrap draws
     # patterns multinomially, which is exactly resampling the edges.
-    rows = fetch_arrays(con, """
-        WITH pattern AS (
-            SELECT paper_id, string_agg(family || ':' || weight, ',' ORDER BY family) AS pattern_key
-            FROM fct_paper_families GROUP BY paper_id
-        ), counts AS (
-            SELECT c.citing_year AS year, p.pattern_key, count(*) AS edges
-            FROM fct_citations c JOIN pattern p ON p.paper_id = c.cited_paper_id
-            WHERE c.citing_year IS NOT NULL GROUP BY ALL
-        ), one AS (
-            SELECT DISTINCT ON (pattern_key) pattern_key, paper_id FROM pattern ORDER BY pattern_key, paper_id
-        )
-        SELECT k.year, k.pattern_key, k.edges, f.family, f.weight
-        FROM counts k JOIN one o USING (pattern_key) JOIN fct_paper_families f ON f.paper_id = o.paper_id
-        ORDER BY k.year, k.pattern_key, f.family
-    """)
+    rows = fetch_arrays(con, load_sql("citation_patterns"))
     cols = {k: [] for k in ("year", "family", "citations_fractional", "n_citations", "share", "share_ci_low",
                             "share_ci_high", "low_n")}
     rng = stats.rng_for("citation_share")
@@ -66,14 +52,7 @@ def build_citation_share(con, log) -> None:
     write_table(con, "ind_citation_family_share", cols, order_by="year, family")
 
     # Gini of total internal citations within each publication-year cohort
-    cohort = fetch_arrays(con, """
-        SELECT p.year, coalesce(c.n, 0) AS citations
-        FROM dim_papers p
-        LEFT JOIN (SELECT cited_paper_id, count(*) AS n FROM fct_citations GROUP BY 1) c
-               ON c.cited_paper_id = p.paper_id
-        WHERE p.is_ml AND p.year IS NOT NULL
-        ORDER BY p.year
-    """)
+    cohort = fetch_arrays(con, load_sql("citation_cohorts"))
     g = {k: [] for k in ("year", "n_papers", "total_citations", "mean_citations", "gini", "top10pct_share",
                          "share_uncited", "low_n")}
     cy = cohort["year"].astype(np.int64)
@@ -118,54 +97,8 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
     if rate < 1.0:
         log.warning("CD index: ~%d citing pairs exceed the budget of %d; computing it for a %.1f%% hash sample "
                     "of papers", estimate, pair_budget, 100 * rate)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE ind_cd_index AS
-        WITH focal AS (
-            SELECT i.id, p.paper_id, p.published_date, p.year, p.primary_family AS family,
-                   hash(p.paper_id) % 1000000 < {threshold} AS in_sample
-            FROM dim_papers p JOIN _cd_ids i USING (paper_id) WHERE p.is_ml AND p.year IS NOT NULL
-        ), sampled AS (
-            SELECT id FROM focal WHERE in_sample
-        ), refs AS (
-            SELECT citing AS focal_id, count(*) AS n_references FROM _cd_edges GROUP BY 1
-        ), pairs AS (
-            -- i cites the focal paper
-            SELECT f.id AS focal_id, c.citing AS i, 1 AS fwd, 0 AS bwd
-            FROM focal f JOIN _cd_edges c ON c.cited = f.id
-            WHERE f.in_sample AND c.y <= f.year + {window}
-              AND (c.d > f.published_date OR c.d IS NULL OR f.published_date IS NULL)
-            UNION ALL
-            -- i cites one of the focal paper's references (but is not the focal paper)
-            SELECT r.citing, c.citing, 0, 1
-            FROM _cd_edges r JOIN sampled s ON s.id = r.citing JOIN _cd_edges c ON c.cited = r.cited
-            WHERE c.citing <> r.citing
-              AND c.y <= r.y + {window}
-              AND (c.d > r.d OR c.d IS NULL OR r.d IS NULL)
-        ), per_i AS (
-            SELECT focal_id, i, max(fwd) AS f, max(bwd) AS b FROM pairs GROUP BY focal_id, i
-        ), agg AS (
-            SELECT focal_id,
-                   count(*) FILTER (WHERE f = 1 AND b = 0) AS n_cite_focal_only,
-                   count(*) FILTER (WHERE f = 1 AND b = 1) AS n_cite_both,
-                   count(*) FILTER (WHERE f = 0 AND b = 1) AS n_cite_refs_only,
-                   count(*) AS n_t,
-                   avg(-2 * f * b + f) AS cd
-            FROM per_i GROUP BY focal_id
-        )
-        SELECT f.paper_id, f.year, f.family,
-               coalesce(r.n_references, 0) AS n_references,
-               CASE WHEN f.in_sample THEN coalesce(a.n_cite_focal_only, 0) END AS n_cite_focal_only,
-               CASE WHEN f.in_sample THEN coalesce(a.n_cite_both, 0) END AS n_cite_both,
-               CASE WHEN f.in_sample THEN coalesce(a.n_cite_refs_only, 0) END AS n_cite_refs_only,
-               CASE WHEN f.in_sample THEN coalesce(a.n_t, 0) END AS n_t,
-               -- undefined without internal references (nothing to be disruptive against) or citers
-               CASE WHEN coalesce(r.n_references, 0) > 0 AND coalesce(a.n_t, 0) > 0 THEN a.cd END AS cd,
-               f.in_sample AS in_cd_sample,
-               {window} AS window_years,
-               f.year + {window} <= (SELECT max(year) FROM focal) AS window_complete
-        FROM focal f LEFT JOIN refs r ON r.focal_id = f.id LEFT JOIN agg a ON a.focal_id = f.id
-        ORDER BY f.paper_id
-    """)
+    con.execute("CREATE OR REPLACE TABLE ind_cd_index AS "
+                + load_sql("cd_index", threshold=threshold, window=window))
     con.execute("DROP TABLE IF EXISTS _cd_edges")
     con.execute("DROP TABLE IF EXISTS _cd_ids")
     rows = fetch_arrays(con, """
