@@ -69,9 +69,15 @@ def _method_dates_sql(con) -> str:
 
 
 def _create(con, name: str, table: pa.Table, order: str | None = None) -> None:
+    from pipeline.warehouse.contracts import registry
+
+    # cast to the declared types: an empty graph gives untyped (NULL) Arrow columns
+    model = registry().get(name)  # temp tables (e.g. _lineage_closure) have no contract
+    types = model.column_types() if model else {}
+    select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' if c in types else f'"{c}"' for c in table.column_names)
     con.register("_lineage_tmp", table)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _lineage_tmp"
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM _lineage_tmp"
                     + (f" ORDER BY {order}" if order else ""))
     finally:
         con.unregister("_lineage_tmp")
@@ -182,7 +188,7 @@ def build_lineage(con, ctx) -> None:
                FROM _lineage_closure c JOIN roots r ON r.method_name = c.root_method
                JOIN _method_papers p ON p.method_name = c.member
                WHERE p.year IS NOT NULL GROUP BY 1, 2)
-        SELECT root_method, CAST(year AS INTEGER) AS year,
+        SELECT CAST(root_method AS VARCHAR) AS root_method, CAST(year AS INTEGER) AS year,
                coalesce(dm.downstream_methods, 0) AS downstream_methods,
                coalesce(dp.downstream_papers, 0) AS downstream_papers
         FROM dm FULL OUTER JOIN dp USING (root_method, year)
