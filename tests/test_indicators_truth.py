@@ -119,11 +119,18 @@ def test_takeover_year_per_domain(built):
     assert not misses, f"takeover years (domain, family, expected, got) beyond ±{tol}: {misses}"
 
 
-def test_author_persistence(built):
+def test_author_persistence_chance_corrected_recovers_planted(built, request):
+    """kappa, not raw persistence, estimates the planted stay probability (raw adds chance repeats)."""
     truth, con = built
-    expected = _realised(truth["author_persistence"], "realised", "planted")
-    got, lo, hi = con.execute("SELECT persistence, persistence_ci_low, persistence_ci_high FROM ind_lockin").fetchall()[0]
-    assert abs(got - expected) <= _tol(truth, "persistence"), (got, lo, hi, expected)
+    planted = truth["author_persistence"]["planted"]
+    kappa, lo, hi, p_same = con.execute(
+        "SELECT kappa, kappa_ci_low, kappa_ci_high, p_same FROM ind_lockin_kappa WHERE domain = 'all'").fetchall()[0]
+    assert p_same > kappa  # the chance repeats are removed
+    if "true_labels" in request.node.callspec.id:
+        assert abs(kappa - planted) <= 0.05, (kappa, lo, hi, planted)
+    else:
+        # classification error turns true stays into apparent switches: kappa is attenuated (README)
+        assert planted - 0.10 <= kappa <= planted + 0.05, (kappa, lo, hi, planted)
 
 
 def test_post_switch_penalty(built):

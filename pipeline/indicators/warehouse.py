@@ -13,6 +13,7 @@ GROUPS: list[tuple[str, tuple[str, ...], str]] = [
     ("adoption and portability", ("ind_family_share",), "shares:build_adoption"),
     ("lock-in and switching", ("dim_papers", "fct_authorships", "fct_citations", "ind_family_share"),
      "lockin:build_all"),
+    ("chance-corrected persistence", ("dim_papers", "fct_authorships"), "kappa:build_lockin_kappa"),
     ("preferential attachment", ("dim_papers", "fct_citations", "ind_family_share"), "attachment:build_attachment"),
     ("citation concentration", ("dim_papers", "fct_citations", "fct_paper_families"), "citations:build_citation_share"),
     ("CD index", ("dim_papers", "fct_citations"), "citations:build_cd_index"),

@@ -1,0 +1,109 @@
+"""The indicators added for the review (issue 9) against plain-Python references over records.
+
+Each reference below re-derives its table from the raw rows with no code shared with the warehouse
+path, on inputs built to make the two disagree if a rule slips: date ties, unclassified papers,
+NULL years, authors with one paper.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections import defaultdict
+
+import duckdb
+import pytest
+
+from pipeline.indicators.kappa import build_lockin_kappa
+
+LOG = logging.getLogger("test.claims")
+FAMILIES = ["transformer", "cnn", "rnn", "gnn"]
+DOMAINS = ["nlp", "vision"]
+
+
+def _papers_and_authorships(seed: int):
+    rnd = random.Random(seed)
+    papers, authorships = [], []
+    for i in range(rnd.randint(30, 90)):
+        year = rnd.choice([2019, 2020, 2021, None])
+        family = rnd.choice(FAMILIES + [None])
+        provenance = rnd.choice(["pwc", "text", "none"]) if family else "none"
+        # a handful of dates repeat, so the paper-id tie-break matters
+        date = None if year is None else f"{year}-0{rnd.randint(1, 3)}-0{rnd.randint(1, 2)}"
+        papers.append((f"p{i:03d}", date, year, family, provenance, rnd.choice(DOMAINS), rnd.random() < 0.9))
+        for author in rnd.sample(range(12), rnd.randint(1, 3)):
+            authorships.append((f"p{i:03d}", f"a{author}"))
+    return papers, authorships
+
+
+def _connect(papers, authorships):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE dim_papers (paper_id VARCHAR, published_date DATE, year INTEGER, primary_family VARCHAR, "
+                "family_provenance VARCHAR, primary_domain VARCHAR, is_ml BOOLEAN)")
+    con.executemany("INSERT INTO dim_papers VALUES (?, ?, ?, ?, ?, ?, ?)", papers)
+    con.execute("CREATE TABLE fct_authorships (paper_id VARCHAR, author_id VARCHAR)")
+    con.executemany("INSERT INTO fct_authorships VALUES (?, ?)", authorships)
+    return con
+
+
+def reference_kappa(papers, authorships) -> dict[str, tuple[int, float, float, float]]:
+    """scope → (transitions, p_same, p_chance, kappa), from the records alone."""
+    classified = {p[0]: p for p in papers if p[6] and p[2] is not None and p[3] is not None and p[4] != "none"}
+    counts: dict[tuple, int] = defaultdict(int)
+    totals: dict[tuple, int] = defaultdict(int)
+    for pid, _, year, family, _, domain, _ in classified.values():
+        counts[(domain, year, family)] += 1
+        totals[(domain, year)] += 1
+    by_author = defaultdict(set)
+    for pid, author in authorships:
+        if pid in classified:
+            by_author[author].add(pid)
+    sums: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for author, pids in by_author.items():
+        seq = sorted(pids, key=lambda pid: (classified[pid][1], pid))
+        for prev, nxt in zip(seq, seq[1:]):
+            _, _, year, family, _, domain, _ = classified[prev]
+            chance = counts[(domain, year, family)] / totals[(domain, year)]
+            for scope in ("all", domain):
+                sums[scope][0] += 1
+                sums[scope][1] += classified[nxt][3] == family
+                sums[scope][2] += chance
+    out = {}
+    for scope, (n, same, chance) in sums.items():
+        p_same, p_chance = same / n, chance / n
+        out[scope] = (n, p_same, p_chance, (p_same - p_chance) / (1 - p_chance) if p_chance < 1 else math.nan)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_lockin_kappa_matches_reference(seed):
+    papers, authorships = _papers_and_authorships(seed)
+    con = _connect(papers, authorships)
+    build_lockin_kappa(con, LOG)
+    got = {r[0]: r[1:] for r in con.execute(
+        "SELECT domain, n_transitions, p_same, p_chance, kappa FROM ind_lockin_kappa").fetchall()}
+    want = reference_kappa(papers, authorships)
+    assert set(got) == set(want)
+    for scope, (n, p_same, p_chance, kappa) in want.items():
+        g = got[scope]
+        assert g[0] == n
+        assert g[1] == pytest.approx(p_same, abs=1e-12)
+        assert g[2] == pytest.approx(p_chance, abs=1e-12)
+        assert (math.isnan(kappa) and g[3] is None) or g[3] == pytest.approx(kappa, abs=1e-12)
+
+
+def test_kappa_is_zero_when_families_are_drawn_at_random():
+    """Authors who pick a family at random each time repeat by chance only: kappa ≈ 0, raw ≈ 0.5."""
+    rnd = random.Random(7)
+    papers, authorships = [], []
+    for i in range(4000):
+        papers.append((f"p{i:05d}", f"2020-01-{1 + i % 28:02d}", 2020, rnd.choice(["cnn", "transformer"]), "text",
+                       "vision", True))
+        authorships.append((f"p{i:05d}", f"a{i % 200}"))
+    con = _connect(papers, authorships)
+    build_lockin_kappa(con, LOG)
+    p_same, kappa, lo, hi = con.execute(
+        "SELECT p_same, kappa, kappa_ci_low, kappa_ci_high FROM ind_lockin_kappa WHERE domain = 'all'").fetchone()
+    assert p_same == pytest.approx(0.5, abs=0.03)
+    assert abs(kappa) < 0.04 and lo <= 0 <= hi
