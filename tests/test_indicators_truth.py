@@ -23,6 +23,7 @@ for _module, _name in ((sample, "ensure_sample"), (sample_ingest, "ingest_sample
 
 from pipeline.indicators.lockin import PENALTY_WINDOW_YEARS  # noqa: E402
 from pipeline.indicators.warehouse import build_indicators  # noqa: E402
+from pipeline.warehouse.runner import WAREHOUSE_DIR  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -85,6 +86,8 @@ def built(request, pipeline_run, tmp_path_factory):
                'truth' AS provenance, 1.0 AS confidence
         FROM truth_papers t, unnest(t.families) AS f(family)
     """)
+    transitions = (WAREHOUSE_DIR / "marts" / "fct_author_transitions.sql").read_text()
+    con.execute(f"CREATE OR REPLACE TABLE fct_author_transitions AS {transitions}")
     build_indicators(con, SimpleNamespace(log=logging.getLogger("test.truth")))
     yield truth, con
     con.close()
@@ -131,6 +134,19 @@ def test_author_persistence_chance_corrected_recovers_planted(built, request):
     else:
         # classification error turns true stays into apparent switches: kappa is attenuated (README)
         assert planted - 0.10 <= kappa <= planted + 0.05, (kappa, lo, hi, planted)
+
+
+def test_switching_hazard_has_no_duration_dependence_when_none_is_planted(built, request):
+    """The generator keeps a family with a constant planted probability p, whatever the tenure:
+    exits then run at (1 - p) times the chance rate at every tenure."""
+    truth, con = built
+    expected = 1.0 - truth["author_persistence"]["planted"]
+    rows = con.execute("SELECT tenure_years, hazard_vs_chance, n_at_risk FROM ind_switching_hazard "
+                       "WHERE family = 'all' AND n_at_risk >= 500 ORDER BY tenure_years").fetchall()
+    assert len(rows) >= 3
+    tolerance = 0.05 if "true_labels" in request.node.callspec.id else 0.10
+    misses = [(t, round(r, 3), n) for t, r, n in rows if abs(r - expected) > tolerance]
+    assert not misses, f"hazard / chance (tenure, ratio, n) beyond {expected} ± {tolerance}: {misses}"
 
 
 def test_post_switch_penalty(built):

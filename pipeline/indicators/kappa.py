@@ -12,63 +12,50 @@ from pipeline.indicators.db import ALL_DOMAINS, fetch_arrays, write_table
 SQL_DIR = Path(__file__).with_name("sql")
 
 
-def kappa(n_same: float, chance_sum: float, n: float) -> float:
-    """κ = (P_same − P_chance)/(1 − P_chance) from totals; NaN when undefined."""
-    if n <= 0:
-        return float("nan")
-    p_same, p_chance = n_same / n, chance_sum / n
-    return float("nan") if p_chance >= 1.0 else (p_same - p_chance) / (1.0 - p_chance)
+def chance_corrected(same: np.ndarray, chance: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """κ = (P_same − P_chance)/(1 − P_chance) from totals (elementwise); NaN when undefined."""
+    with np.errstate(all="ignore"):
+        p_same, p_chance = same / n, chance / n
+        out = (p_same - p_chance) / (1.0 - p_chance)
+    return np.where((n > 0) & (p_chance < 1.0), out, np.nan)
 
 
-def _scope_rows(author: np.ndarray, n: np.ndarray, same: np.ndarray, chance: np.ndarray,
-                rng: np.random.Generator) -> dict:
-    """Point estimate and an author-cluster bootstrap interval for one scope."""
-    total_n, total_same, total_chance = float(n.sum()), float(same.sum()), float(chance.sum())
-    _, inverse = np.unique(author, return_inverse=True)
-    n_auth = int(inverse.max()) + 1 if len(inverse) else 0
-    reps = np.full(stats.BOOTSTRAP_B, np.nan)
-    if n_auth:
-        a_n = np.bincount(inverse, weights=n, minlength=n_auth)
-        a_same = np.bincount(inverse, weights=same, minlength=n_auth)
-        a_chance = np.bincount(inverse, weights=chance, minlength=n_auth)
-        # resampling authors keeps each author's transitions together (they are not independent)
-        w = rng.multinomial(n_auth, np.full(n_auth, 1.0 / n_auth), size=stats.BOOTSTRAP_B).astype(float)
-        rn, rs, rc = w @ a_n, w @ a_same, w @ a_chance
-        with np.errstate(all="ignore"):
-            pc = rc / rn
-            reps = (rs / rn - pc) / (1.0 - pc)
-    lo, hi = stats.percentile_ci(reps)
-    return {
-        "n_authors": n_auth, "n_transitions": int(total_n),
-        "p_same": total_same / total_n if total_n else np.nan,
-        "p_chance": total_chance / total_n if total_n else np.nan,
-        "kappa": kappa(total_same, total_chance, total_n),
-        "kappa_ci_low": float(lo), "kappa_ci_high": float(hi),
-        "low_n": bool(total_n < stats.MIN_COUNT or n_auth < stats.MIN_COUNT),
-    }
+def distinct_per_cell(cluster: np.ndarray, cell: np.ndarray, n_cells: int) -> np.ndarray:
+    """How many distinct clusters (authors) contribute to each cell."""
+    if len(cluster) == 0:
+        return np.zeros(n_cells, dtype=np.int64)
+    _, inverse = np.unique(cluster, return_inverse=True)
+    width = int(inverse.max()) + 1
+    pairs = np.unique(cell.astype(np.int64) * width + inverse)
+    return np.bincount(pairs // width, minlength=n_cells).astype(np.int64)
 
 
 def build_lockin_kappa(con, log) -> None:
     """ind_lockin_kappa: raw and chance-corrected persistence, field-wide and per domain."""
     units = fetch_arrays(con, (SQL_DIR / "lockin_kappa_units.sql").read_text())
-    rng = stats.rng_for("lockin_kappa")
-    author = units["author_id"]
-    domain = units["domain"]
-    n = units["n_transitions"].astype(float)
-    same = units["n_same"].astype(float)
-    chance = units["chance_sum"].astype(float)
-    scopes = [(ALL_DOMAINS, np.ones(len(author), dtype=bool))]
-    scopes += [(d, domain == d) for d in sorted(set(domain.tolist()))]
-    cols: dict[str, list] = {"domain": []}
-    for scope, mask in scopes:
-        row = _scope_rows(author[mask], n[mask], same[mask], chance[mask], rng)
-        cols["domain"].append(scope)
-        for key, value in row.items():
-            cols.setdefault(key, []).append(value)
-    for key in ("p_same", "p_chance", "kappa", "kappa_ci_low", "kappa_ci_high"):
-        cols[key] = np.array(cols[key], dtype=float)
-    cols["n_authors"] = np.array(cols["n_authors"], dtype=np.int64)
-    cols["n_transitions"] = np.array(cols["n_transitions"], dtype=np.int64)
-    cols["low_n"] = np.array(cols["low_n"], dtype=bool)
-    write_table(con, "ind_lockin_kappa", cols, order_by="domain")
-    log.info("ind_lockin_kappa: field-wide kappa %.3f (raw persistence %.3f)", cols["kappa"][0], cols["p_same"][0])
+    domains = sorted(set(units["domain"].tolist()))
+    scopes = [ALL_DOMAINS] + domains
+    cell_of = {d: i + 1 for i, d in enumerate(domains)}
+    n_units = len(units["author_id"])
+    # every unit counts once in its domain and once in 'all' (cell 0)
+    cluster = np.concatenate([units["author_id"], units["author_id"]])
+    cell = np.concatenate([np.zeros(n_units, dtype=np.int64),
+                           np.array([cell_of[d] for d in units["domain"]], dtype=np.int64)])
+    values = np.column_stack([units["n_transitions"], units["n_same"], units["chance_sum"]]).astype(float)
+    values = np.concatenate([values, values])
+    totals = np.zeros((len(scopes), 3))
+    np.add.at(totals, cell, values)
+    authors = distinct_per_cell(cluster, cell, len(scopes))
+    reps = stats.cluster_replicate_sums(cluster, cell, values, len(scopes), stats.rng_for("lockin_kappa"))
+    lo, hi = stats.percentile_ci(chance_corrected(reps[:, :, 1], reps[:, :, 2], reps[:, :, 0]))
+    n, same, chance = totals[:, 0], totals[:, 1], totals[:, 2]
+    with np.errstate(all="ignore"):
+        p_same, p_chance = same / n, chance / n
+    write_table(con, "ind_lockin_kappa", {
+        "domain": np.array(scopes, dtype=object), "n_authors": authors, "n_transitions": n.astype(np.int64),
+        "p_same": p_same, "p_chance": p_chance, "kappa": chance_corrected(same, chance, n),
+        "kappa_ci_low": lo, "kappa_ci_high": hi,
+        "low_n": (n < stats.MIN_COUNT) | (authors < stats.MIN_COUNT),
+    }, order_by="domain")
+    log.info("ind_lockin_kappa: field-wide kappa %.3f (raw persistence %.3f)",
+             chance_corrected(same, chance, n)[0], p_same[0])

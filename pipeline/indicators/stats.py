@@ -47,6 +47,36 @@ def replicate_sums(values: np.ndarray, rng: np.random.Generator, b: int = BOOTST
     return draws @ patterns
 
 
+def cluster_replicate_sums(cluster: np.ndarray, cell: np.ndarray, values: np.ndarray, n_cells: int,
+                           rng: np.random.Generator, b: int = BOOTSTRAP_B, chunk: int = 25) -> np.ndarray:
+    """Bootstrap replicates (b, n_cells, k) of per-cell sums of unit values, resampling whole clusters.
+
+    Units of one cluster (an author, a team) move together, so their dependence widens the
+    interval as it should. Weights are drawn ``chunk`` replicates at a time to bound memory at scale.
+    """
+    from scipy import sparse
+
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    k = values.shape[1]
+    if len(cluster) == 0:
+        return np.full((b, n_cells, k), np.nan)
+    _, inverse = np.unique(cluster, return_inverse=True)
+    n_clusters = int(inverse.max()) + 1
+    out = np.empty((b, n_cells, k))
+    pvals = np.full(n_clusters, 1.0 / n_clusters)
+    # cell × cluster sums of each column (duplicates add up): replicate sums are this matrix @ weights
+    mats = [sparse.csr_matrix((values[:, j], (inverse, cell)), shape=(n_clusters, n_cells)).T.tocsr()
+            for j in range(k)]
+    for start in range(0, b, chunk):
+        stop = min(b, start + chunk)
+        w = rng.multinomial(n_clusters, pvals, size=stop - start).astype(np.float64)
+        for j, mat in enumerate(mats):
+            out[start:stop, :, j] = (mat @ w.T).T
+    return out
+
+
 def bootstrap_weighted_shares(weights: np.ndarray, rng: np.random.Generator, b: int = BOOTSTRAP_B) -> np.ndarray:
     """Replicates (b, F) of column shares Σ_u w_uf / n of an (n, F) unit×category weight matrix."""
     return replicate_sums(weights, rng, b) / max(weights.shape[0], 1)
