@@ -174,3 +174,72 @@ def test_indicators_on_empty_input_give_typed_empty_tables():
     build_switching_hazard(con, LOG)
     assert con.execute("SELECT count(*) FROM ind_switching_hazard").fetchone() == (0,)
     assert con.execute("SELECT n_transitions, kappa FROM ind_lockin_kappa").fetchall() == [(0, None)]
+
+
+def _gini_table(con) -> None:
+    sql = (WAREHOUSE_DIR / "indicators" / "ind_benchmark_gini.sql").read_text()
+    con.execute(f"CREATE OR REPLACE TABLE ind_benchmark_gini AS {sql}")
+
+
+def reference_gini(rows) -> dict[tuple[str, int], tuple[int, int, float | None]]:
+    """(task, year) → (pool size, entries, Gini by the mean-absolute-difference definition)."""
+    entries = {(t, d, y, pid or url or f"{model}#{idx}") for t, d, idx, model, pid, url, y in rows
+               if y is not None and t is not None and d is not None}
+    first: dict[tuple, int] = {}
+    for t, d, y, _ in entries:
+        first[(t, d)] = min(first.get((t, d), y), y)
+    out = {}
+    for t, y in {(t, y) for t, _, y, _ in entries}:
+        pool = [d for (tt, d), fy in first.items() if tt == t and fy <= y]
+        x = [sum(1 for e in entries if e[0] == t and e[1] == d and e[2] == y) for d in pool]
+        n, total = len(x), sum(x)
+        gini = (sum(abs(a - b) for a in x for b in x) / (2 * n * n * (total / n))) if n >= 2 and total else None
+        out[(t, y)] = (n, total, gini)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_benchmark_gini_matches_reference(seed):
+    rnd = random.Random(seed)
+    rows = []
+    for i in range(rnd.randint(20, 80)):
+        task, dataset = rnd.choice(["qa", "nli", "det"]), rnd.choice(["d1", "d2", "d3", "d4"])
+        # a paper reporting several metrics repeats its entry: it must count once
+        paper = rnd.choice([f"p{rnd.randint(0, 30)}", None])
+        for _ in range(rnd.randint(1, 3)):
+            rows.append((task, dataset, i, f"model{i}", paper, None if paper else f"https://x/{i}",
+                         rnd.choice([2018, 2019, 2020, None])))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE fct_leaderboard_results (task VARCHAR, dataset VARCHAR, row_index INTEGER, "
+                "model_name VARCHAR, paper_id VARCHAR, paper_url VARCHAR, year INTEGER)")
+    con.executemany("INSERT INTO fct_leaderboard_results VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    _gini_table(con)
+    got = {(r[0], r[1]): r[2:] for r in con.execute(
+        "SELECT task, year, n_datasets, n_usages, gini FROM ind_benchmark_gini").fetchall()}
+    want = reference_gini(rows)
+    assert set(got) == set(want)
+    for key, (n, total, gini) in want.items():
+        assert got[key][:2] == (n, total), key
+        assert (gini is None and got[key][2] is None) or got[key][2] == pytest.approx(gini, abs=1e-12)
+
+
+def test_benchmark_concentration_rises_on_the_real_evaluation_tables(real_data):
+    """Koch et al. (2021): within tasks, results concentrate on fewer datasets over time."""
+    import pyarrow as pa
+
+    from pipeline.sources.pwc.parser import parse_dump
+
+    folder = real_data / "pwc-sota-extractor"
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not files:
+        pytest.skip(f"real evaluation tables not found in {folder}")
+    batches = [t for f in files for key, t in parse_dump("evaluation-tables", f) if key.endswith("eval_results")]
+    con = duckdb.connect()
+    con.register("raw_results", pa.concat_tables(batches))
+    con.execute("CREATE TABLE fct_leaderboard_results AS SELECT task, dataset, row_index, model_name, "
+                "arxiv_id AS paper_id, paper_url, CAST(year(paper_date) AS INTEGER) AS year FROM raw_results")
+    _gini_table(con)
+    n_cells, slope = con.execute(
+        "SELECT count(*), regr_slope(gini, year) FROM ind_benchmark_gini WHERE gini IS NOT NULL").fetchone()
+    assert n_cells >= 10
+    assert slope > 0, f"pooled slope of task-year Gini on year: {slope}"
