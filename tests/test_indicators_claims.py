@@ -68,24 +68,32 @@ def _author_sequences(papers, authorships):
     return {a: sorted(pids, key=lambda pid: (classified[pid][1], pid)) for a, pids in by_author.items()}, classified
 
 
-def _domain_year_share(classified):
-    counts: dict[tuple, int] = defaultdict(int)
-    totals: dict[tuple, int] = defaultdict(int)
-    for _, _, year, family, _, domain, _ in classified.values():
-        counts[(domain, year, family)] += 1
-        totals[(domain, year)] += 1
-    return lambda domain, year, family: counts[(domain, year, family)] / totals[(domain, year)]
+def _domain_year_share(classified, sequences):
+    """(author, domain, year, family) → the family's share among OTHER authors' papers of that domain-year."""
+    papers_of = defaultdict(set)
+    for pid, _, year, family, _, domain, _ in classified.values():
+        papers_of[(domain, year)].add(pid)
+    mine = {author: set(seq) for author, seq in sequences.items()}
+
+    def share(author, domain, year, family):
+        others = papers_of[(domain, year)] - mine[author]
+        if not others:
+            return None
+        return sum(classified[pid][3] == family for pid in others) / len(others)
+    return share
 
 
 def reference_kappa(papers, authorships) -> dict[str, tuple[int, float, float, float]]:
     """scope → (transitions, p_same, p_chance, kappa), from the records alone."""
     sequences, classified = _author_sequences(papers, authorships)
-    share = _domain_year_share(classified)
+    share = _domain_year_share(classified, sequences)
     sums: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
-    for seq in sequences.values():
+    for author, seq in sequences.items():
         for prev, nxt in zip(seq, seq[1:]):
             _, _, year, family, _, domain, _ = classified[prev]
-            chance = share(domain, year, family)
+            chance = share(author, domain, year, family)
+            if chance is None:
+                continue
             for scope in ("all", domain):
                 sums[scope][0] += 1
                 sums[scope][1] += classified[nxt][3] == family
@@ -133,20 +141,23 @@ def test_kappa_is_zero_when_families_are_drawn_at_random():
 def reference_hazard(papers, authorships) -> dict[tuple[str, int], tuple[int, int, float]]:
     """(family, tenure) → (at risk, exits, chance exit rate), walking each author's runs of a family."""
     sequences, classified = _author_sequences(papers, authorships)
-    share = _domain_year_share(classified)
+    share = _domain_year_share(classified, sequences)
     cells: dict[tuple, list[float]] = defaultdict(lambda: [0, 0, 0.0])
-    for seq in sequences.values():
+    for author, seq in sequences.items():
         run_start = None
         for i, prev in enumerate(seq[:-1]):
             _, _, year, family, _, domain, _ = classified[prev]
             if i == 0 or classified[seq[i - 1]][3] != family:
                 run_start = year
             tenure = min(year - run_start, MAX_TENURE_YEARS)
+            chance = share(author, domain, year, family)
+            if chance is None:
+                continue
             left = classified[seq[i + 1]][3] != family
             for key in ((family, tenure), ("all", tenure)):
                 cells[key][0] += 1
                 cells[key][1] += left
-                cells[key][2] += 1 - share(domain, year, family)
+                cells[key][2] += 1 - chance
     return {k: (int(n), int(e), c / n) for k, (n, e, c) in cells.items()}
 
 

@@ -6,5 +6,7 @@ SELECT author_id, from_family AS family,
        sum((NOT is_same)::INTEGER) AS n_exits,
        sum(1.0 - from_family_domain_year_share) AS chance_exit_sum
 FROM fct_author_transitions
+-- a domain-year written by this author alone gives no chance rate: such transitions are left out
+WHERE from_family_domain_year_share IS NOT NULL
 GROUP BY ALL
 ORDER BY author_id, family, tenure_years
