@@ -254,3 +254,77 @@ def test_benchmark_concentration_rises_on_the_real_evaluation_tables(real_data):
         "SELECT count(*), regr_slope(gini, year) FROM ind_benchmark_gini WHERE gini IS NOT NULL").fetchone()
     assert n_cells >= 10
     assert slope > 0, f"pooled slope of task-year Gini on year: {slope}"
+
+
+def _bfs_lengths(edges, source):
+    adjacent = defaultdict(set)
+    for a, b in edges:
+        if a != b:
+            adjacent[a].add(b)
+            adjacent[b].add(a)
+    seen, frontier, depth = {source: 0}, [source], 0
+    while frontier:
+        depth += 1
+        frontier = [n for f in frontier for n in adjacent[f] if n not in seen]
+        for n in frontier:
+            seen.setdefault(n, depth)
+    return seen
+
+
+def reference_rao_stirling(paper_families, edges):
+    """(domain, year) → (papers, Rao–Stirling) from (paper, domain, year, family, weight, provenance) rows."""
+    per_paper = defaultdict(dict)
+    for pid, domain, year, family, weight, provenance in paper_families:
+        if family not in (None, "other") and weight > 0 and provenance != "none":
+            per_paper[(domain, year, pid)][family] = per_paper[(domain, year, pid)].get(family, 0.0) + weight
+    cells = defaultdict(lambda: defaultdict(float))
+    papers = defaultdict(int)
+    for (domain, year, _), fams in per_paper.items():
+        total = sum(fams.values())
+        papers[(domain, year)] += 1
+        for f, w in fams.items():
+            cells[(domain, year)][f] += w / total
+    out = {}
+    for key, mass in cells.items():
+        n = papers[key]
+        shares = {f: m / n for f, m in mass.items()}
+        value = 0.0
+        for a, pa_ in shares.items():
+            lengths = _bfs_lengths(edges, a)
+            for b, pb in shares.items():
+                if a != b:
+                    steps = lengths.get(b)
+                    value += (steps / (1 + steps) if steps is not None else 1.0) * pa_ * pb
+        out[key] = (n, value)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rao_stirling_matches_reference(seed):
+    from pipeline.indicators.diversity import build_diversity
+
+    rnd = random.Random(seed)
+    fams = ["transformer", "cnn", "rnn", "gnn", "mlp", "other"]
+    edges = [(rnd.choice(fams[:5]), rnd.choice(fams[:5])) for _ in range(rnd.randint(0, 5))]
+    papers, paper_families = [], []
+    for i in range(rnd.randint(10, 60)):
+        domain, year = rnd.choice(DOMAINS), rnd.choice([2020, 2021])
+        papers.append((f"p{i}", f"{year}-01-01", year, "cnn", "pwc", domain, True))
+        for family in rnd.sample(fams, rnd.randint(1, 3)):
+            paper_families.append((f"p{i}", domain, year, family, rnd.choice([0.5, 1.0]),
+                                   rnd.choice(["pwc", "text", "none"])))
+    con = _connect(papers, [])
+    con.execute("CREATE TABLE fct_paper_families (paper_id VARCHAR, family VARCHAR, weight DOUBLE, provenance VARCHAR)")
+    con.executemany("INSERT INTO fct_paper_families VALUES (?, ?, ?, ?)",
+                    [(p, f, w, prov) for p, _, _, f, w, prov in paper_families])
+    con.execute("CREATE TABLE fct_family_lineage (parent_family VARCHAR, child_family VARCHAR)")
+    if edges:
+        con.executemany("INSERT INTO fct_family_lineage VALUES (?, ?)", edges)
+    build_diversity(con, LOG)
+    got = {(r[0], r[1]): r[2:] for r in con.execute(
+        "SELECT domain, year, n_papers, rao_stirling FROM ind_diversity").fetchall()}
+    want = reference_rao_stirling(paper_families, edges)
+    assert set(got) == set(want)
+    for key, (n, value) in want.items():
+        assert got[key][0] == n
+        assert got[key][1] == pytest.approx(value, abs=1e-12)
