@@ -328,3 +328,33 @@ def test_rao_stirling_matches_reference(seed):
     for key, (n, value) in want.items():
         assert got[key][0] == n
         assert got[key][1] == pytest.approx(value, abs=1e-12)
+
+
+def test_portability_lag_matches_reference():
+    rnd = random.Random(3)
+    results = [(rnd.choice(["nlp", "vision", None]), rnd.choice([2018, 2019, 2020, None]),
+                rnd.choice(["transformer", "cnn", "unknown", None]), rnd.random() < 0.6) for _ in range(400)]
+    adoption = [("transformer", "nlp", 2018, False), ("cnn", "vision", 2014, True), ("cnn", "nlp", None, False),
+                ("transformer", "all", 2019, False)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE fct_leaderboard_results (area_domain VARCHAR, year INTEGER, family VARCHAR, is_top BOOLEAN)")
+    con.executemany("INSERT INTO fct_leaderboard_results VALUES (?, ?, ?, ?)", results)
+    con.execute("CREATE TABLE ind_adoption (family VARCHAR, domain VARCHAR, year_passed_50pct BIGINT, "
+                "low_n_at_50pct BOOLEAN)")
+    con.executemany("INSERT INTO ind_adoption VALUES (?, ?, ?, ?)", adoption)
+    sql = (WAREHOUSE_DIR / "indicators" / "ind_portability_lag.sql").read_text()
+    got = {(r[0], r[1]): r[2:5] for r in con.execute(f"SELECT * FROM ({sql})").fetchall()}
+
+    tops = defaultdict(lambda: defaultdict(int))
+    for domain, year, family, is_top in results:
+        if is_top and domain and year and family not in (None, "other", "unknown"):
+            tops[(domain, year)][family] += 1
+    lb = {}
+    for (domain, year), counts in sorted(tops.items()):
+        for family, n in counts.items():
+            if n / sum(counts.values()) > 0.5:
+                lb.setdefault((family, domain), year)
+    paper = {(f, d): y for f, d, y, _ in adoption if y is not None and d != "all"}
+    want = {key: (paper.get(key), lb.get(key),
+                  lb[key] - paper[key] if key in lb and key in paper else None) for key in set(lb) | set(paper)}
+    assert got == want
