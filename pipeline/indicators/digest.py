@@ -65,6 +65,7 @@ def digest(warehouse_path) -> dict:
                 top = _rows(con, "SELECT family, stationary_share, current_share FROM ind_lockin_stationary "
                                  "ORDER BY current_share DESC, family LIMIT 1")
                 out["lockin"]["dominant_stationary"] = top[0] if top else None
+        out.update(_review_claims(con, present))
         if "ind_switch_penalty" in present:
             out["switching_penalty"] = {r["outcome"]: r for r in _rows(con, "SELECT * FROM ind_switch_penalty")}
         if "ind_preferential_attachment" in present:
@@ -74,6 +75,49 @@ def digest(warehouse_path) -> dict:
         return out
     finally:
         con.close()
+
+
+def _review_claims(con, present: set[str]) -> dict:
+    """Chance-corrected persistence, diversity and benchmark concentration for the digest."""
+    out: dict = {}
+    if "ind_lockin_kappa" in present:
+        rows = _rows(con, "SELECT * FROM ind_lockin_kappa WHERE domain = 'all'")
+        out["lockin_kappa"] = rows[0] if rows else None
+    if "ind_diversity" in present:
+        # per domain: earliest and latest year with enough papers, and whether the intervals separate
+        out["diversity"] = _rows(con, """
+            WITH ok AS (SELECT * FROM ind_diversity WHERE NOT low_n),
+            ends AS (SELECT domain, min(year) AS y0, max(year) AS y1 FROM ok GROUP BY domain HAVING min(year) < max(year))
+            SELECT e.domain, e.y0, a.rao_stirling AS d0, a.rao_stirling_ci_low AS lo0, a.rao_stirling_ci_high AS hi0,
+                   e.y1, b.rao_stirling AS d1, b.rao_stirling_ci_low AS lo1, b.rao_stirling_ci_high AS hi1
+            FROM ends e JOIN ok a ON a.domain = e.domain AND a.year = e.y0
+            JOIN ok b ON b.domain = e.domain AND b.year = e.y1 ORDER BY e.domain""")
+    if "ind_benchmark_gini" in present:
+        rows = _rows(con, "SELECT count(*) AS n_cells, count(DISTINCT task) AS n_tasks, "
+                          "regr_slope(gini, year) AS slope FROM ind_benchmark_gini WHERE gini IS NOT NULL")
+        out["benchmark_gini"] = rows[0] if rows and rows[0]["n_cells"] else None
+    return out
+
+
+def _format_review_claims(d: dict) -> list[str]:
+    lines = []
+    k = d.get("lockin_kappa")
+    if k and k.get("kappa") is not None:
+        lines.append(f"chance-corrected persistence κ: {_fmt(k['kappa'])} [{_fmt(k['kappa_ci_low'])}, "
+                     f"{_fmt(k['kappa_ci_high'])}] (raw {_fmt(k['p_same'])}, by chance {_fmt(k['p_chance'])}), "
+                     f"n={k['n_transitions']} transitions" + (" (low n)" if k.get("low_n") else ""))
+    div = d.get("diversity") or []
+    if div:
+        down = [r["domain"] for r in div if r["hi1"] is not None and r["lo0"] is not None and r["hi1"] < r["lo0"]]
+        up = [r["domain"] for r in div if r["lo1"] is not None and r["hi0"] is not None and r["lo1"] > r["hi0"]]
+        lines.append(f"methodological diversity (Rao–Stirling), earliest → latest year with n ≥ 10: fell in "
+                     f"{len(down)} of {len(div)} domains beyond the intervals ({', '.join(down) or 'none'}), "
+                     f"rose in {len(up)} ({', '.join(up) or 'none'})")
+    g = d.get("benchmark_gini")
+    if g and g.get("slope") is not None:
+        lines.append(f"benchmark concentration (Gini of dataset use per task-year): pooled slope "
+                     f"{g['slope']:+.3f}/year over {g['n_cells']} task-years of {g['n_tasks']} tasks (no interval; see docs)")
+    return lines
 
 
 def _trend(first: dict, last: dict) -> str:
@@ -121,6 +165,7 @@ def format_digest(d: dict) -> str:
         if st:
             line += (f"; {st['family']} stationary {_fmt(st['stationary_share'])} vs current {_fmt(st['current_share'])}")
         lines.append(line)
+    lines += _format_review_claims(d)
     for outcome, p in (d.get("switching_penalty") or {}).items():
         lines.append(f"post-switch {outcome.replace('_', ' ')} ratio (next {p['window_years']} y, matched stayers): "
                      f"{_fmt(p['ratio'])} [{_fmt(p['ratio_ci_low'])}, {_fmt(p['ratio_ci_high'])}], "
