@@ -358,3 +358,45 @@ def test_portability_lag_matches_reference():
     want = {key: (paper.get(key), lb.get(key),
                   lb[key] - paper[key] if key in lb and key in paper else None) for key in set(lb) | set(paper)}
     assert got == want
+
+
+def _jsd_bits(p, q):
+    def kl(a, b):
+        return sum(x * math.log2(x / y) for x, y in zip(a, b) if x > 0)
+    m = [(x + y) / 2 for x, y in zip(p, q)]
+    return (kl(p, m) + kl(q, m)) / 2
+
+
+def _unification_con(rows):
+    papers = sorted({(pid, domain, year) for pid, domain, year, _, _ in rows})
+    con = _connect([(pid, f"{year}-01-01", year, "cnn", "pwc", domain, True) for pid, domain, year in papers], [])
+    con.execute("CREATE TABLE fct_paper_families (paper_id VARCHAR, family VARCHAR, weight DOUBLE)")
+    con.executemany("INSERT INTO fct_paper_families VALUES (?, ?, ?)", [(p, f, w) for p, _, _, f, w in rows])
+    return con
+
+
+def test_corrected_unification_raw_matches_reference_and_null_removes_noise():
+    from pipeline.indicators.unification_null import build_unification_corrected
+
+    rnd = random.Random(11)
+    rows = []
+    # 2020: both domains draw from one mix (no real divergence); 2021: they differ sharply
+    for i in range(120):
+        rows.append((f"a{i}", DOMAINS[i % 2], 2020, rnd.choice(FAMILIES), 1.0))
+    for i in range(120):
+        rows.append((f"b{i}", DOMAINS[i % 2], 2021, FAMILIES[0] if i % 2 else rnd.choice(FAMILIES[1:]), 1.0))
+    con = _unification_con(rows)
+    build_unification_corrected(con, LOG)
+    got = {r[0]: r[1:] for r in con.execute(
+        "SELECT year, jsd_raw, jsd_null_mean, jsd_corrected, corrected_ci_low, corrected_ci_high, change_excludes_zero "
+        "FROM ind_unification_corrected").fetchall()}
+    for year in (2020, 2021):
+        mixes = []
+        for domain in DOMAINS:
+            counts = [sum(1 for _, d, y, f, _ in rows if d == domain and y == year and f == fam) for fam in FAMILIES]
+            mixes.append([c / sum(counts) for c in counts])
+        assert got[year][0] == pytest.approx(_jsd_bits(*mixes), abs=1e-9)
+    # no real divergence: the raw value is noise, and the correction brings it to about 0
+    raw, _, corrected, low, high, _ = got[2020]
+    assert raw > 0.01 and abs(corrected) < raw / 2 and low <= 0 <= high
+    assert got[2021][2] > 0.5 and got[2021][5]  # a real divergence survives the correction and its change is clear

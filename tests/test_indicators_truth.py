@@ -149,6 +149,32 @@ def test_switching_hazard_has_no_duration_dependence_when_none_is_planted(built,
     assert not misses, f"hazard / chance (tenure, ratio, n) beyond {expected} ± {tolerance}: {misses}"
 
 
+def _planted_jsd(truth: dict, year: int) -> float:
+    """Mean pairwise JSD of the generator's planted domain mixes in one year (no estimator involved)."""
+    import numpy as np
+
+    from pipeline.indicators.stats import mean_pairwise_jsd
+
+    planted = truth["planted_shares"]
+    families = sorted({f for d in planted.values() for y in d.values() for f in y})
+    mixes = np.array([[planted[d][str(year)].get(f, 0.0) for f in families] for d in planted if str(year) in planted[d]])
+    return float(mean_pairwise_jsd(mixes / mixes.sum(axis=1, keepdims=True)))
+
+
+def test_corrected_unification_tracks_the_planted_divergence(built):
+    """Raw JSD adds the noise of small domains; the corrected value follows the planted mixes."""
+    truth, con = built
+    rows = con.execute("SELECT year, jsd_raw, jsd_corrected, change_ci_low, change_ci_high FROM ind_unification_corrected "
+                       "WHERE n_domains >= 8 ORDER BY year").fetchall()
+    assert len(rows) >= 10
+    raw_error = sum(abs(r[1] - _planted_jsd(truth, r[0])) for r in rows) / len(rows)
+    corrected_error = sum(abs(r[2] - _planted_jsd(truth, r[0])) for r in rows) / len(rows)
+    assert corrected_error < raw_error / 2, (corrected_error, raw_error)
+    first, last = rows[0], rows[-1]
+    planted_change = _planted_jsd(truth, last[0]) - _planted_jsd(truth, first[0])
+    assert last[3] <= planted_change <= last[4], (planted_change, last)
+
+
 def test_post_switch_penalty(built):
     truth, con = built
     block = truth["switch_penalty"]

@@ -80,6 +80,11 @@ def digest(warehouse_path) -> dict:
 def _review_claims(con, present: set[str]) -> dict:
     """Chance-corrected persistence, diversity and benchmark concentration for the digest."""
     out: dict = {}
+    if "ind_unification_corrected" in present:
+        rows = _rows(con, "SELECT * FROM ind_unification_corrected WHERE jsd_corrected IS NOT NULL ORDER BY year")
+        out["unification_corrected"] = rows[-1] if len(rows) >= 2 else None
+        if out["unification_corrected"]:
+            out["unification_corrected"]["first_year"] = rows[0]["year"]
     if "ind_lockin_kappa" in present:
         rows = _rows(con, "SELECT * FROM ind_lockin_kappa WHERE domain = 'all'")
         out["lockin_kappa"] = rows[0] if rows else None
@@ -101,6 +106,15 @@ def _review_claims(con, present: set[str]) -> dict:
 
 def _format_review_claims(d: dict) -> list[str]:
     lines = []
+    u = d.get("unification_corrected")
+    if u:
+        if u["change_excludes_zero"]:
+            trend = "converging" if u["change_since_first"] < 0 else "diverging"
+        else:
+            trend = "no clear change: the interval includes 0"
+        lines.append(f"cross-domain divergence corrected for domain size (JSD − null): {u['first_year']} → {u['year']} "
+                     f"change {u['change_since_first']:+.3f} [{u['change_ci_low']:+.3f}, {u['change_ci_high']:+.3f}]"
+                     f" ({trend}); noise alone gives {_fmt(u['jsd_null_mean'], '.3f')} bits in {u['year']}")
     k = d.get("lockin_kappa")
     if k and k.get("kappa") is not None:
         lines.append(f"chance-corrected persistence κ: {_fmt(k['kappa'])} [{_fmt(k['kappa_ci_low'])}, "
@@ -152,8 +166,10 @@ def format_digest(d: dict) -> str:
         lines.append("")
     u = d.get("unification")
     if u:
+        trend = (f"raw Δ {u['change']:+.3f}, not corrected for domain size" if d.get("unification_corrected")
+                 else f"{u['trend']}, Δ {u['change']:+.3f}")
         lines.append(f"cross-domain divergence (mean pairwise JSD, bits): {u['first']['year']} {_fmt(u['first']['jsd'], '.3f')}"
-                     f" → {u['last']['year']} {_fmt(u['last']['jsd'], '.3f')} ({u['trend']}, Δ {u['change']:+.3f});"
+                     f" → {u['last']['year']} {_fmt(u['last']['jsd'], '.3f')} ({trend});"
                      f" {u['last']['n_domains_majority']} domain(s) with a >50% family"
                      + (f" (mostly {u['last']['majority_family']})" if u['last'].get('majority_family') else ""))
     lk = d.get("lockin")

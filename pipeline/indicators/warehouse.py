@@ -10,6 +10,7 @@ from pipeline.errors import MlgraphError
 # another group's ind_ table (adoption and attachment read ind_family_share).
 GROUPS: list[tuple[str, tuple[str, ...], str]] = [
     ("family share, concentration, unification", ("dim_papers", "fct_paper_families"), "shares:build_shares"),
+    ("bias-corrected unification", ("dim_papers", "fct_paper_families"), "unification_null:build_unification_corrected"),
     ("methodological diversity", ("dim_papers", "fct_paper_families", "fct_family_lineage"),
      "diversity:build_diversity"),
     ("adoption and portability", ("ind_family_share",), "shares:build_adoption"),
