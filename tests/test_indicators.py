@@ -35,6 +35,11 @@ def _build(tables, con=None) -> duckdb.DuckDBPyConnection:
     """Load mart tables, run the indicator step, then document its tables as the runner does."""
     con = con or duckdb.connect()
     simulate.load(con, tables)
+    # the marts the simulated world does not have: transitions from its model file, no family lineage
+    if "fct_authorships" in tables and "dim_papers" in tables:
+        transitions = (REPO / "warehouse" / "marts" / "fct_author_transitions.sql").read_text()
+        con.execute(f"CREATE OR REPLACE TABLE fct_author_transitions AS {transitions}")
+    con.execute("CREATE TABLE IF NOT EXISTS fct_family_lineage (parent_family VARCHAR, child_family VARCHAR)")
     build_indicators(con, CTX)
     for name, model in _indicator_models().items():
         if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0]:
@@ -359,10 +364,9 @@ def test_bootstrap_is_deterministic():
 def test_every_table_has_yaml_comments_doc_and_passes_model_tests(world):
     _, _, con = world
     built = {r[0] for r in _q(con, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'ind_%'")}
-    models = _indicator_models()
+    models = {n: m for n, m in _indicator_models().items() if m.materialized == "python"}  # SQL ones: the runner
     assert built == set(models)
     for name, model in models.items():
-        assert model.materialized == "python"
         cols = {r[0]: r[1] for r in _q(con, "SELECT column_name, comment FROM duckdb_columns() WHERE table_name=?", [name])}
         assert all(cols.values()), name
         assert _q(con, "SELECT comment FROM duckdb_tables() WHERE table_name=?", [name])[0][0]
