@@ -176,15 +176,16 @@ def test_corrected_unification_tracks_the_planted_divergence(built):
 
 
 def test_post_switch_penalty(built):
+    """The matched ratio estimates the planted productivity ratio, and its team-clustered interval covers it."""
     truth, con = built
     block = truth["switch_penalty"]
     assert block.get("window_years", PENALTY_WINDOW_YEARS) == PENALTY_WINDOW_YEARS
-    expected = _realised(block, "realised_productivity_ratio", "planted_productivity_ratio")
+    planted = block["planted_productivity_ratio"]
     ratio, lo, hi, n = con.execute(
         "SELECT ratio, ratio_ci_low, ratio_ci_high, n_switch_events FROM ind_switch_penalty "
         "WHERE outcome = 'papers_per_year'").fetchall()[0]
     assert n > 0
-    assert abs(ratio - expected) <= _tol(truth, "productivity_ratio"), (ratio, lo, hi, n, expected)
+    assert abs(ratio - planted) <= 0.05 and lo <= planted <= hi, (ratio, lo, hi, n, planted)
 
 
 def test_attachment_exponent(built):

@@ -11,6 +11,7 @@ from pipeline.indicators.db import ALL_DOMAINS, classified_filter, fetch_arrays,
 PENALTY_WINDOW_YEARS = 2
 CAREER_STAGE_BINS = (0, 1, 2, 3, 5, 8)        # lower edges of years-since-first-paper bins
 PRIOR_OUTPUT_BINS = (1, 2, 3, 5, 9, 17)       # lower edges of papers-so-far bins
+RECENT_OUTPUT_BINS = (0, 1, 2, 3, 5, 8)       # lower edges of papers-in-the-2-years-before bins
 
 
 def prepare_sequences(con) -> None:
@@ -174,10 +175,12 @@ def penalty_events(con, window: int = PENALTY_WINDOW_YEARS) -> dict[str, np.ndar
     """Switch and clean-stay events with matching keys and outcomes over the following ``window`` years.
 
     Each consecutive-paper transition of an author, dated t by the later paper, is a switch event
-    when the family changes; it is a (clean) stay event when the family is kept and the author made
-    no switch in [t − window, t) — an author still inside a recent switch's window would be a
-    contaminated control. Outcomes use every ML paper of the author (classified or not) dated in
-    (t, t + window]; events whose window ends after the last corpus year are dropped.
+    when the family changes and a stay event when it is kept. Either kind counts only when the
+    author made no switch in [t − window, t): an author still inside a recent switch's window is
+    already penalised, as a control and as a treated unit alike. Outcomes use every ML paper of the
+    author (classified or not) dated in (t, t + window]; events whose window ends after the last
+    corpus year are dropped. ``recent_output`` counts the author's papers in [t − window, t), the
+    productivity just before the event, which is what drives both switching and later output.
     """
     days = 365 * window
     # counted from the edges so both outcomes rest on the same internal citation graph
@@ -192,15 +195,17 @@ def penalty_events(con, window: int = PENALTY_WINDOW_YEARS) -> dict[str, np.ndar
         cit AS (SELECT cited_paper_id AS paper_id, count(*) AS c FROM fct_citations GROUP BY 1),
         corpus_end AS (SELECT make_date(max(year)::INTEGER, 12, 31) AS d FROM dim_papers WHERE is_ml),
         ev AS (
-            SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch,
+            SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch, t.from_family,
                    EXISTS (SELECT 1 FROM _ind_trans s
                            WHERE s.author_id = t.author_id AND s.is_switch
                              AND s.to_date >= t.to_date - {days} AND s.to_date < t.to_date) AS recent_switch
             FROM _ind_trans t
             WHERE t.to_date + {days} <= (SELECT d FROM corpus_end)
         )
-        SELECT ev.author_id, ev.to_year AS year, ev.is_switch AS switched,
-               ev.to_year - f.first_year AS career_stage, me.n_before AS prior_output,
+        SELECT ev.author_id, ev.to_paper_id AS paper_id, ev.to_year AS year, ev.is_switch AS switched,
+               ev.from_family, ev.to_year - f.first_year AS career_stage, me.n_before AS prior_output,
+               (SELECT count(*) FROM ap r WHERE r.author_id = ev.author_id AND r.published_date < ev.to_date
+                  AND r.published_date >= ev.to_date - {days}) AS recent_output,
                count(w.paper_id) AS window_papers,
                coalesce(sum(coalesce(c.c, 0)), 0) AS window_citations
         FROM ev
@@ -209,8 +214,9 @@ def penalty_events(con, window: int = PENALTY_WINDOW_YEARS) -> dict[str, np.ndar
         LEFT JOIN ap w ON w.author_id = ev.author_id AND w.published_date > ev.to_date
                       AND w.published_date <= ev.to_date + {days}
         LEFT JOIN cit c ON c.paper_id = w.paper_id
-        WHERE ev.is_switch OR NOT ev.recent_switch
-        GROUP BY ev.author_id, ev.to_paper_id, ev.to_year, ev.is_switch, f.first_year, me.n_before
+        WHERE NOT ev.recent_switch
+        GROUP BY ev.author_id, ev.to_paper_id, ev.to_date, ev.to_year, ev.is_switch, ev.from_family, f.first_year,
+                 me.n_before
         ORDER BY ev.author_id, ev.to_year, ev.to_paper_id
     """)
 
@@ -242,9 +248,28 @@ def matched_ratio(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray
     return float(ratio), float(sw_mean), float(st_mean), int((sw & in_both).sum()), int((st & in_both).sum())
 
 
+def team_clusters(author: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Cluster id per event: connected components of authors linked by the events' shared papers.
+
+    Co-authors publish together, so their events are not independent; resampling whole teams keeps
+    that dependence in the interval (resampling authors alone made it too narrow)."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    if author.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, a = np.unique(author, return_inverse=True)
+    _, p = np.unique(paper, return_inverse=True)
+    n_a, n_p = int(a.max()) + 1, int(p.max()) + 1
+    # bipartite author–paper graph; components over its author nodes are the teams
+    graph = sparse.coo_matrix((np.ones(a.size), (a, n_a + p)), shape=(n_a + n_p, n_a + n_p))
+    _, labels = connected_components(graph, directed=False)
+    return labels[a].astype(np.int64)
+
+
 def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray, author: np.ndarray,
                              rng: np.random.Generator, b: int = stats.BOOTSTRAP_B, chunk: int = 20) -> np.ndarray:
-    """Bootstrap replicates of :func:`matched_ratio`, resampling authors (all their events together).
+    """Bootstrap replicates of :func:`matched_ratio`, resampling clusters (authors or teams: all their events together).
 
     Events are first summed per (author, stratum) into sparse author × stratum matrices, so each
     replicate is one sparse product of the authors' draw counts.
@@ -282,16 +307,20 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     ev = penalty_events(con, window)
     cols = {key: [] for key in ("outcome", "window_years", "ratio", "ratio_ci_low", "ratio_ci_high",
                                 "switcher_mean", "matched_stayer_mean", "n_switch_events", "n_stay_events",
-                                "n_switch_authors", "n_strata", "low_n")}
+                                "n_switch_authors", "n_strata", "n_teams", "low_n")}
     switched = ev["switched"].astype(bool) if len(ev["year"]) else np.zeros(0, dtype=bool)
     if len(switched):
+        _, origin = np.unique(ev["from_family"], return_inverse=True)
         keys = np.column_stack([_bin(ev["career_stage"], CAREER_STAGE_BINS),
-                                _bin(ev["prior_output"], PRIOR_OUTPUT_BINS), ev["year"].astype(np.int64)])
+                                _bin(ev["prior_output"], PRIOR_OUTPUT_BINS),
+                                _bin(ev["recent_output"], RECENT_OUTPUT_BINS),
+                                origin.ravel(), ev["year"].astype(np.int64)])
         _, stratum = np.unique(keys, axis=0, return_inverse=True)
         stratum = stratum.ravel()
         _, author = np.unique(ev["author_id"], return_inverse=True)
+        team = team_clusters(ev["author_id"], ev["paper_id"])
     else:
-        stratum = author = np.zeros(0, dtype=np.int64)
+        stratum = author = team = np.zeros(0, dtype=np.int64)
     wp = ev["window_papers"].astype(float) if len(switched) else np.zeros(0)
     wc = ev["window_citations"].astype(float) if len(switched) else np.zeros(0)
     with np.errstate(all="ignore"):
@@ -302,7 +331,7 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     n_auth = int(author.max()) + 1 if author.size else 0
     for name, y in outcomes.items():
         ratio, sw_mean, st_mean, n_sw, n_st = matched_ratio(y, switched, stratum)
-        reps = matched_ratio_replicates(y, switched, stratum, author, stats.rng_for("penalty_" + name))
+        reps = matched_ratio_replicates(y, switched, stratum, team, stats.rng_for("penalty_" + name))
         lo, hi = stats.percentile_ci(reps)
         sw_ok = switched & np.isfinite(y)
         cols["outcome"].append(name)
@@ -316,6 +345,7 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
         cols["n_stay_events"].append(n_st)
         cols["n_switch_authors"].append(int(np.unique(author[sw_ok]).size) if n_auth else 0)
         cols["n_strata"].append(int(np.unique(stratum).size))
+        cols["n_teams"].append(int(np.unique(team).size))
         cols["low_n"].append(n_sw < stats.MIN_COUNT)
     for key in ("ratio", "ratio_ci_low", "ratio_ci_high", "switcher_mean", "matched_stayer_mean"):
         cols[key] = np.array(cols[key], dtype=float)

@@ -153,7 +153,7 @@ def citation_kdk(paper_years: dict[str, int], citations: list[tuple[str, str, in
 
 def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, list[tuple]],
                   citations: dict[str, int], window: int, max_year: int, stage_edges, output_edges,
-                  outcome: str = "papers_per_year") -> float | None:
+                  outcome: str = "papers_per_year", recent_edges=(0, 1, 2, 3, 5, 8)) -> float | None:
     """Switch-penalty ratio with the same event, window and matching rules as the warehouse.
 
     author_papers: author → [(date, paper_id, family, year)] classified papers;
@@ -170,15 +170,15 @@ def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, l
     events = []
     for author, papers in author_papers.items():
         ordered = sorted(papers, key=lambda p: (p[0], p[1]))
-        pairs = [(b, a[2] != b[2]) for a, b in zip(ordered, ordered[1:])]
-        switch_dates = [b[0] for b, switched in pairs if switched]
+        pairs = [(a, b, a[2] != b[2]) for a, b in zip(ordered, ordered[1:])]
+        switch_dates = [b[0] for _, b, switched in pairs if switched]
         mine = sorted(all_papers[author])
         first = min(p[2] for p in mine)
-        for later, switched in pairs:
+        for earlier, later, switched in pairs:
             t = later[0]
             if t + span > end:
                 continue
-            if not switched and any(t - span <= d < t for d in switch_dates):
+            if any(t - span <= d < t for d in switch_dates):  # already penalised: neither control nor treated
                 continue
             in_window = [pid for d, pid, _ in mine if t < d <= t + span]
             if outcome == "papers_per_year":
@@ -188,7 +188,9 @@ def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, l
             else:
                 continue
             prior = [i for i, p in enumerate(mine) if p[1] == later[1]][0]
-            stratum = (bin_of(later[3] - first, stage_edges), bin_of(prior, output_edges), later[3])
+            recent = sum(1 for d, _, _ in mine if t - span <= d < t)
+            stratum = (bin_of(later[3] - first, stage_edges), bin_of(prior, output_edges),
+                       bin_of(recent, recent_edges), earlier[2], later[3])
             events.append((stratum, switched, value))
     sw: dict[tuple, list[float]] = defaultdict(list)
     st: dict[tuple, list[float]] = defaultdict(list)
