@@ -176,7 +176,7 @@ def classify_standin(con, ctx) -> None:
 def run_build(home: Path, memory_limit: str, threads: int, plan_kind: str) -> dict:
     """Child process: build the warehouse; report timings per step (from the log) and the plan.
 
-    plan_kind 'available': every CONTRACTS §3 step whose module exists (a stand-in replaces a
+    plan_kind 'available': every step of the runner's plan whose module exists (a stand-in replaces a
     missing classify step); 'graphs': the same without the indicators; 'own': the SQL layers, the
     classify stand-in and the citation metrics.
     """
@@ -268,7 +268,7 @@ def main() -> int:
     parser.add_argument("--nx-papers", type=int, default=100_000)
     parser.add_argument("--home", help="keep the data here (default: a temporary folder, removed)")
     parser.add_argument("--plan", choices=["available", "graphs", "own"], default="available",
-                        help="available: every installed CONTRACTS step; graphs: the same without the indicators; "
+                        help="available: every installed build step; graphs: the same without the indicators; "
                              "own: warehouse SQL + citation metrics only")
     parser.add_argument("--build-only", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -18,7 +18,8 @@ DOC = """
 ### mlgraph bootstrap / backfill (manual)
 
 Trigger with params `start` and `end` (months, `YYYY-MM`, inclusive) and optionally `snapshot`
-(path or URL of the arXiv metadata snapshot; default `MLGRAPH_ARXIV_SNAPSHOT` or the bundled sample's).
+(path or URL of the arXiv metadata snapshot; default `MLGRAPH_ARXIV_SNAPSHOT`; under the sample profile
+the sample's own snapshot is always used).
 
 1. **ingest_snapshot** — the bulk JSON-lines snapshot into partition `window=snapshot`.
 2. **plan_windows → harvest_month** — one OAI-PMH window per month, as *dynamically mapped* task
@@ -80,7 +81,7 @@ def arxiv_loaded(results: list) -> dict:
     params={
         "start": Param("2025-01", type="string", pattern=MONTH, description="first month of OAI windows (YYYY-MM)"),
         "end": Param("2025-12", type="string", pattern=MONTH, description="last month of OAI windows (YYYY-MM)"),
-        "snapshot": Param(None, type=["null", "string"], description="arXiv snapshot path or URL (default: configured or sample)"),
+        "snapshot": Param(None, type=["null", "string"], description="arXiv snapshot path or URL (default: MLGRAPH_ARXIV_SNAPSHOT)"),
     },
 )
 def mlgraph_bootstrap():

@@ -23,13 +23,21 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("lineage", "pipeline.lineage.cli", "query or export the architecture-lineage graph (ancestors, descendants, GraphML)"),
     ("indicators", "pipeline.indicators.cli", "print the digest of unification / lock-in / switching-cost indicators"),
     ("check", "pipeline.quality.cli", "run the Great Expectations quality gates on a built warehouse"),
-    ("run", "pipeline.run", "the whole pipeline on the bundled sample: sample, ingest, build, gates, digest"),
-    ("status", "pipeline.status", "where the lake and warehouse are, and the ingest manifest summary"),
+    ("run", "pipeline.run", "the whole pipeline on the bundled sample (the sample profile): ingest, build, gates, digest"),
+    ("status", "pipeline.status", "where the lake and warehouse are, what was ingested, and which datasets hold sample rows"),
 ]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str):
+        """Print ``<prog>: error: <message>`` (no usage block) and exit 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _base_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="mlgraph",
         description="Citation and architecture-lineage graph of ML research, with indicators of "
                     "unification, path dependency and switching cost.",

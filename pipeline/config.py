@@ -10,6 +10,18 @@ from pathlib import Path
 from pipeline.errors import ConfigError
 
 DEFAULT_SETS = ("cs", "stat", "eess")
+PROFILES = ("production", "sample")
+
+# The four source locations: (environment variable, what it is and where it comes from). A blank
+# one is an error naming the variable, never a silent fallback to synthetic data.
+SOURCE_SETTINGS: dict[str, tuple[str, str]] = {
+    "arxiv_oai_url": ("MLGRAPH_ARXIV_OAI_URL", "the arXiv OAI-PMH endpoint, https://oaipmh.arxiv.org/oai"),
+    "arxiv_snapshot": ("MLGRAPH_ARXIV_SNAPSHOT", "a path or URL of the arXiv metadata snapshot "
+                       "(arxiv-metadata-oai-snapshot.json from Kaggle, Cornell-University/arxiv)"),
+    "pwc_dumps": ("MLGRAPH_PWC_DUMPS", "a directory or base URL of the Papers With Code archive "
+                  "(the pwc-archive datasets on the Hugging Face Hub, or the JSON dumps)"),
+    "s2_api_url": ("MLGRAPH_S2_API_URL", "the Semantic Scholar Graph API, https://api.semanticscholar.org/graph/v1"),
+}
 
 
 @dataclass(frozen=True)
@@ -17,8 +29,10 @@ class Settings:
     """Every setting the pipeline reads. Build with :func:`load_settings`."""
 
     home: Path = Path("mlgraph-data")
-    # None means "the bundled sample": the sample is generated under <home>/sample and served
-    # from loopback, so a default run needs no network.
+    # "sample" runs against the bundled synthetic sample served from loopback (pipeline.sample);
+    # "production" needs every source location below to be set.
+    profile: str = "production"
+    # None means "not configured": the source refuses to run (see require_source).
     arxiv_oai_url: str | None = None
     arxiv_sets: tuple[str, ...] = DEFAULT_SETS
     arxiv_format: str = "arXivRaw"
@@ -133,7 +147,21 @@ def load_settings(env: dict[str, str] | None = None, toml_path: str | Path | Non
         if raw is not None:
             values[name] = _coerce(name, raw, types[name]) if not isinstance(raw, (Path, tuple)) else raw
 
+    if values.get("profile", "") is None:  # a blank MLGRAPH_PROFILE= is the default
+        values.pop("profile")
     settings = replace(Settings(), **values)
+    if settings.profile not in PROFILES:
+        raise ConfigError(f"MLGRAPH_PROFILE must be one of {', '.join(PROFILES)}, not {settings.profile!r}")
     if settings.arxiv_format not in ("arXivRaw", "arXiv"):
         raise ConfigError(f"arxiv_format must be arXivRaw or arXiv, not {settings.arxiv_format!r}")
     return settings
+
+
+def require_source(settings: Settings, name: str) -> str:
+    """The configured location of a source, or a ConfigError naming its unset variable."""
+    value = getattr(settings, name)
+    if value is None or not str(value).strip():
+        env_name, what = SOURCE_SETTINGS[name]
+        raise ConfigError(f"{env_name} is not set: set it to {what}, or use the sample profile "
+                          "(MLGRAPH_PROFILE=sample, `mlgraph run`, `mlgraph ingest sample`)")
+    return str(value)

@@ -1,18 +1,37 @@
-"""``mlgraph ingest``: one subcommand per source, plus ``sample`` for the whole bundled sample."""
+"""``mlgraph ingest``: one subcommand per source, plus ``sample`` for the whole bundled sample.
+
+Each source reads its real location from the settings; under the sample profile
+(``MLGRAPH_PROFILE=sample``) the chosen source is served from the bundled sample instead.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import date
 
-from pipeline.errors import MlgraphError
+from pipeline.errors import ConfigError, MlgraphError
 
 
-def _date(text: str) -> date:
+def parse_date(text: str) -> date:
+    """An argparse type: a YYYY-MM-DD date (a bad one is argparse's one-line usage error)."""
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise MlgraphError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+    return value
+
+
 
 
 def configure(parser) -> None:
@@ -20,13 +39,13 @@ def configure(parser) -> None:
     sub = parser.add_subparsers(dest="source", metavar="SOURCE", required=True)
 
     p = sub.add_parser("arxiv", help="harvest one OAI-PMH date window (ListRecords)")
-    p.add_argument("--from", dest="date_from", required=True, type=_date, help="first day, YYYY-MM-DD")
-    p.add_argument("--until", dest="date_until", required=True, type=_date, help="last day (inclusive)")
+    p.add_argument("--from", dest="date_from", required=True, type=parse_date, help="first day, YYYY-MM-DD")
+    p.add_argument("--until", dest="date_until", required=True, type=parse_date, help="last day (inclusive)")
     p.add_argument("--set", dest="sets", action="append", help="OAI set (repeatable); default from config: cs, stat, eess")
     p.add_argument("--format", dest="metadata_format", choices=["arXivRaw", "arXiv"], help="metadataPrefix (default arXivRaw)")
 
     p = sub.add_parser("arxiv-snapshot", help="bootstrap history from the arXiv metadata snapshot (JSON lines, plain or gzip)")
-    p.add_argument("--path", help="path or URL of the snapshot (default MLGRAPH_ARXIV_SNAPSHOT or the sample's)")
+    p.add_argument("--path", help="path or URL of the snapshot (default MLGRAPH_ARXIV_SNAPSHOT)")
 
     p = sub.add_parser("pwc", help="Papers With Code dumps (skipped when unchanged)")
     p.add_argument("--force", action="store_true", help="reprocess dumps even when unchanged")
@@ -34,7 +53,7 @@ def configure(parser) -> None:
 
     p = sub.add_parser("s2", help="Semantic Scholar references for papers never fetched or stale")
     p.add_argument("--batch", help="partition name for this fetch run (default: today's UTC date)")
-    p.add_argument("--limit", type=int, help="ask for at most this many papers")
+    p.add_argument("--limit", type=non_negative_int, help="ask for at most this many papers")
 
     sub.add_parser("sample", help="everything from the bundled sample, through the real clients on loopback")
     for p in sub.choices.values():
@@ -42,7 +61,26 @@ def configure(parser) -> None:
 
 
 def run(args, settings) -> int:
-    """Dispatch to the chosen source."""
+    """Dispatch to the chosen source (served from the sample under the sample profile)."""
+    if args.source == "sample":
+        from pipeline.sample.ingest import ingest_sample
+
+        results = ingest_sample(settings)
+    else:
+        from pipeline.sample.sources import profile_sources
+
+        if settings.profile == "sample" and getattr(args, "path", None):
+            raise ConfigError("--path names a real snapshot; it cannot be used under the sample profile")
+        with profile_sources(settings, (args.source,)) as local:
+            results = _ingest(args, local)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=2, default=str))
+    else:
+        print_results(results)
+    return 0
+
+
+def _ingest(args, settings) -> list:
     if args.source == "arxiv":
         from pipeline.sources.arxiv import harvest_window
 
@@ -62,15 +100,7 @@ def run(args, settings) -> int:
         from pipeline.sources.semantic_scholar import fetch_citations
 
         results = [fetch_citations(settings, batch=args.batch, limit=args.limit)]
-    else:
-        from pipeline.sample.ingest import ingest_sample
-
-        results = ingest_sample(settings)
-    if args.json:
-        print(json.dumps([r.as_dict() for r in results], indent=2, default=str))
-    else:
-        print_results(results)
-    return 0
+    return results
 
 
 def print_results(results) -> None:

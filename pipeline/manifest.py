@@ -10,6 +10,7 @@ import json
 import sqlite3
 import time
 from contextlib import closing, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,9 +28,32 @@ CREATE TABLE IF NOT EXISTS ingests (
     started_at TEXT NOT NULL,
     ended_at TEXT,
     outcome TEXT NOT NULL,
-    detail TEXT
+    detail TEXT,
+    profile TEXT
 )
 """
+# Manifests written before provenance was recorded lack the column; NULL there reads as 'unknown'.
+_MIGRATE = "ALTER TABLE ingests ADD COLUMN profile TEXT"
+
+# The profile every ingest recorded in this context belongs to. The sources know nothing of the
+# sample, so the sample profile (pipeline.sample.sources) sets this for the span of its servers
+# instead of each source passing it along.
+_PROFILE: ContextVar[str] = ContextVar("mlgraph_ingest_profile", default="production")
+
+
+@contextmanager
+def ingest_profile(profile: str):
+    """Record every ingest started inside the block as coming from ``profile``."""
+    token = _PROFILE.set(profile)
+    try:
+        yield profile
+    finally:
+        _PROFILE.reset(token)
+
+
+def current_profile() -> str:
+    """The profile ingests are recorded under right now ('production' unless inside ingest_profile)."""
+    return _PROFILE.get()
 
 
 @dataclass
@@ -45,6 +69,7 @@ class IngestResult:
     checksum: str | None = None
     outcome: str = "running"
     detail: str | None = None
+    profile: str = "production"
 
     def as_dict(self) -> dict:
         """Plain dict for JSON output and Airflow XCom."""
@@ -66,6 +91,12 @@ class Manifest:
         conn = sqlite3.connect(self.path, timeout=60)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(_DDL)
+        if "profile" not in {row[1] for row in conn.execute("PRAGMA table_info(ingests)")}:
+            try:
+                conn.execute(_MIGRATE)
+            except sqlite3.OperationalError as exc:  # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise
         return conn
 
     @contextmanager
@@ -74,12 +105,14 @@ class Manifest:
 
         A source may set ``result.outcome`` itself (e.g. 'unchanged', 'empty') before returning.
         """
-        result = IngestResult(source=source, target=target, partition=partition, url=url)
+        result = IngestResult(source=source, target=target, partition=partition, url=url,
+                              profile=current_profile())
         started = _now()
         with closing(self._connect()) as conn, conn:
             cur = conn.execute(
-                "INSERT INTO ingests (source, target, partition, url, started_at, outcome) VALUES (?,?,?,?,?,?)",
-                (source, target, partition, url, started, "running"),
+                "INSERT INTO ingests (source, target, partition, url, started_at, outcome, profile)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (source, target, partition, url, started, "running", result.profile),
             )
             row_id = cur.lastrowid
         try:
@@ -121,6 +154,7 @@ class Manifest:
         for row in rows:
             d = dict(row)
             d["rows"] = json.loads(d.pop("rows_json"))
+            d["profile"] = d.get("profile") or "unknown"
             out.append(d)
         return out
 
@@ -135,8 +169,9 @@ class Manifest:
         """Per source: ingest counts by outcome and the latest ingest."""
         out: dict[str, dict] = {}
         for e in reversed(self.entries()):
-            s = out.setdefault(e["source"], {"ingests": 0, "outcomes": {}, "latest": None})
+            s = out.setdefault(e["source"], {"ingests": 0, "outcomes": {}, "profiles": {}, "latest": None})
             s["ingests"] += 1
             s["outcomes"][e["outcome"]] = s["outcomes"].get(e["outcome"], 0) + 1
-            s["latest"] = {k: e[k] for k in ("target", "partition", "rows", "outcome", "ended_at")}
+            s["profiles"][e["profile"]] = s["profiles"].get(e["profile"], 0) + 1
+            s["latest"] = {k: e[k] for k in ("target", "partition", "rows", "outcome", "ended_at", "profile")}
         return out

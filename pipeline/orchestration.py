@@ -29,6 +29,17 @@ def settings():
     return load_settings()
 
 
+def _sources(cfg, *names):
+    """The real source locations, or under the sample profile the sample served for this task.
+
+    Each task starts its own loopback servers: tasks may run on different workers, and nothing
+    sample-related then lives longer than the task that needs it.
+    """
+    from pipeline.sample.sources import profile_sources
+
+    return profile_sources(cfg, names)
+
+
 def _as_date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
@@ -79,18 +90,18 @@ def harvest(date_from, date_until, cfg=None) -> dict:
     """Harvest one arXiv OAI-PMH window into the lake."""
     from pipeline.sources.arxiv import harvest_window
 
-    cfg = cfg or settings()
-    result = harvest_window(cfg, _as_date(date_from), _as_date(date_until))
+    with _sources(cfg or settings(), "arxiv") as cfg:
+        result = harvest_window(cfg, _as_date(date_from), _as_date(date_until))
     log.info("arXiv window %s..%s: %s %s", date_from, date_until, result.outcome, result.rows)
     return result.as_dict()
 
 
 def snapshot(cfg=None) -> dict:
-    """Bootstrap arXiv history from the bulk metadata snapshot (the sample's by default)."""
+    """Bootstrap arXiv history from the bulk metadata snapshot (MLGRAPH_ARXIV_SNAPSHOT, or the sample's)."""
     from pipeline.sources.arxiv import ingest_snapshot
 
-    cfg = cfg or settings()
-    result = ingest_snapshot(cfg, cfg.arxiv_snapshot)
+    with _sources(cfg or settings(), "arxiv-snapshot") as cfg:
+        result = ingest_snapshot(cfg, cfg.arxiv_snapshot)
     log.info("arXiv snapshot: %s %s", result.outcome, result.rows)
     return result.as_dict()
 
@@ -99,7 +110,8 @@ def refresh_pwc(cfg=None, force: bool = False) -> list[dict]:
     """Check the Papers With Code dumps and re-ingest those that changed."""
     from pipeline.sources.pwc import ingest_dumps
 
-    results = ingest_dumps(cfg or settings(), force=force)
+    with _sources(cfg or settings(), "pwc") as cfg:
+        results = ingest_dumps(cfg, force=force)
     for r in results:
         log.info("PwC %s: %s %s", r.target, r.outcome, r.rows)
     return [r.as_dict() for r in results]
@@ -109,7 +121,8 @@ def citations(batch: str, cfg=None) -> dict:
     """Fetch Semantic Scholar references for new and stale papers, as partition ``batch``."""
     from pipeline.sources.semantic_scholar import fetch_citations
 
-    result = fetch_citations(cfg or settings(), batch=batch)
+    with _sources(cfg or settings(), "s2") as cfg:
+        result = fetch_citations(cfg, batch=batch)
     log.info("Semantic Scholar batch %s: %s %s", batch, result.outcome, result.rows)
     return result.as_dict()
 

@@ -1,5 +1,9 @@
 """``mlgraph run``: the whole pipeline on the bundled sample, by running the Airflow DAGs in-process.
 
+It is the sample demo: it always runs under the sample profile (``MLGRAPH_PROFILE=sample`` for
+every task), so each ingestion task serves the sample from loopback; the real deployment runs the
+same DAGs under the production profile with real source locations.
+
 This is not a second orchestration: it executes the very DAG files in ``dags/`` with Airflow's
 ``dag.test()`` against a throwaway SQLite metadata database under ``<home>/airflow`` (never
 ``~/airflow``). Airflow reads its configuration when first imported, so the ``AIRFLOW_*``
@@ -39,14 +43,9 @@ def airflow_environment(airflow_home: Path, dags_folder: Path = DAGS_DIR) -> dic
 
 
 def sample_environment(settings) -> dict[str, str]:
-    """MLGRAPH_* variables the tasks need to see the same settings as this command."""
-    env = {"MLGRAPH_HOME": str(Path(settings.home).resolve()), "MLGRAPH_TASK_RETRIES": "0"}
-    # Sources left at None are served from loopback: politeness delays only slow the run.
-    if settings.arxiv_oai_url is None:
-        env["MLGRAPH_OAI_DELAY_SECONDS"] = "0"
-    if settings.s2_api_url is None:
-        env["MLGRAPH_S2_REQUESTS_PER_SECOND"] = "0"
-    return env
+    """MLGRAPH_* variables the tasks need: this command's home, the sample profile, no retries."""
+    return {"MLGRAPH_HOME": str(Path(settings.home).resolve()), "MLGRAPH_PROFILE": "sample",
+            "MLGRAPH_TASK_RETRIES": "0"}
 
 
 def init_airflow(airflow_home: Path, fresh: bool = True) -> None:
@@ -164,13 +163,21 @@ def sample_plan(sample_dir: Path) -> dict:
     return {"start": windows[0][0][:7], "end": windows[-1][0][:7], "nightly_day": last}
 
 
+def _day_arg(text: str) -> date:
+    from pipeline.ingest import parse_date
+
+    return parse_date(text)
+
+
 def configure(parser) -> None:
     """Arguments of ``mlgraph run``."""
     parser.add_argument("--dag", choices=["all", "bootstrap", "nightly"], default="all",
                         help="which DAG(s) to run: the bootstrap (snapshot + monthly OAI windows) then the "
                              "nightly (default), or one of them")
-    parser.add_argument("--day", type=date.fromisoformat,
+    parser.add_argument("--day", type=_day_arg,
                         help="the nightly's day to harvest (YYYY-MM-DD; default: the sample's last day)")
+    parser.add_argument("--sample", action="store_true", default=True,
+                        help="run under the sample profile (always: `mlgraph run` is the sample demo)")
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
 

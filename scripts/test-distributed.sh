@@ -162,6 +162,8 @@ export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=5
 export AIRFLOW__LOGGING__BASE_LOG_FOLDER="$WORK/airflow/logs"
 export MLGRAPH_HOME="$WORK/home"
 export MLGRAPH_SAMPLE_PAPERS="${MLGRAPH_SAMPLE_PAPERS:-1500}"
+# The sample profile: every ingestion task, on whichever worker, serves the sample from loopback.
+export MLGRAPH_PROFILE=sample
 export MLGRAPH_OAI_DELAY_SECONDS=0 MLGRAPH_S2_REQUESTS_PER_SECOND=0 MLGRAPH_TASK_RETRIES=1
 
 log "airflow db migrate"

@@ -296,19 +296,39 @@ def test_server_error_responses_and_get_record(corpus):
 
 
 def test_set_specs_follow_arxiv():
-    assert set_specs(["cs.LG", "stat.ML", "cs.CV"]) == ["cs", "stat"]
-    assert set_specs(["hep-th", "math-ph", "math.MP", "physics.optics", "q-bio.NC"]) == [
-        "physics:hep-th", "physics:math-ph", "math", "physics:physics", "q-bio"]
+    from pipeline.sources.arxiv.parser import set_specs as client_set_specs
+
+    # The server and the client each implement arXiv's set rule; both must match arXiv's.
+    for impl in (set_specs, client_set_specs):
+        assert impl(["cs.LG", "stat.ML", "cs.CV"]) == ["cs", "stat"]
+        assert impl(["hep-th", "math-ph", "math.MP", "physics.optics", "q-bio.NC"]) == [
+            "physics:hep-th", "physics:math-ph", "math", "physics:physics", "q-bio"]
 
 
-def test_default_settings_harvest_the_bundled_sample(settings):
-    # arxiv_oai_url/arxiv_snapshot unset: the sample is generated and served from loopback for the call.
+def test_blank_locations_fail_before_any_request_naming_the_setting(settings):
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^MLGRAPH_ARXIV_OAI_URL is not set"):
+        harvest_window(settings, date(2025, 1, 1), date(2025, 3, 31))
+    with pytest.raises(ConfigError, match=r"^MLGRAPH_ARXIV_SNAPSHOT is not set"):
+        ingest_snapshot(settings)
+    # Nothing was attempted: no manifest row, no sample generated, nothing in the lake.
+    assert Manifest(settings.state).entries() == []
+    assert not settings.sample_dir.exists() and not settings.lake.exists()
+
+
+def test_the_sample_profile_serves_the_bundled_sample(settings):
+    from pipeline.sample.sources import sample_sources
+
     s = dataclasses.replace(settings, sample_papers=200)
-    result = harvest_window(s, date(2025, 1, 1), date(2025, 3, 31))
-    assert result.url.startswith("http://127.0.0.1:") and result.url.endswith("/oai")
-    with gzip.open(s.sample_dir / "arxiv" / "corpus.jsonl.gz", "rt") as fh:
-        records = [json.loads(line) for line in fh]
-    want = expected_ids(records, list(s.arxiv_sets), date(2025, 1, 1), date(2025, 3, 31))
-    assert sorted(r[0] for r in lake_rows(s)) == sorted(want) and want
-    snap = ingest_snapshot(s)
+    with sample_sources(s, ("arxiv", "arxiv-snapshot")) as local:
+        assert local.profile == "sample" and local.pwc_dumps is None and local.s2_api_url is None
+        result = harvest_window(local, date(2025, 1, 1), date(2025, 3, 31))
+        assert result.url.startswith("http://127.0.0.1:") and result.url.endswith("/oai")
+        with gzip.open(s.sample_dir / "arxiv" / "corpus.jsonl.gz", "rt") as fh:
+            records = [json.loads(line) for line in fh]
+        want = expected_ids(records, list(s.arxiv_sets), date(2025, 1, 1), date(2025, 3, 31))
+        assert sorted(r[0] for r in lake_rows(s)) == sorted(want) and want
+        snap = ingest_snapshot(local)
     assert snap.partition == "snapshot" and snap.rows["arxiv/papers"] > 0 and snap.quarantined == 0
+    assert {e["profile"] for e in Manifest(s.state).entries()} == {"sample"}

@@ -28,11 +28,30 @@ def _docker_compose(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess
     return subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
-def test_docker_compose_config_validates():
-    result = _docker_compose("-f", "docker-compose.yml", "config", "-q")
-    assert result.returncode == 0, result.stderr
+def test_docker_compose_config_validates(tmp_path):
     result = _docker_compose("-f", "docker-compose.yml", "--env-file", ".env.example", "config", "-q")
     assert result.returncode == 0, result.stderr
+    # Without real source locations the deployment does not start, and says which one is missing.
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+    result = _docker_compose("-f", str(COMPOSE), "--env-file", str(empty), "config", "-q", cwd=tmp_path)
+    assert result.returncode != 0 and "MLGRAPH_" in result.stderr, result.stderr
+
+
+SOURCE_VARS = ("MLGRAPH_ARXIV_OAI_URL", "MLGRAPH_ARXIV_SNAPSHOT", "MLGRAPH_PWC_DUMPS", "MLGRAPH_S2_API_URL")
+
+
+def test_sources_are_required_and_the_example_sets_them(compose):
+    env = compose["x-airflow-common"]["environment"]
+    assert env["MLGRAPH_PROFILE"] == "production"
+    for var in SOURCE_VARS:
+        assert re.fullmatch(r"\$\{%s:\?.+\}" % var, env[var]), (var, env[var])
+    example = dict(line.split("=", 1) for line in (REPO / ".env.example").read_text().splitlines()
+                   if line.strip() and not line.startswith("#"))
+    for var in SOURCE_VARS:
+        assert example.get(var, "").strip(), f"{var} is blank in .env.example"
+    assert example["MLGRAPH_ARXIV_OAI_URL"] == "https://oaipmh.arxiv.org/oai"
+    assert example["MLGRAPH_S2_API_URL"] == "https://api.semanticscholar.org/graph/v1"
 
 
 def test_the_validator_rejects_a_broken_file(tmp_path):

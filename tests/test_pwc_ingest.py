@@ -361,9 +361,11 @@ def test_file_server_validators_and_log(tmp_path):
     assert [r.status for r in server.requests_log] == [200, 304, 200, 304, 200, 200, 404, 404, 503, 200]
 
 
-def test_default_is_the_bundled_sample_and_http_gives_the_same_lake(settings, tmp_path):
+def test_the_sample_from_a_directory_and_over_http_gives_the_same_lake(settings, tmp_path):
+    from pipeline.sample import ensure_sample
+
     small = replace(settings, sample_papers=300)
-    direct = ingest_dumps(small)
+    direct = ingest_dumps(replace(small, pwc_dumps=str(ensure_sample(small) / "pwc")))
     assert {r.outcome for r in direct} == {"ok"}
     assert all(r.url.startswith(str(small.sample_dir)) for r in direct)
     assert all(sum(r.rows.values()) > 0 for r in direct)
@@ -372,3 +374,11 @@ def test_default_is_the_bundled_sample_and_http_gives_the_same_lake(settings, tm
         served = ingest_dumps(replace(over_http, pwc_dumps=server.url))
     assert [(r.rows, r.checksum, r.quarantined) for r in served] == [(r.rows, r.checksum, r.quarantined) for r in direct]
     assert lake_contents(over_http) == lake_contents(small)
+
+
+def test_blank_location_fails_before_any_download_naming_the_setting(settings):
+    assert settings.pwc_dumps is None
+    with pytest.raises(ConfigError, match=r"^MLGRAPH_PWC_DUMPS is not set"):
+        ingest_dumps(settings)
+    assert Manifest(settings.state).entries() == []
+    assert not settings.sample_dir.exists() and not settings.lake.exists()

@@ -278,17 +278,28 @@ def test_empty_lake_is_outcome_empty(settings, tmp_path):
         assert result.outcome == "empty" and server.requests == []
 
 
-def test_sample_server_used_when_no_url(settings, corpus, monkeypatch):
-    sample = pytest.importorskip("pipeline.sample")
-    if not hasattr(sample, "ensure_sample"):
-        pytest.skip("pipeline.sample.ensure_sample not available yet")
+def test_blank_api_url_fails_before_any_request(settings, corpus):
+    from pipeline.errors import ConfigError
+
+    corpus(settings, 4)
+    with pytest.raises(ConfigError, match=r"^MLGRAPH_S2_API_URL is not set"):
+        fetch_citations(settings, batch="b1")
+    assert Manifest(settings.state).entries() == []
+    assert not settings.sample_dir.exists()
+
+
+def test_sample_profile_serves_the_sample_s2(settings, corpus, monkeypatch):
+    from pipeline import sample
+    from pipeline.sample.sources import sample_sources
+
     papers = corpus(settings, 4, missing=frozenset({2}))
     (papers.parent / "s2").mkdir()
     papers.rename(papers.parent / "s2" / "papers.jsonl.gz")
     monkeypatch.setattr(sample, "ensure_sample", lambda s: papers.parent)
-    result = fetch_citations(settings, batch="b1")
+    with sample_sources(settings, ("s2",)) as local:
+        result = fetch_citations(local, batch="b1")
     assert result.rows["semantic_scholar/papers"] == 3
-    assert result.url.startswith("http://127.0.0.1:")
+    assert result.url.startswith("http://127.0.0.1:") and result.profile == "sample"
 
 
 # --- the fake server itself behaves like the real endpoint ---------------------------------------

@@ -370,3 +370,42 @@ def test_failed_generation_leaves_previous_sample(settings, monkeypatch):
     assert (path / "sample.json").read_bytes() == before
     assert json.loads((path / "truth.json").read_text())["generator"]["seed"] == 9
     assert sorted(p.name for p in path.parent.iterdir()) == ["sample"]
+
+
+def test_a_new_writer_is_one_module_and_one_registration_line(tmp_path, monkeypatch):
+    from pipeline.sample import writers
+
+    module = tmp_path / "extra_sample_writer.py"
+    module.write_text(
+        "from pipeline.sample.writers import Writer\n"
+        "class IdsWriter(Writer):\n"
+        "    name = 'ids'\n"
+        "    files = ('extra/ids.txt',)\n"
+        "    def start(self, world, out):\n"
+        "        super().start(world, out)\n"
+        "        (self.out / 'extra').mkdir(parents=True, exist_ok=True)\n"
+        "        self.fh = open(self.out / 'extra' / 'ids.txt', 'w')\n"
+        "    def paper(self, i, abstract):\n"
+        "        self.fh.write(self.c.ids[i] + '\\n')\n"
+        "    def finish(self):\n"
+        "        self.fh.close()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plain = tmp_path / "plain"
+    generate(plain, 400, 3)
+    monkeypatch.setattr(writers, "WRITERS", writers.WRITERS + ("extra_sample_writer:IdsWriter",))
+    extended = tmp_path / "extended"
+    generate(extended, 400, 3)
+    ids = (extended / "extra" / "ids.txt").read_text().split()
+    assert len(ids) == 400 and len(set(ids)) == 400
+    # the other writers' output does not change when a writer is added
+    before = json.loads((plain / "sample.json").read_text())["files"]
+    after = json.loads((extended / "sample.json").read_text())["files"]
+    assert {k: v for k, v in after.items() if not k.startswith("extra/")} == before
+    assert "extra/ids.txt" in after
+    # a writer that does not write what it declares is an error, not a silent gap
+    module.write_text(module.read_text().replace("'extra/ids.txt',", "'extra/ids.txt', 'extra/missing.txt'"))
+    import importlib
+    import extra_sample_writer
+    importlib.reload(extra_sample_writer)
+    with pytest.raises(RuntimeError, match="did not write extra/missing.txt"):
+        generate(tmp_path / "broken", 400, 3)

@@ -29,8 +29,8 @@ def run(args, settings) -> int:
         report = evaluate_warehouse(Path(args.warehouse) if args.warehouse else settings.warehouse)
         print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
         return 0
-    src = open(args.input, encoding="utf-8") if args.input else sys.stdin
-    dst = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    src = _open(args.input, "r") if args.input else sys.stdin
+    dst = _open(args.output, "w") if args.output else sys.stdout
     try:
         bad = classify_stream(src, dst, sys.stderr)
     finally:
@@ -39,6 +39,14 @@ def run(args, settings) -> int:
         if args.output:
             dst.close()
     return 1 if bad else 0
+
+
+def _open(path: str, mode: str):
+    try:
+        return open(path, mode, encoding="utf-8")
+    except OSError as exc:
+        raise MlgraphError(f"cannot open {path} for {'reading' if mode == 'r' else 'writing'}: "
+                           f"{exc.strerror or exc}") from None
 
 
 def _parse_line(line: str) -> dict:

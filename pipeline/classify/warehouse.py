@@ -1,6 +1,6 @@
 """Warehouse steps of the classification: taxonomy tables and text families of every ML paper.
 
-Build order (CONTRACTS §3): staging SQL -> ``load_taxonomy`` -> intermediate SQL ->
+Build order (the runner's plan): staging SQL -> ``load_taxonomy`` -> intermediate SQL ->
 ``classify_papers`` -> marts SQL -> ... Both take ``(con, ctx)``; ctx has .settings, .exports_dir,
 .run_id, .log.
 """

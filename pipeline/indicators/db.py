@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-# Fixed vocabulary (CONTRACTS §3); families seen in the data but not here are appended.
+# Fixed vocabulary (the taxonomy's families, pipeline.classify.taxonomy); families seen in the data but not here are appended.
 FAMILIES = (
     "transformer", "cnn", "rnn", "gnn", "mlp", "diffusion", "gan", "vae", "flow", "ssm",
     "tree_ensemble", "kernel", "probabilistic", "shallow_embedding", "symbolic", "linear",

@@ -7,7 +7,7 @@ import numpy as np
 from pipeline.indicators import stats
 from pipeline.indicators.db import ALL_DOMAINS, classified_filter, fetch_arrays, write_table
 
-# Years after a switch over which output is measured (CONTRACTS §5 window_years).
+# Years after a switch over which output is measured (the window_years of ind_switch_penalty; the sample plants the same window).
 PENALTY_WINDOW_YEARS = 2
 CAREER_STAGE_BINS = (0, 1, 2, 3, 5, 8)        # lower edges of years-since-first-paper bins
 PRIOR_OUTPUT_BINS = (1, 2, 3, 5, 9, 17)       # lower edges of papers-so-far bins

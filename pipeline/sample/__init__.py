@@ -13,19 +13,18 @@ from pathlib import Path
 GENERATOR_VERSION = 2
 SNAPSHOT_CUTOFF = date(2025, 1, 1)
 CORPUS_END = date(2025, 12, 31)
-SAMPLE_FILES = (
-    "arxiv/corpus.jsonl.gz",
-    "arxiv/arxiv-metadata-oai-snapshot.jsonl.gz",
-    "pwc/papers-with-abstracts.json.gz",
-    "pwc/methods.json.gz",
-    "pwc/evaluation-tables.json.gz",
-    "pwc/links-between-papers-and-code.json.gz",
-    "pwc/datasets.json.gz",
-    "s2/papers.jsonl.gz",
-    "truth.json",
-    "truth_papers.jsonl.gz",
-    "sample.json",
-)
+# Written by generate() itself besides the writers' files.
+TRUTH_FILES = ("truth.json", "truth_papers.jsonl.gz", "sample.json")
+
+
+def __getattr__(name: str):
+    # SAMPLE_FILES is computed from the registered writers on first use, so that importing this
+    # package stays cheap and a new writer's files are listed without another edit.
+    if name == "SAMPLE_FILES":
+        from pipeline.sample.writers import registered
+
+        return tuple(f for cls in registered() for f in cls.files) + TRUTH_FILES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def generate(out_dir, papers: int, seed: int) -> dict:
@@ -37,7 +36,7 @@ def generate(out_dir, papers: int, seed: int) -> dict:
 
 def ensure_sample(settings) -> Path:
     """Generate the default sample into ``settings.sample_dir`` once; reuse it when params match."""
-    from pipeline.sample.generator import ensure_sample as _ensure
+    from pipeline.sample.cache import ensure_sample as _ensure
 
     return _ensure(settings)
 

@@ -10,6 +10,7 @@ mirror) does: ``ETag`` (from the content's SHA-256), ``Last-Modified``, ``Conten
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import shutil
 import threading
 from dataclasses import dataclass
@@ -17,9 +18,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pipeline.sources.pwc.client import file_sha256
-
 _CHUNK = 1 << 20
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in chunks (the server's own: it shares no code with the clients)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass

@@ -2,14 +2,12 @@
 
 The sample's endpoints are served the way the real services are (OAI-PMH over HTTP, the PwC dumps
 over HTTP with ETags, the Semantic Scholar batch API), so paging, conditional download, retries and
-parsing run exactly the code a production run uses. Politeness delays are dropped because the
-servers are our own, on loopback.
+parsing run exactly the code a production run uses.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date
 
 from pipeline.manifest import IngestResult
@@ -23,24 +21,15 @@ def sample_windows(sample_dir) -> list[tuple[date, date]]:
 
 def ingest_sample(settings) -> list[IngestResult]:
     """Snapshot, every OAI window, the PwC dumps and S2 references of the bundled sample."""
-    from pipeline.sample import ensure_sample
-    from pipeline.sample.file_server import FileServer
-    from pipeline.sample.oai_server import OaiServer
-    from pipeline.sample.s2_server import S2Server
+    from pipeline.sample.sources import sample_sources
     from pipeline.sources.arxiv import harvest_window, ingest_snapshot
     from pipeline.sources.pwc import ingest_dumps
     from pipeline.sources.semantic_scholar import fetch_citations
 
-    sample_dir = ensure_sample(settings)
     results: list[IngestResult] = []
-    with OaiServer(sample_dir / "arxiv" / "corpus.jsonl.gz") as oai, \
-            FileServer(sample_dir / "pwc") as dumps, \
-            S2Server(sample_dir / "s2" / "papers.jsonl.gz") as s2:
-        local = replace(settings, arxiv_oai_url=oai.url, pwc_dumps=dumps.url, s2_api_url=s2.url,
-                        arxiv_snapshot=str(sample_dir / "arxiv" / "arxiv-metadata-oai-snapshot.jsonl.gz"),
-                        oai_delay_seconds=0.0, s2_requests_per_second=0.0)
+    with sample_sources(settings) as local:
         results.append(ingest_snapshot(local))
-        for date_from, date_until in sample_windows(sample_dir):
+        for date_from, date_until in sample_windows(local.sample_dir):
             results.append(harvest_window(local, date_from, date_until))
         results.extend(ingest_dumps(local))
         results.append(fetch_citations(local))

@@ -23,9 +23,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-from pipeline.sources.arxiv.parser import set_matches, set_specs
-
 __all__ = ["Fault", "OaiServer", "set_specs"]
+
+# arXiv files these archives under the ``physics`` set (setSpec ``physics:<archive>``); the server
+# keeps its own copy of the rule so that a client bug in set handling cannot hide behind shared code.
+PHYSICS_ARCHIVES = frozenset({"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph",
+                              "nlin", "nucl-ex", "nucl-th", "physics", "quant-ph"})
 
 FORMATS = ("arXivRaw", "arXiv")
 _SCHEMA = {
@@ -50,8 +53,20 @@ class Fault:
     delay: float = 0.0
 
 
+def set_specs(categories: list[str]) -> list[str]:
+    """arXiv's OAI setSpecs of a record's categories, in first-seen order (hep-th → physics:hep-th)."""
+    out: list[str] = []
+    for cat in categories:
+        archive = cat.split(".", 1)[0]
+        spec = f"physics:{archive}" if archive in PHYSICS_ARCHIVES else archive
+        if spec not in out:
+            out.append(spec)
+    return out
+
+
 def _matches(spec_list: tuple[str, ...], wanted: str) -> bool:
-    return any(set_matches(s, wanted) for s in spec_list)
+    # A request for set ``physics`` also selects ``physics:hep-th`` (OAI-PMH set hierarchy).
+    return any(s == wanted or s.startswith(wanted + ":") for s in spec_list)
 
 
 def _rfc822(text: str) -> datetime:

@@ -95,14 +95,19 @@ def export_parquet(con, models, folder: Path) -> list[Path]:
 
 def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step] = DEFAULT_PLAN,
           memory_limit: str | None = None, threads: int | None = None, write_docs: bool = False,
-          models_root: Path | None = None) -> Path:
+          models_root: Path | None = None, allow_sample_mix: bool = False) -> Path:
     """Build a new candidate warehouse file from the lake; returns its path (published file untouched).
 
-    ``plan`` lists the SQL layers and Python steps (default: CONTRACTS §3 order); ``models_root``
-    is the folder of model files (default: the repository's ``warehouse/``).
+    ``plan`` lists the SQL layers and Python steps (default: the runner's build order); ``models_root``
+    is the folder of model files (default: the repository's ``warehouse/``). A lake mixing sample
+    and real rows is refused unless ``allow_sample_mix``.
     """
     import duckdb
 
+    from pipeline.provenance import check_no_sample_mix
+
+    if not allow_sample_mix:
+        check_no_sample_mix(settings)
     run_id = run_id or new_run_id()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", run_id):
         raise MlgraphError(f"run id {run_id!r} must be letters, digits, '_', '.' or '-' (it names files)")
@@ -226,10 +231,10 @@ def audit(settings: Settings, candidate: Path, **gate_options):
 def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | None = None,
                       plan: Sequence[Step] = DEFAULT_PLAN, write_docs: bool = False,
                       memory_limit: str | None = None, threads: int | None = None,
-                      models_root: Path | None = None) -> Path:
+                      models_root: Path | None = None, allow_sample_mix: bool = False) -> Path:
     """Build → quality gates (``pipeline.quality.run_gates``) → publish; failures publish nothing."""
     candidate = build(settings, run_id, plan=plan, write_docs=write_docs, memory_limit=memory_limit,
-                      threads=threads, models_root=models_root)
+                      threads=threads, models_root=models_root, allow_sample_mix=allow_sample_mix)
     if gates:
         audit(settings, candidate, previous=settings.warehouse if settings.warehouse.exists() else None)
     return publish(settings, candidate)

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 import schemas
 from pipeline import lake
+from pipeline.config import require_source
 from pipeline.errors import MalformedPageError, MlgraphError, SourceError
 from pipeline.http import HttpClient, redact_url
 from pipeline.manifest import IngestResult, Manifest
@@ -51,14 +52,8 @@ def harvest_window(settings, date_from: date, date_until: date, sets=None, metad
     set_list = list(dict.fromkeys(sets or settings.arxiv_sets)) or [None]
     partition = window_partition(date_from, date_until)
     target = f"oai {date_from.isoformat()}..{date_until.isoformat()} {fmt}"
+    base_url = require_source(settings, "arxiv_oai_url")
     with ExitStack() as stack:
-        base_url = settings.arxiv_oai_url
-        if base_url is None:
-            from pipeline.sample import ensure_sample
-            from pipeline.sample.oai_server import OaiServer
-
-            corpus = ensure_sample(settings) / "arxiv" / "corpus.jsonl.gz"
-            base_url = stack.enter_context(OaiServer(corpus)).url
         client = HttpClient.from_settings(settings, name="arxiv-oai", min_interval=settings.oai_delay_seconds)
         stack.callback(client.close)
         with Manifest(settings.state).record("arxiv", target, partition=partition, url=redact_url(base_url)) as result:

@@ -37,6 +37,7 @@ import requests
 
 import schemas
 from pipeline import lake
+from pipeline.config import require_source
 from pipeline.errors import MalformedPageError, MlgraphError, SourceError
 from pipeline.http import HttpClient, redact_url
 from pipeline.manifest import IngestResult, Manifest
@@ -116,12 +117,7 @@ _ODD_PROSE = r"  |[\t\r\f\v&]|[^\x00-\x7f]"
 
 def ingest_snapshot(settings, path_or_url: str | None = None) -> IngestResult:
     """Load the arXiv metadata snapshot (path or http(s) URL; plain or gzip) into arxiv/papers, partition ``snapshot``."""
-    source = path_or_url or settings.arxiv_snapshot
-    if source is None:
-        from pipeline.sample import ensure_sample
-
-        source = str(ensure_sample(settings) / "arxiv" / "arxiv-metadata-oai-snapshot.jsonl.gz")
-    source = str(source)
+    source = str(path_or_url) if path_or_url else require_source(settings, "arxiv_snapshot")
     is_url = source.startswith(("http://", "https://"))
     shown = redact_url(source) if is_url else str(Path(source).resolve())
     target = f"snapshot {Path(source.split('?')[0]).name}"

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from pipeline.config import require_source
 from pipeline.errors import ConfigError, SourceError
 from pipeline.http import HttpClient, redact_url
 from pipeline.state import atomic_write_json
@@ -216,12 +217,8 @@ def _stream_to_file(response: requests.Response, dest: Path) -> str:
 
 
 def open_location(settings) -> DirectoryDumps | HttpDumps:
-    """The dump location from ``settings.pwc_dumps`` (None → the bundled sample's pwc/ folder)."""
-    raw = settings.pwc_dumps
-    if raw is None:
-        from pipeline.sample import ensure_sample
-
-        return DirectoryDumps(Path(ensure_sample(settings)) / "pwc")
+    """The dump location from ``settings.pwc_dumps`` (unset is a ConfigError naming MLGRAPH_PWC_DUMPS)."""
+    raw = require_source(settings, "pwc_dumps")
     if raw.startswith(("http://", "https://")):
         return HttpDumps(settings, raw)
     if raw.startswith("file://"):

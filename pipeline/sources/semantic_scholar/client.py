@@ -6,7 +6,8 @@ Which papers: every distinct ``arxiv_id`` of ``arxiv/papers`` minus those whose 
 How: ``POST {s2_api_url}/paper/batch?fields=...`` with ``{"ids": ["ARXIV:<id>", ...]}``, at most
 ``s2_batch_size`` ids per call, paced to ``s2_requests_per_second``, 429/5xx retried by
 :class:`pipeline.http.HttpClient`. Set ``MLGRAPH_S2_API_URL=https://api.semanticscholar.org/graph/v1``
-for the real service; unset, the bundled sample is served from loopback.
+for the real service; unset, the fetch refuses to start (the sample profile points it at the
+loopback server of :mod:`pipeline.sample`).
 
 Checkpointing: a run (a *batch*, default today's UTC date) commits one lake transaction every
 ``calls_per_commit`` API calls into partitions ``<batch>-c0001``, ``<batch>-c0002``… of all four
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
 from pipeline import lake
+from pipeline.config import require_source
 from pipeline.errors import MlgraphError
 from pipeline.http import HttpClient, redact_url
 from pipeline.ids import normalize_arxiv_id
@@ -81,14 +83,9 @@ def fetch_citations(settings, batch: str | None = None, limit: int | None = None
 
     ``sleep``/``clock`` are handed to the HTTP client (tests record pacing without waiting).
     """
+    api_url = require_source(settings, "s2_api_url")
     batch = _batch_name(batch)
-    if settings.s2_api_url is not None:
-        return _fetch(settings, settings.s2_api_url, batch, limit, arxiv_ids, calls_per_commit, sleep, clock)
-    from pipeline.sample import ensure_sample
-    from pipeline.sample.s2_server import S2Server
-
-    with S2Server(ensure_sample(settings) / "s2" / "papers.jsonl.gz") as server:
-        return _fetch(settings, server.url, batch, limit, arxiv_ids, calls_per_commit, sleep, clock)
+    return _fetch(settings, api_url, batch, limit, arxiv_ids, calls_per_commit, sleep, clock)
 
 
 def _explicit_ids(arxiv_ids: Iterable[str]) -> list[str]:
