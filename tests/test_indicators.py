@@ -16,7 +16,8 @@ import yaml
 from hypothesis import given, settings as hsettings, strategies as st
 
 from pipeline.indicators import digest, format_digest, reference, simulate, stats
-from pipeline.indicators.lockin import CAREER_STAGE_BINS, PENALTY_WINDOW_YEARS, PRIOR_OUTPUT_BINS, RECENT_OUTPUT_BINS
+from pipeline.indicators.lockin import (CAREER_STAGE_BINS, PENALTY_WINDOW_YEARS, PRIOR_OUTPUT_BINS,
+                                       RECENT_OUTPUT_BINS, STATIONARY_WINDOW_YEARS)
 from pipeline.indicators.citations import build_cd_index
 from pipeline.indicators.lockin import build_all
 from pipeline.indicators.shares import build_shares
@@ -229,8 +230,21 @@ def test_world_tables_match_reference(world):
     supported = sorted(f for f, v in out_tot.items() if v >= stats.MIN_COUNT)
     p_ref = reference.row_normalise(counts, supported)
     assert _q(con, "SELECT shorrocks_mobility FROM ind_lockin")[0][0] == pytest.approx(reference.shorrocks(p_ref), abs=1e-12)
+    # stationary: only transitions whose later paper is in the last STATIONARY_WINDOW_YEARS years
+    start = max(p["year"] for p in rows["dim_papers"] if p["primary_family"]) - STATIONARY_WINDOW_YEARS + 1
+    recent = {a: [(d, pid, f) for d, pid, f in sorted(s_)] for a, s_ in seq2.items()}
+    recent_counts = defaultdict(int)
+    for s_ in recent.values():
+        for (_, _, f1), (_, pid2, f2) in zip(s_, s_[1:]):
+            if paper[pid2]["year"] >= start:
+                recent_counts[(f1, f2)] += 1
+    recent_tot = defaultdict(int)
+    for (f, _), v in recent_counts.items():
+        recent_tot[f] += v
+    recent_supported = sorted(f for f, v in recent_tot.items() if v >= stats.MIN_COUNT)
     got_pi = dict(_q(con, "SELECT family, stationary_share FROM ind_lockin_stationary"))
-    for fam, pi in zip(supported, reference.stationary(p_ref)):
+    assert set(got_pi) == set(recent_supported)
+    for fam, pi in zip(recent_supported, reference.stationary(reference.row_normalise(recent_counts, recent_supported))):
         assert got_pi[fam] == pytest.approx(pi, abs=1e-9)
     # switch penalty
     seqs = defaultdict(list)

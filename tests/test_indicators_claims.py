@@ -400,3 +400,17 @@ def test_corrected_unification_raw_matches_reference_and_null_removes_noise():
     _, _, _, low, high, _ = got[2020]
     assert got[2020][1] > 0 and low <= 0 <= high  # noise alone is positive; the corrected interval holds 0
     assert got[2021][2] > 0.5 and got[2021][5]  # a real divergence survives the correction and its change is clear
+
+
+@pytest.mark.parametrize("matrix, reducible, period", [
+    ([[0.5, 0.5], [0.2, 0.8]], False, 1),
+    ([[0.0, 1.0], [1.0, 0.0]], False, 2),                       # flips every step: never settles
+    ([[1.0, 0.0], [0.3, 0.7]], True, 0),                        # the first family is absorbing
+    ([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]], False, 3),
+])
+def test_chain_structure_flags_reducible_and_periodic_chains(matrix, reducible, period):
+    import numpy as np
+
+    from pipeline.indicators.stats import chain_structure
+
+    assert chain_structure(np.array(matrix)) == (reducible, period)

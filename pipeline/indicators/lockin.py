@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from pipeline.indicators import stats
 from pipeline.indicators.db import ALL_DOMAINS, classified_filter, fetch_arrays, write_table
@@ -12,6 +13,9 @@ PENALTY_WINDOW_YEARS = 2
 CAREER_STAGE_BINS = (0, 1, 2, 3, 5, 8)        # lower edges of years-since-first-paper bins
 PRIOR_OUTPUT_BINS = (1, 2, 3, 5, 9, 17)       # lower edges of papers-so-far bins
 RECENT_OUTPUT_BINS = (0, 1, 2, 3, 5, 8)       # lower edges of papers-in-the-2-years-before bins
+# The stationary distribution extrapolates today's moves, so it is fitted on the latest years only:
+# pooled over all years it mixes in the moves of a field whose leader had not yet arrived.
+STATIONARY_WINDOW_YEARS = 3
 
 
 def prepare_sequences(con) -> None:
@@ -101,8 +105,6 @@ def build_lockin(con, log) -> None:
         psub = sub / sub.sum(axis=1, keepdims=True)
     valid = np.isfinite(psub).all() and len(support) >= 2
     mobility = stats.shorrocks(psub) if valid else np.nan
-    pi = stats.stationary_distribution(psub) if valid else np.full(len(support), np.nan)
-
     n_trans = int(counts.sum())
     olo, ohi = stats.percentile_ci(overall_reps)
     max_year = con.execute("SELECT max(year) FROM _ind_seq").fetchall()[0][0]
@@ -115,21 +117,46 @@ def build_lockin(con, log) -> None:
         "latest_year": [max_year],
     })
 
+    _build_stationary(con, fams, max_year)
+    log.info("ind_lockin: %d transitions, %d authors", n_trans, n_auth)
+
+
+def _build_stationary(con, fams: list[str], max_year) -> None:
+    """ind_lockin_stationary: π of the chain of the last STATIONARY_WINDOW_YEARS, with its structure flagged."""
+    start = (max_year - STATIONARY_WINDOW_YEARS + 1) if max_year is not None else None
+    t = fetch_arrays(con, "SELECT from_family, to_family FROM _ind_trans WHERE to_year >= ? "
+                          "ORDER BY from_family, to_family", [start]) if start is not None else {"from_family": []}
+    idx = {f: i for i, f in enumerate(fams)}
+    counts = np.zeros((len(fams), len(fams)))
+    if len(t["from_family"]):
+        np.add.at(counts, ([idx[f] for f in t["from_family"]], [idx[f] for f in t["to_family"]]), 1.0)
+    row_tot = counts.sum(axis=1)
+    support = [i for i in range(len(fams)) if row_tot[i] >= stats.MIN_COUNT]
+    sub = counts[np.ix_(support, support)]
+    with np.errstate(all="ignore"):
+        psub = sub / sub.sum(axis=1, keepdims=True)
+    valid = np.isfinite(psub).all() and len(support) >= 2
+    pi = stats.stationary_distribution(psub) if valid else np.full(len(support), np.nan)
+    reducible, period = stats.chain_structure(psub) if valid else (None, None)
     # today's shares: field-wide fractional share in the latest year, renormalised over the support
     current = {r[0]: r[1] for r in con.execute(
         f"SELECT family, papers_fractional FROM ind_family_share WHERE domain = '{ALL_DOMAINS}' "
         "AND year = (SELECT max(year) FROM ind_family_share)").fetchall()} if support else {}
     cur = np.array([current.get(fams[i], 0.0) for i in support], dtype=float)
     cur = cur / cur.sum() if cur.sum() > 0 else cur
+    n = len(support)
     write_table(con, "ind_lockin_stationary", {
         "family": [fams[i] for i in support],
         "stationary_share": np.asarray(pi, dtype=float),
         "current_share": cur,
         "stationary_minus_current": np.asarray(pi, dtype=float) - cur,
-        "persistence": np.array([psub[a, a] for a in range(len(support))], dtype=float),
-        "from_total": [int(row_tot[i]) for i in support],
+        "persistence": np.array([psub[a, a] for a in range(n)], dtype=float),
+        "from_total": np.array([int(row_tot[i]) for i in support], dtype=np.int64),
+        "window_start_year": np.full(n, start if start is not None else 0, dtype=np.int64),
+        "window_end_year": np.full(n, max_year if max_year is not None else 0, dtype=np.int64),
+        "chain_reducible": pa.array([reducible] * n, type=pa.bool_()),
+        "chain_period": pa.array([period] * n, type=pa.int64()),
     }, order_by="stationary_share DESC")
-    log.info("ind_lockin: %d transitions, %d authors", n_trans, n_auth)
 
 
 def _bin(values: np.ndarray, edges) -> np.ndarray:

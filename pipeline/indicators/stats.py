@@ -156,6 +156,29 @@ def stationary_distribution(p: np.ndarray) -> np.ndarray:
     return pi / pi.sum()
 
 
+def chain_structure(p: np.ndarray) -> tuple[bool, int]:
+    """(reducible, period) of a row-stochastic matrix: its stationary π is unique only when irreducible,
+    and the chain converges to it from any start only when the period is 1."""
+    from math import gcd
+
+    from scipy import sparse
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    graph = sparse.csr_matrix(p > 0)
+    n_strong, _ = connected_components(graph, directed=True, connection="strong")
+    if n_strong > 1:
+        return True, 0
+    # period of an irreducible chain: gcd over edges u→v of level(u) + 1 − level(v), levels from a BFS
+    order, preds = breadth_first_order(graph, 0, directed=True, return_predecessors=True)
+    level = np.zeros(p.shape[0], dtype=np.int64)
+    for node in order[1:]:
+        level[node] = level[preds[node]] + 1
+    period = 0
+    for u, v in zip(*graph.nonzero()):
+        period = gcd(period, int(level[u] + 1 - level[v]))
+    return False, abs(period)
+
+
 def shorrocks(p: np.ndarray) -> float:
     """Shorrocks (1978) mobility index (K − trace P)/(K − 1); 0 = total persistence."""
     k = p.shape[0]
