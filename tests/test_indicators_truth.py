@@ -172,8 +172,7 @@ def test_corrected_unification_tracks_the_planted_divergence(built):
     planted_change = _planted_jsd(truth, last[0]) - _planted_jsd(truth, first[0])
     raw_change = last[1] - first[1]
     assert last[3] <= planted_change <= last[4], (planted_change, last)
-    assert abs(raw_change - planted_change) > max(abs(last[3] - planted_change), abs(last[4] - planted_change)), \
-        (raw_change, planted_change)
+    assert not last[3] <= raw_change <= last[4], (raw_change, planted_change, last)  # raw would mislead
     # in the early years, when domains are small, the correction removes most of the raw error
     early = rows[:3]
     raw_error = sum(abs(r[1] - _planted_jsd(truth, r[0])) for r in early)
