@@ -414,3 +414,53 @@ def test_chain_structure_flags_reducible_and_periodic_chains(matrix, reducible, 
     from pipeline.indicators.stats import chain_structure
 
     assert chain_structure(np.array(matrix)) == (reducible, period)
+
+
+def _cd_world(seed: int):
+    """Papers over 9 years, so the 5-year window binds; some citations land on the focal paper's own day."""
+    from datetime import date, timedelta
+
+    rnd = random.Random(seed)
+    n = rnd.randint(25, 45)
+    dates = sorted(date(2012, 1, 1) + timedelta(days=rnd.randint(0, 9 * 365)) for _ in range(n))
+    papers = [(f"p{i:03d}", d.isoformat(), d.year, rnd.choice(FAMILIES), "pwc", "nlp", True) for i, d in enumerate(dates)]
+    edges = []
+    for i in range(1, n):
+        for j in set(rnd.randrange(0, i) for _ in range(rnd.randint(3, 9))):
+            edges.append((papers[i][0], papers[j][0], dates[i]))
+        if i > 1 and rnd.random() < 0.2:  # a same-day pair: published together, not "later"
+            edges.append((papers[i][0], papers[i - 1][0], dates[i]))
+            dates[i - 1] = dates[i]
+    papers = [(p[0], dates[k].isoformat(), dates[k].year, *p[3:]) for k, p in enumerate(papers)]
+    edges = [(a, b, dates[int(a[1:])]) for a, b, _ in edges]
+    authorships = [(p[0], f"a{rnd.randint(0, 6)}") for p in papers]
+    return papers, list(dict.fromkeys(edges)), authorships
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("keep_self", [False, True])
+def test_cd_variants_match_reference(seed, keep_self):
+    from pipeline.indicators.citations import build_cd_index
+    from pipeline.indicators.reference import cd_variants
+
+    papers, edges, authorships = _cd_world(seed)
+    con = _connect(papers, authorships)
+    con.execute("CREATE TABLE fct_citations (citing_paper_id VARCHAR, cited_paper_id VARCHAR, citing_date DATE, "
+                "citing_year INTEGER)")
+    con.executemany("INSERT INTO fct_citations VALUES (?, ?, ?, ?)", [(a, b, d, d.year) for a, b, d in edges])
+    build_cd_index(con, LOG, keep_self_citations=keep_self)
+    authors = defaultdict(set)
+    for pid, author in authorships:
+        authors[pid].add(author)
+    dates = {p[0]: p[1] for p in papers}
+    from datetime import date
+    rows = con.execute("SELECT paper_id, cd, cd_nok, di_l FROM ind_cd_index").fetchall()
+    assert sum(r[1] is not None for r in rows) >= 3  # the comparison is not vacuous
+    for pid, cd, cd_nok, di_l in rows:
+        want = cd_variants(pid, date.fromisoformat(dates[pid]), edges, 5, authors, keep_self=keep_self)
+        if want is None:
+            assert cd is None and cd_nok is None and di_l is None, pid
+            continue
+        assert cd == pytest.approx(want["cd"], abs=1e-12), pid
+        assert cd_nok == pytest.approx(want["cd_nok"], abs=1e-12), pid
+        assert (di_l is None and want["di_l"] is None) or di_l == pytest.approx(want["di_l"], abs=1e-12), pid

@@ -18,7 +18,7 @@ MAX_TENURE_YEARS = 10
 
 def build_switching_hazard(con, log) -> None:
     """ind_switching_hazard: discrete-time hazard of leaving a family, by tenure, beside its chance rate."""
-    con.execute(f"SET VARIABLE max_tenure = {MAX_TENURE_YEARS}")
+    con.execute("SET VARIABLE max_tenure = ?", [MAX_TENURE_YEARS])
     units = fetch_arrays(con, (SQL_DIR / "switching_hazard_units.sql").read_text())
     families = [ALL_FAMILIES] + sorted(set(units["family"].tolist()))
     tenures = np.arange(MAX_TENURE_YEARS + 1)
