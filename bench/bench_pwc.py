@@ -1,12 +1,14 @@
-"""Benchmark: PwC papers-with-abstracts dump → lake (throughput and peak memory).
+"""Benchmark: PwC papers-with-abstracts → lake, from the JSON dump and from the archive's Parquet shards.
 
 Writes a synthetic papers-with-abstracts.json.gz in the real dump layout (streaming; ~1.7 KB of
-JSON per paper, so 300k papers ≈ 0.5 GB decompressed, with 0.1 % exact duplicates), then ingests it
-through ``ingest_dumps`` in a child process per size and reports records/s and the child's peak RSS.
-Peak RSS should stay flat as the file grows (batches and DuckDB's memory limit bound it).
+JSON per paper, so 300k papers ≈ 0.5 GB decompressed, with 0.1 % exact duplicates) and the same
+papers in the archive's layout (``papers-with-abstracts/data/train-0000i-of-00004.parquet``, nested
+columns), then ingests each through ``ingest_dumps`` in a child process per size and format and
+reports records/s, the child's peak RSS, and the Parquet/JSON throughput ratio.  Peak RSS should
+stay flat as the file grows (batches and DuckDB's memory limit bound it).
 
-    .venv/bin/python bench/bench_pwc.py                       # 100k and 300k papers
-    .venv/bin/python bench/bench_pwc.py --sizes 1000000 --keep /tmp/pwc-bench
+    .venv/bin/python bench/bench_pwc.py                       # 100k and 300k papers, both formats
+    .venv/bin/python bench/bench_pwc.py --sizes 1000000 --formats json --keep /tmp/pwc-bench
 """
 
 from __future__ import annotations
@@ -64,19 +66,54 @@ def _paper(i: int, rng: random.Random) -> dict:
 
 def write_dump(path: Path, papers: int, seed: int = 7) -> int:
     """Stream a papers-with-abstracts.json.gz of ``papers`` items (+0.1 % exact duplicates)."""
-    rng = random.Random(seed)
     raw_bytes = 0
     with gzip.open(path, "wb", compresslevel=3) as out:
         out.write(b"[\n")
-        last = None
-        for i in range(papers):
-            item = last if (last is not None and i % 1000 == 999) else _paper(i, rng)
+        for i, item in enumerate(_items(papers, seed)):
             chunk = (b",\n" if i else b"") + json.dumps(item).encode()
             out.write(chunk)
             raw_bytes += len(chunk)
-            last = item
         out.write(b"\n]\n")
     return raw_bytes + 6
+
+
+def _items(papers: int, seed: int = 7):
+    rng = random.Random(seed)
+    last = None
+    for i in range(papers):
+        item = last if (last is not None and i % 1000 == 999) else _paper(i, rng)
+        yield item
+        last = item
+
+
+def write_shards(folder: Path, papers: int, shards: int = 4, seed: int = 7, chunk: int = 5_000) -> int:
+    """Stream the same papers as ``write_dump`` into the archive layout; returns the bytes written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = folder / "papers-with-abstracts" / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    per_shard = -(-papers // shards)
+    items = _items(papers, seed)
+    struct_type = None
+    for k in range(shards):
+        writer = None
+        path = data / f"train-{k:05d}-of-{shards:05d}.parquet"
+        left = min(per_shard, papers - k * per_shard)
+        while left > 0:
+            batch = [next(items) for _ in range(min(chunk, left))]
+            left -= len(batch)
+            # One type for every shard, inferred from the first chunk (the generated records
+            # are uniform), as the converter gives all shards one schema.
+            array = pa.array(batch, type=struct_type)
+            struct_type = array.type
+            table = pa.Table.from_struct_array(array)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table, row_group_size=chunk)
+        if writer is not None:
+            writer.close()
+    return sum(p.stat().st_size for p in data.iterdir())
 
 
 _CHILD = """
@@ -96,21 +133,25 @@ print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu_seconds, "rows": result
 """
 
 
-def run(papers: int, work: Path) -> dict:
-    """Generate and ingest one size; returns the measurements."""
-    dumps = work / f"dumps-{papers}"
+def run(papers: int, work: Path, fmt: str = "json") -> dict:
+    """Generate and ingest one size in one format ('json' or 'parquet'); returns the measurements."""
+    dumps = work / f"dumps-{fmt}-{papers}"
     dumps.mkdir(parents=True, exist_ok=True)
-    path = dumps / "papers-with-abstracts.json.gz"
     t0 = time.perf_counter()
-    raw_bytes = write_dump(path, papers)
+    if fmt == "json":
+        path = dumps / "papers-with-abstracts.json.gz"
+        raw_bytes = write_dump(path, papers)
+        size = {"gzip_mb": round(path.stat().st_size / 1e6, 1), "decompressed_mb": round(raw_bytes / 1e6, 1)}
+    else:
+        size = {"parquet_mb": round(write_shards(dumps, papers) / 1e6, 1)}
     generated = time.perf_counter() - t0
-    child = subprocess.run([sys.executable, "-c", _CHILD, str(work / f"home-{papers}"), str(dumps)],
+    child = subprocess.run([sys.executable, "-c", _CHILD, str(work / f"home-{fmt}-{papers}"), str(dumps)],
                            cwd=REPO, capture_output=True, text=True, check=True)
     measured = json.loads(child.stdout.strip().splitlines()[-1])
     return {
         "papers": papers,
-        "gzip_mb": round(path.stat().st_size / 1e6, 1),
-        "decompressed_mb": round(raw_bytes / 1e6, 1),
+        "format": fmt,
+        **size,
         "generate_seconds": round(generated, 1),
         "ingest_seconds": round(measured["seconds"], 2),
         "ingest_cpu_seconds": round(measured["cpu_seconds"], 2),
@@ -118,7 +159,6 @@ def run(papers: int, work: Path) -> dict:
         # Per CPU-second: comparable even when other jobs share the machine's two cores.
         "records_per_cpu_s": round(papers / measured["cpu_seconds"]),
         "lake_rows_per_s": round(sum(measured["rows"].values()) / measured["seconds"]),
-        "decompressed_mb_per_s": round(raw_bytes / 1e6 / measured["seconds"], 1),
         "peak_rss_mb": round(measured["peak_rss_mb"], 1),
         "rows": measured["rows"],
         "detail": measured["detail"],
@@ -126,21 +166,39 @@ def run(papers: int, work: Path) -> dict:
     }
 
 
+def ratios(results: list[dict]) -> list[dict]:
+    """Parquet vs JSON per size: throughput ratios (>1 means the Parquet path is faster)."""
+    out = []
+    for papers in sorted({r["papers"] for r in results}):
+        by = {r["format"]: r for r in results if r["papers"] == papers}
+        if {"json", "parquet"} <= by.keys():
+            j, p = by["json"], by["parquet"]
+            if p["rows"] != j["rows"]:
+                raise SystemExit(f"{papers} papers: the two formats gave different row counts: {j['rows']} vs {p['rows']}")
+            out.append({"papers": papers,
+                        "json_records_per_cpu_s": j["records_per_cpu_s"], "parquet_records_per_cpu_s": p["records_per_cpu_s"],
+                        "parquet_over_json_per_cpu_s": round(p["records_per_cpu_s"] / j["records_per_cpu_s"], 2),
+                        "parquet_over_json_wall": round(p["records_per_s"] / j["records_per_s"], 2),
+                        "peak_rss_mb": {"json": j["peak_rss_mb"], "parquet": p["peak_rss_mb"]}})
+    return out
+
+
 def main() -> int:
     """Run the benchmark and print JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,300000", help="comma-separated paper counts")
+    parser.add_argument("--formats", default="json,parquet", help="json, parquet or both (comma-separated)")
     parser.add_argument("--keep", type=Path, help="work directory to keep (default: a temporary one, removed)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-pwc-"))
     try:
-        results = [run(int(n), work) for n in args.sizes.split(",")]
+        results = [run(int(n), work, fmt) for n in args.sizes.split(",") for fmt in args.formats.split(",")]
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps({"benchmark": "pwc papers-with-abstracts → lake", "cores": os.cpu_count(),
+    print(json.dumps({"benchmark": "pwc papers-with-abstracts → lake (JSON dump vs Parquet shards)", "cores": os.cpu_count(),
                       "load_average_1m": round(os.getloadavg()[0], 2),
-                      "runs": results,
+                      "runs": results, "parquet_vs_json": ratios(results),
                       "bench_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)},
                      indent=2))
     return 0

@@ -27,13 +27,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-FAMILIES = ["transformer", "cnn", "rnn", "gnn", "mlp", "diffusion", "gan", "vae", "flow", "ssm", "tree_ensemble",
-            "kernel", "probabilistic", "shallow_embedding", "symbolic", "linear", "evolutionary"]
-CLASSIFY_TABLES = {
-    "int_method_families": ["method_name", "family"],
-    "int_paper_text_families": ["paper_id", "primary_family", "families", "confidence", "provenance"],
-}
-
 
 def generate_lake(lake: Path, papers: int, refs_per_paper: int, threads: int) -> dict:
     """Write a synthetic lake with the raw schemas' column names and types; returns row counts."""
@@ -161,28 +154,15 @@ def generate_lake(lake: Path, papers: int, refs_per_paper: int, threads: int) ->
     return counts
 
 
-def classify_standin(con, ctx) -> None:
-    """Stand-in for pipeline.classify.warehouse when it is absent: synthetic family tables."""
-    fams = "[" + ", ".join(f"'{f}'" for f in FAMILIES) + "]"
-    con.execute(f"""CREATE TABLE int_method_families AS
-        SELECT 'M' || k AS method_name, {fams}[CAST(1 + k % 17 AS INTEGER)] AS family FROM range(2000) t(k)
-        WHERE k % 5 <> 0""")
-    con.execute(f"""CREATE TABLE int_paper_text_families AS
-        SELECT paper_id, {fams}[CAST(1 + hash(paper_id) % 17 AS INTEGER)] AS primary_family,
-               [{fams}[CAST(1 + hash(paper_id) % 17 AS INTEGER)]] AS families, 0.6 AS confidence, 'text' AS provenance
-        FROM int_papers WHERE is_ml""")
-
-
 def run_build(home: Path, memory_limit: str, threads: int, plan_kind: str) -> dict:
-    """Child process: build the warehouse; report timings per step (from the log) and the plan.
+    """Child process: build the warehouse; report timings per model and step (from the log).
 
-    plan_kind 'available': every step of the runner's plan whose module exists (a stand-in replaces a
-    missing classify step); 'graphs': the same without the indicators; 'own': the SQL layers, the
-    classify stand-in and the citation metrics.
+    plan_kind 'available': every declared model; 'graphs': everything but the indicators layer;
+    'own': the SQL models outside the indicators and the citation metrics (plus their upstream).
     """
     from pipeline.config import load_settings
     from pipeline.warehouse import builder
-    from pipeline.warehouse.runner import DEFAULT_PLAN, WAREHOUSE_DIR, available_plan
+    from pipeline.warehouse.contracts import discover_models
 
     records = []
 
@@ -194,34 +174,22 @@ def run_build(home: Path, memory_limit: str, threads: int, plan_kind: str) -> di
     log.setLevel(logging.DEBUG)
     log.addHandler(Collect())
     settings = load_settings(env={}, home=home)
-    if plan_kind == "own":
-        plan = ["sql:staging", "sql:intermediate", "sql:marts", "pipeline.warehouse.citations:build_citation_metrics"]
-    else:
-        plan = available_plan(DEFAULT_PLAN)
-        if plan_kind == "graphs":  # the warehouse and both graphs, without the indicators
-            plan = [s for s in plan if "indicators" not in s]
-    skipped = [s for s in DEFAULT_PLAN if s not in plan]
-    stand_ins = []
-    models_root = None
-    if "pipeline.classify.warehouse:classify_papers" not in plan:
-        models_root = home / "models"
-        shutil.rmtree(models_root, ignore_errors=True)
-        shutil.copytree(WAREHOUSE_DIR, models_root)
-        for name, cols in CLASSIFY_TABLES.items():
-            body = "".join(f"  {c}:\n    description: {c}\n" for c in cols)
-            (models_root / "intermediate" / f"{name}.yml").write_text(
-                f"name: {name}\nlayer: intermediate\nmaterialized: python\ndescription: bench stand-in\ncolumns:\n{body}")
-        plan.insert(plan.index("sql:marts"), classify_standin)
-        stand_ins.append("classify (int_method_families, int_paper_text_families)")
+    models = discover_models()
+    select = None
+    if plan_kind == "graphs":
+        select = {n for n, m in models.items() if m.layer != "indicators"}
+    elif plan_kind == "own":
+        select = {n for n, m in models.items() if m.layer != "indicators" and not m.is_python}
+        select.add("fct_paper_citation_metrics")
     started = time.perf_counter()
-    candidate = builder.build(settings, "bench", plan=plan, memory_limit=memory_limit, threads=threads,
-                              models_root=models_root)
+    candidate = builder.build(settings, "bench", select=select, memory_limit=memory_limit, threads=threads)
     wall = time.perf_counter() - started
     import duckdb
 
     with duckdb.connect(str(candidate), read_only=True) as con:
         tables = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
-    return {"build_wall_s": round(wall, 1), "skipped_steps": skipped, "stand_ins": stand_ins,
+    return {"build_wall_s": round(wall, 1), "skipped_models": sorted(set(models) - set(tables) - {
+                n for n, m in models.items() if m.materialized == "view"}),
             "step_log": [m for m in records if m.startswith(("step ", "model ", "citation graph"))],
             "rows": {k: tables[k] for k in ("dim_papers", "fct_citations", "fct_references", "fct_paper_families",
                                              "fct_paper_citation_metrics") if k in tables},
@@ -268,7 +236,7 @@ def main() -> int:
     parser.add_argument("--nx-papers", type=int, default=100_000)
     parser.add_argument("--home", help="keep the data here (default: a temporary folder, removed)")
     parser.add_argument("--plan", choices=["available", "graphs", "own"], default="available",
-                        help="available: every installed build step; graphs: the same without the indicators; "
+                        help="available: every declared model; graphs: the same without the indicators; "
                              "own: warehouse SQL + citation metrics only")
     parser.add_argument("--build-only", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -17,8 +17,9 @@ from airflow.sdk import Asset, task
 RAW_ARXIV = Asset(name="mlgraph_raw_arxiv", uri="mlgraph://lake/raw/arxiv", group="mlgraph_lake")
 RAW_PWC = Asset(name="mlgraph_raw_pwc", uri="mlgraph://lake/raw/pwc", group="mlgraph_lake")
 RAW_S2 = Asset(name="mlgraph_raw_semantic_scholar", uri="mlgraph://lake/raw/semantic_scholar", group="mlgraph_lake")
+RAW_MODELS = Asset(name="mlgraph_raw_models", uri="mlgraph://lake/raw/models", group="mlgraph_lake")
 WAREHOUSE = Asset(name="mlgraph_warehouse", uri="mlgraph://warehouse/mlgraph.duckdb", group="mlgraph_warehouse")
-RAW_ASSETS = [RAW_ARXIV, RAW_PWC, RAW_S2]
+RAW_ASSETS = [RAW_ARXIV, RAW_PWC, RAW_S2, RAW_MODELS]
 
 # `mlgraph run` sets MLGRAPH_TASK_RETRIES=0: a local run on the sample should fail fast, not wait
 # out minutes of backoff; deployments keep the default.
@@ -38,6 +39,14 @@ def refresh_pwc() -> list[dict]:
     from pipeline import orchestration
 
     return orchestration.refresh_pwc()
+
+
+@task(outlets=[RAW_MODELS])
+def refresh_models() -> list[dict]:
+    """Foundation-model lineage sources: HF model trees, Epoch notable models, Ecosystem Graphs."""
+    from pipeline import orchestration
+
+    return orchestration.refresh_models()
 
 
 @task(pool="semantic_scholar", outlets=[RAW_S2])

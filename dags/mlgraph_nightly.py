@@ -12,7 +12,8 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:  # the dag processor puts its bundle on sys.path; a plain DagBag does not
     sys.path.insert(0, _HERE)
 
-from mlgraph_common import DEFAULT_ARGS, RAW_ARXIV, fetch_citations, refresh_pwc, write_audit_publish  # noqa: E402
+from mlgraph_common import (DEFAULT_ARGS, RAW_ARXIV, fetch_citations, refresh_models, refresh_pwc,  # noqa: E402
+                            write_audit_publish)
 
 DOC = """
 ### mlgraph nightly
@@ -62,7 +63,7 @@ def mlgraph_nightly():
     arxiv = harvest_arxiv()
     citations = fetch_citations()
     arxiv >> citations          # new papers first, so their references are fetched tonight
-    write_audit_publish([citations, refresh_pwc()])
+    write_audit_publish([citations, refresh_pwc(), refresh_models()])
 
 
 mlgraph_nightly()

@@ -51,6 +51,17 @@ class Settings:
     user_agent: str = "mlgraph/0.1 (+https://github.com/mlgraph/mlgraph)"
     sample_papers: int = 8000
     sample_seed: int = 42
+    # Foundation-model lineage sources. Blank means "not configured": the source is skipped with a
+    # log line (never replaced by the sample).
+    hf_api_url: str | None = None
+    hf_seed_models: tuple[str, ...] = ()
+    hf_max_depth: int = 2
+    hf_max_requests: int = 2000
+    hf_requests_per_second: float = 2.0
+    hf_token: str | None = field(default=None, repr=False)
+    hf_export_path: str | None = None
+    epoch_models: str | None = None
+    ecosystem_graphs: str | None = None
 
     @property
     def lake(self) -> Path:
@@ -76,7 +87,7 @@ class Settings:
         """Settings as plain JSON-able values, with secrets redacted."""
         out = {}
         for key, value in asdict(self).items():
-            if key == "s2_api_key":
+            if key in ("s2_api_key", "hf_token"):
                 value = "***" if value else None
             elif isinstance(value, Path):
                 value = str(value)

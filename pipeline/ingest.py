@@ -55,6 +55,14 @@ def configure(parser) -> None:
     p.add_argument("--batch", help="partition name for this fetch run (default: today's UTC date)")
     p.add_argument("--limit", type=non_negative_int, help="ask for at most this many papers")
 
+    p = sub.add_parser("hf", help="Hugging Face model trees: a local export directory (--path) or the Hub API crawl")
+    p.add_argument("--path", help="directory of model-tree export files ({\"models\": [...]}, .json or .json.gz)")
+    p.add_argument("--batch", help="partition name for this run (default: today's UTC date)")
+    p = sub.add_parser("epoch", help="Epoch AI notable-models CSV (path or URL)")
+    p.add_argument("--path", help="path or URL of the CSV (default MLGRAPH_EPOCH_MODELS)")
+    p = sub.add_parser("ecosystem-graphs", help="CRFM Ecosystem Graphs assets: YAML folder or collated CSV (path or URL)")
+    p.add_argument("--path", help="folder, YAML or CSV file, or URL (default MLGRAPH_ECOSYSTEM_GRAPHS)")
+
     sub.add_parser("sample", help="everything from the bundled sample, through the real clients on loopback")
     for p in sub.choices.values():
         p.add_argument("--json", action="store_true", help="print the ingest results as JSON")
@@ -100,6 +108,18 @@ def _ingest(args, settings) -> list:
         from pipeline.sources.semantic_scholar import fetch_citations
 
         results = [fetch_citations(settings, batch=args.batch, limit=args.limit)]
+    elif args.source == "hf":
+        from pipeline.sources.hf import ingest_hf
+
+        results = [ingest_hf(settings, path=args.path, batch=args.batch)]
+    elif args.source == "epoch":
+        from pipeline.sources.epoch import ingest_epoch
+
+        results = [ingest_epoch(settings, args.path)]
+    elif args.source == "ecosystem-graphs":
+        from pipeline.sources.ecosystem_graphs import ingest_ecosystem_graphs
+
+        results = [ingest_ecosystem_graphs(settings, args.path)]
     return results
 
 

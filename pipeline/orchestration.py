@@ -127,6 +127,19 @@ def citations(batch: str, cfg=None) -> dict:
     return result.as_dict()
 
 
+def refresh_models(cfg=None) -> list[dict]:
+    """Foundation-model sources (HF trees, Epoch, Ecosystem Graphs); each skips itself when unset."""
+    from pipeline.sources.ecosystem_graphs import ingest_ecosystem_graphs
+    from pipeline.sources.epoch import ingest_epoch
+    from pipeline.sources.hf import ingest_hf
+
+    with _sources(cfg or settings(), "hf", "epoch", "ecosystem-graphs") as cfg:
+        results = [ingest_hf(cfg), ingest_epoch(cfg), ingest_ecosystem_graphs(cfg)]
+    for r in results:
+        log.info("%s %s: %s %s", r.source, r.target, r.outcome, r.rows)
+    return [r.as_dict() for r in results]
+
+
 def build_candidate(run_id: str | None = None, cfg=None) -> str:
     """Build a new candidate warehouse file (the published one is not touched); returns its path.
 

@@ -63,7 +63,7 @@ def all_specs() -> list[DatasetSpec]:
 
 
 def _load_all() -> None:
-    from schemas import arxiv, common, pwc, semantic_scholar  # noqa: F401  (registration side effect)
+    from schemas import arxiv, common, ecosystem, epoch, hf, pwc, semantic_scholar  # noqa: F401  (registration side effect)
 
 
 def schema_docs(spec: DatasetSpec) -> pa.Schema:

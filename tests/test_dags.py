@@ -79,11 +79,12 @@ def _edges(dag) -> set[tuple[str, str]]:
 def test_nightly_structure(dagbag):
     dag = dagbag.dags["mlgraph_nightly"]
     assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
-    assert set(dag.task_ids) == {"harvest_arxiv", "fetch_citations", "refresh_pwc", "build_warehouse",
-                                 "quality_gates", "publish_warehouse", "log_digest"}
+    assert set(dag.task_ids) == {"harvest_arxiv", "fetch_citations", "refresh_pwc", "refresh_models",
+                                 "build_warehouse", "quality_gates", "publish_warehouse", "log_digest"}
     assert _edges(dag) == {
         ("harvest_arxiv", "fetch_citations"),
         ("fetch_citations", "build_warehouse"), ("refresh_pwc", "build_warehouse"),
+        ("refresh_models", "build_warehouse"),
         ("build_warehouse", "quality_gates"),
         # publish needs both the candidate path and a passed gate: write–audit–publish
         ("build_warehouse", "publish_warehouse"), ("quality_gates", "publish_warehouse"),
@@ -101,7 +102,8 @@ def test_assets_connect_ingestion_to_the_warehouse(dagbag):
     for dag in dagbag.dags.values():
         emitted = {a.name for t in dag.tasks for a in t.outlets}
         consumed = {a.name for a in dag.get_task("build_warehouse").inlets}
-        assert consumed == {"mlgraph_raw_arxiv", "mlgraph_raw_pwc", "mlgraph_raw_semantic_scholar"}
+        assert consumed == {"mlgraph_raw_arxiv", "mlgraph_raw_pwc", "mlgraph_raw_semantic_scholar",
+                            "mlgraph_raw_models"}
         assert consumed <= emitted, dag.dag_id
         assert [a.name for a in dag.get_task("publish_warehouse").outlets] == ["mlgraph_warehouse"]
 

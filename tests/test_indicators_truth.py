@@ -76,14 +76,15 @@ def built(request, pipeline_run, tmp_path_factory):
     """)
     con.execute("""
         CREATE OR REPLACE TABLE dim_papers AS
-        SELECT id AS paper_id, published AS published_date, year(published) AS year, domain AS primary_domain,
+        SELECT id AS paper_id, published AS published_date, CAST(year(published) AS INTEGER) AS year,
+               domain AS primary_domain,
                primary_family, 'truth' AS family_provenance, true AS is_ml
         FROM truth_papers
     """)
     con.execute("""
         CREATE OR REPLACE TABLE fct_paper_families AS
         SELECT t.id AS paper_id, f.family, 1.0 / len(t.families) AS weight, f.family = t.primary_family AS is_primary,
-               'truth' AS provenance, 1.0 AS confidence
+               'truth' AS provenance, 1.0::DOUBLE AS confidence
         FROM truth_papers t, unnest(t.families) AS f(family)
     """)
     transitions = (WAREHOUSE_DIR / "marts" / "fct_author_transitions.sql").read_text()

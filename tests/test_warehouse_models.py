@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.warehouse import build
 from pipeline.warehouse.runner import discover_models, run_model_tests
-from warehouse_fixtures import copy_models, family_standin, standard_plan, write_small_lake
+from warehouse_fixtures import copy_models, family_standin, standin_steps, write_small_lake
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def built(tmp_path_factory):
     settings = load_settings(env={}, home=base / "home")
     write_small_lake(settings.lake)
     root = copy_models(base / "models")
-    candidate = build(settings, plan=standard_plan(), models_root=root)
+    candidate = build(settings, models_root=root)
     con = duckdb.connect(str(candidate), read_only=True)
     yield con, root, candidate
     con.close()
@@ -98,7 +98,7 @@ def test_pwc_primary_is_the_family_the_abstract_proposes_when_pwc_lists_it(tmp_p
     # abstract decides between them. B's abstract names a family PwC does not list: PwC decides.
     standin = family_standin(text_families=[("2101.00001", "mlp", ["mlp"], 0.9),
                                             ("2101.00002", "transformer", ["transformer"], 0.8)])
-    candidate = build(settings, plan=standard_plan(standin), models_root=copy_models(tmp_path / "models"))
+    candidate = build(settings, steps=standin_steps(standin), models_root=copy_models(tmp_path / "models"))
     con = duckdb.connect(str(candidate), read_only=True)
     got = rows(con, "SELECT paper_id, family FROM fct_paper_families WHERE is_primary AND paper_id LIKE '2101.0000%' "
                     "ORDER BY paper_id")
@@ -231,7 +231,7 @@ def test_data_dictionary_is_written_with_the_candidate(built):
 
 def test_empty_lake_builds_typed_empty_warehouse(settings, tmp_path):
     root = copy_models(tmp_path / "models")
-    candidate = build(settings, plan=standard_plan(family_standin([], [])), models_root=root)
+    candidate = build(settings, steps=standin_steps(family_standin([], [])), models_root=root)
     con = duckdb.connect(str(candidate), read_only=True)
     assert rows(con, "SELECT count(*) FROM dim_papers") == [(0,)]
     assert rows(con, "SELECT count(*) FROM fct_paper_citation_metrics") == [(0,)]

@@ -15,40 +15,126 @@ from pipeline.errors import MlgraphError
 from pipeline.warehouse import build, build_and_publish, publish, rollback
 from pipeline.warehouse.builder import candidates_dir, previous_path
 from pipeline.warehouse.citations import pagerank
-from pipeline.warehouse.runner import (DEFAULT_PLAN, ModelError, available_plan, discover_models,
-                                       order_models)
-from warehouse_fixtures import copy_models, standard_plan, write_small_lake
+from pipeline.warehouse.contracts import ModelError, build_order, discover_models
+from warehouse_fixtures import copy_models, write_small_lake
 
 
-def write_model(root: Path, layer: str, name: str, sql: str, columns: dict[str, str], extra: str = "") -> None:
+def write_model(root: Path, layer: str, name: str, sql: str | None, columns: dict[str, str], extra: str = "") -> None:
+    """A model file pair; ``sql=None`` makes a Python model (put step/inputs in ``extra``).
+
+    ``columns`` maps a column to its DuckDB type.
+    """
     (root / layer).mkdir(parents=True, exist_ok=True)
-    (root / layer / f"{name}.sql").write_text(sql)
-    cols = "".join(f"  {c}:\n    description: {d}\n" for c, d in columns.items())
+    if sql is not None:
+        (root / layer / f"{name}.sql").write_text(sql)
+    else:
+        extra = "materialized: python\n" + extra
+    cols = "".join(f"  {c}:\n    type: {t}\n    description: column {c}\n" for c, t in columns.items())
     (root / layer / f"{name}.yml").write_text(f"name: {name}\ndescription: test model {name}\n{extra}columns:\n{cols}")
 
 
+X = {"x": "INTEGER"}
+
+
 def test_models_ordered_by_their_references(tmp_path):
-    write_model(tmp_path, "marts", "c_last", "SELECT x FROM b_middle", {"x": "x"})
-    write_model(tmp_path, "marts", "b_middle", "SELECT x FROM a_first -- not c_last", {"x": "x"})
-    write_model(tmp_path, "marts", "a_first", "SELECT 1 AS x", {"x": "x"})
+    write_model(tmp_path, "marts", "c_last", "SELECT x FROM b_middle", X)
+    write_model(tmp_path, "marts", "b_middle", "SELECT x FROM a_first -- not c_last", X)
+    write_model(tmp_path, "marts", "a_first", "SELECT 1 AS x", X)
     models = discover_models(tmp_path)
     assert models["c_last"].depends_on == {"b_middle"}
     assert models["b_middle"].depends_on == {"a_first"}  # names in comments are not references
-    assert [m.name for m in order_models(models, "marts")] == ["a_first", "b_middle", "c_last"]
+    assert [n.name for n in build_order(models)] == ["a_first", "b_middle", "c_last"]
+
+
+# Python steps for the declaration tests, found by "test_warehouse_runner:NAME" (tests/ is on sys.path).
+def make_pair(con, ctx):
+    con.execute("CREATE TABLE py_pair_a AS SELECT x + 10 AS x FROM int_base")
+    con.execute("CREATE TABLE py_pair_b AS SELECT x, 'b' AS tag FROM int_base")
+
+
+def make_one_only(con, ctx):
+    con.execute("CREATE TABLE py_pair_a AS SELECT 1 AS x")
+
+
+def make_pair_and_rogue(con, ctx):
+    make_pair(con, ctx)
+    con.execute("CREATE TABLE rogue AS SELECT 1 AS x")
+
+
+def make_wrong_type(con, ctx):
+    con.execute("CREATE TABLE py_pair_a AS SELECT CAST(x AS VARCHAR) AS x FROM int_base")
+    con.execute("CREATE TABLE py_pair_b AS SELECT x, 'b' AS tag FROM int_base")
+
+
+def pair_fixture(root: Path, step: str = "make_pair") -> None:
+    """SQL int_base → one Python step making py_pair_a and py_pair_b → SQL marts reading both."""
+    write_model(root, "intermediate", "int_base", "SELECT 1 AS x UNION ALL SELECT 2", X)
+    declared = f'step: "test_warehouse_runner:{step}"\n'
+    write_model(root, "marts", "py_pair_a", None, X, declared + "inputs: [int_base]\n")
+    write_model(root, "marts", "py_pair_b", None, {"x": "INTEGER", "tag": "VARCHAR"}, declared + "inputs: [int_base]\n")
+    write_model(root, "marts", "fct_after", "SELECT a.x, b.tag FROM py_pair_a a JOIN py_pair_b b ON a.x - 10 = b.x",
+                {"x": "INTEGER", "tag": "VARCHAR"})
+    write_model(root, "indicators", "ind_last", "SELECT count(*) AS n FROM fct_after", {"n": "BIGINT"})
+
+
+def test_order_comes_from_sql_text_and_declared_inputs(tmp_path):
+    pair_fixture(tmp_path)
+    order = build_order(discover_models(tmp_path))
+    assert [(n.kind, n.name) for n in order] == [
+        ("sql", "int_base"), ("step", "test_warehouse_runner:make_pair"), ("sql", "fct_after"), ("sql", "ind_last")]
+    assert order[1].outputs == ["py_pair_a", "py_pair_b"]  # one step, two tables
+    # select: the model and its upstream only
+    assert [n.name for n in build_order(discover_models(tmp_path), select={"py_pair_b"})] == [
+        "int_base", "test_warehouse_runner:make_pair"]
+
+
+def test_declared_order_builds_sql_and_python_models(settings, tmp_path):
+    pair_fixture(tmp_path)
+    candidate = build(settings, models_root=tmp_path)
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        assert con.execute("SELECT * FROM fct_after ORDER BY x").fetchall() == [(11, "b"), (12, "b")]
+        assert con.execute("SELECT n FROM ind_last").fetchall() == [(2,)]
+        assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'py_pair_b'").fetchall() == [
+            ("test model py_pair_b",)]
 
 
 def test_dependency_cycle_is_a_clear_error(tmp_path):
-    write_model(tmp_path, "intermediate", "int_a", "SELECT x FROM int_b", {"x": "x"})
-    write_model(tmp_path, "intermediate", "int_b", "SELECT x FROM int_a", {"x": "x"})
+    write_model(tmp_path, "intermediate", "int_a", "SELECT x FROM int_b", X)
+    write_model(tmp_path, "intermediate", "int_b", "SELECT x FROM int_a", X)
     with pytest.raises(ModelError, match="dependency cycle between models: int_a → int_b → int_a"):
-        order_models(discover_models(tmp_path), "intermediate")
+        build_order(discover_models(tmp_path))
+
+
+def test_cycle_through_a_python_step_is_a_clear_error(tmp_path):
+    write_model(tmp_path, "marts", "fct_a", "SELECT x FROM py_b", X)
+    write_model(tmp_path, "marts", "py_b", None, X, 'step: "test_warehouse_runner:make_pair"\ninputs: [fct_a]\n')
+    with pytest.raises(ModelError, match="dependency cycle between models: fct_a → test_warehouse_runner:make_pair → fct_a"):
+        build_order(discover_models(tmp_path))
+
+
+def test_undeclared_input_is_a_clear_error(tmp_path):
+    write_model(tmp_path, "marts", "py_b", None, X, 'step: "test_warehouse_runner:make_pair"\ninputs: [dim_nowhere]\n')
+    with pytest.raises(ModelError, match=r"input\(s\) \['dim_nowhere'\] of step test_warehouse_runner:make_pair "
+                                         r"are not declared models"):
+        discover_models(tmp_path)
+
+
+def test_python_model_needs_a_step_and_columns_need_types(tmp_path):
+    write_model(tmp_path, "marts", "py_b", None, X)
+    with pytest.raises(ModelError, match=r'py_b.yml: a Python model needs step: "module:function"'):
+        discover_models(tmp_path)
+    (tmp_path / "marts" / "py_b.yml").unlink()
+    (tmp_path / "marts" / "dim_t.sql").write_text("SELECT 1 AS x")
+    (tmp_path / "marts" / "dim_t.yml").write_text("name: dim_t\ndescription: d\ncolumns:\n  x:\n    description: x\n")
+    with pytest.raises(ModelError, match="dim_t.yml: column 'x' needs a type"):
+        discover_models(tmp_path)
 
 
 def test_reference_to_a_later_layer_is_refused(tmp_path):
-    write_model(tmp_path, "staging", "stg_x", "SELECT x FROM dim_y", {"x": "x"})
-    write_model(tmp_path, "marts", "dim_y", "SELECT 1 AS x", {"x": "x"})
+    write_model(tmp_path, "staging", "stg_x", "SELECT x FROM dim_y", X)
+    write_model(tmp_path, "marts", "dim_y", "SELECT 1 AS x", X)
     with pytest.raises(ModelError, match=r"stg_x \(staging\) depends on later-layer model\(s\) \['dim_y'\]"):
-        order_models(discover_models(tmp_path), "staging")
+        build_order(discover_models(tmp_path))
 
 
 def test_sql_without_yaml_and_undocumented_column_fail(settings, tmp_path):
@@ -57,27 +143,50 @@ def test_sql_without_yaml_and_undocumented_column_fail(settings, tmp_path):
     with pytest.raises(ModelError, match="no YAML sidecar lonely.yml"):
         discover_models(tmp_path)
     (tmp_path / "marts" / "lonely.sql").unlink()
-    write_model(tmp_path, "marts", "dim_t", "SELECT 1 AS x, 2 AS y", {"x": "x", "z": "z"})
+    write_model(tmp_path, "marts", "dim_t", "SELECT 1 AS x, 2 AS y", {"x": "INTEGER", "z": "INTEGER"})
     with pytest.raises(ModelError, match=r"dim_t: undocumented column\(s\) \['y'\]; documented but missing column\(s\) \['z'\]"):
-        build(settings, plan=["sql:marts"], models_root=tmp_path)
+        build(settings, models_root=tmp_path)
     # the failed candidate is kept under a clearly failed name, nothing else is left behind
     names = sorted(p.name for p in candidates_dir(settings).iterdir())
     assert len(names) == 1 and names[0].startswith("failed-") and names[0].endswith(".duckdb")
     assert not settings.warehouse.exists()
 
 
+def test_type_mismatch_names_model_column_and_both_types(settings, tmp_path):
+    write_model(tmp_path, "marts", "dim_t", "SELECT 1 AS x, 'a' AS y", {"x": "BIGINT", "y": "VARCHAR"})
+    with pytest.raises(ModelError, match="model dim_t: column type.* differ from dim_t.yml: x is INTEGER but the YAML says BIGINT"):
+        build(settings, models_root=tmp_path)
+
+
+def test_python_step_type_mismatch_fails(settings, tmp_path):
+    pair_fixture(tmp_path, "make_wrong_type")
+    with pytest.raises(ModelError, match="model py_pair_a: .*x is VARCHAR but the YAML says INTEGER"):
+        build(settings, models_root=tmp_path)
+
+
 def test_missing_step_module_is_a_clear_error(settings, tmp_path):
+    write_model(tmp_path, "marts", "py_b", None, X, 'step: "pipeline.nonexistent.warehouse:step"\ninputs: []\n')
     with pytest.raises(MlgraphError, match="module pipeline.nonexistent does not exist"):
-        build(settings, plan=["sql:staging", "pipeline.nonexistent.warehouse:step"], models_root=tmp_path)
-    assert available_plan(["sql:marts", "pipeline.nonexistent.warehouse:step"]) == ["sql:marts"]
-    assert DEFAULT_PLAN[0] == "sql:staging" and DEFAULT_PLAN[-1] == "sql:indicators"
+        build(settings, models_root=tmp_path)
 
 
-def test_python_step_table_without_yaml_fails(settings, tmp_path):
-    write_model(tmp_path, "marts", "dim_t", "SELECT 1 AS x", {"x": "x"})
-    with pytest.raises(ModelError, match=r"relations without a YAML sidecar: \['rogue'\]"):
-        build(settings, plan=["sql:marts", lambda con, ctx: con.execute("CREATE TABLE rogue AS SELECT 1 AS x")],
-              models_root=tmp_path)
+def test_step_not_creating_a_declared_table_fails(settings, tmp_path):
+    pair_fixture(tmp_path, "make_one_only")
+    with pytest.raises(ModelError, match=r"step test_warehouse_runner:make_one_only did not create the table\(s\) "
+                                         r"it declares: \['py_pair_b'\]"):
+        build(settings, models_root=tmp_path)
+
+
+def test_step_creating_an_undeclared_table_fails(settings, tmp_path):
+    pair_fixture(tmp_path, "make_pair_and_rogue")
+    with pytest.raises(ModelError, match=r"step test_warehouse_runner:make_pair_and_rogue created undeclared table\(s\) \['rogue'\]"):
+        build(settings, models_root=tmp_path)
+
+
+def test_step_override_must_replace_a_declared_step(settings, tmp_path):
+    pair_fixture(tmp_path)
+    with pytest.raises(ModelError, match=r"step override\(s\) \['nowhere:step'\] replace no declared step"):
+        build(settings, models_root=tmp_path, steps={"nowhere:step": make_pair})
 
 
 def sha(path: Path) -> str:
@@ -92,7 +201,7 @@ def small_lake(settings, tmp_path):
 
 def test_publish_is_atomic_for_open_readers(small_lake):
     settings, root = small_lake
-    first = build_and_publish(settings, gates=False, plan=standard_plan(), models_root=root)
+    first = build_and_publish(settings, gates=False, models_root=root)
     assert first == settings.warehouse and not previous_path(settings).exists()
     reader = duckdb.connect(str(settings.warehouse), read_only=True)
     assert reader.execute("SELECT count(*) FROM dim_papers").fetchall() == [(6,)]
@@ -105,7 +214,7 @@ def test_publish_is_atomic_for_open_readers(small_lake):
 
     write_partition(settings.lake, "arxiv/papers", "2025-02-01_2025-02-28", [
         _paper("2502.00001", "New G", ["cs.LG"], date(2025, 2, 1), date(2025, 2, 1), [("Roe", "Ann")])])
-    candidate = build(settings, plan=standard_plan(), models_root=root)
+    candidate = build(settings, models_root=root)
     assert sha(settings.warehouse) == old_digest  # building never touches the published file
     assert not candidate.with_name(candidate.name + ".wal").exists()
     publish(settings, candidate)
@@ -126,14 +235,15 @@ def test_publish_is_atomic_for_open_readers(small_lake):
 
 def test_failed_build_leaves_published_warehouse_byte_identical(small_lake):
     settings, root = small_lake
-    build_and_publish(settings, gates=False, plan=standard_plan(), models_root=root)
+    build_and_publish(settings, gates=False, models_root=root)
     digest = sha(settings.warehouse)
 
     def explode(con, ctx):
         raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError, match="disk on fire"):
-        build_and_publish(settings, gates=False, plan=standard_plan() + [explode], models_root=root)
+        build_and_publish(settings, gates=False, models_root=root,
+                          steps={"pipeline.warehouse.citations:build_citation_metrics": explode})
     assert sha(settings.warehouse) == digest
     assert not previous_path(settings).exists()
     leftovers = [p.name for p in candidates_dir(settings).iterdir()]
@@ -142,7 +252,7 @@ def test_failed_build_leaves_published_warehouse_byte_identical(small_lake):
 
 def test_failing_gate_blocks_publishing(small_lake, monkeypatch):
     settings, root = small_lake
-    build_and_publish(settings, gates=False, plan=standard_plan(), models_root=root)
+    build_and_publish(settings, gates=False, models_root=root)
     digest = sha(settings.warehouse)
     import pipeline.quality
     from pipeline.errors import QualityGateError
@@ -157,7 +267,7 @@ def test_failing_gate_blocks_publishing(small_lake, monkeypatch):
 
     monkeypatch.setattr(pipeline.quality, "run_gates", failing_gates)
     with pytest.raises(QualityGateError):
-        build_and_publish(settings, gates=True, plan=standard_plan(), models_root=root)
+        build_and_publish(settings, gates=True, models_root=root)
     assert seen == {"candidate_rows": [(6,)], "previous": settings.warehouse}
     assert sha(settings.warehouse) == digest
 
@@ -203,8 +313,10 @@ def test_pagerank_nonconvergence_is_reported():
 def test_build_logs_each_step(small_lake, caplog):
     settings, root = small_lake
     with caplog.at_level(logging.INFO, logger="mlgraph.warehouse"):
-        build(settings, plan=standard_plan(), models_root=root)
-    assert any("step sql:marts done" in r.message for r in caplog.records)
+        build(settings, models_root=root)
+    messages = [r.message for r in caplog.records]
+    assert any(m.startswith("model dim_papers done") for m in messages)
+    assert any(m.startswith("step pipeline.warehouse.citations:build_citation_metrics done") for m in messages)
 
 
 def test_build_cli_errors_are_readable(settings, capsys):
@@ -219,3 +331,29 @@ def test_build_cli_errors_are_readable(settings, capsys):
     assert main(["--home", str(settings.home), "build", "--rollback"]) == 2
     assert "no previous warehouse" in capsys.readouterr().err
     assert not settings.warehouse.exists()
+
+
+def count_lake_papers(con, ctx):
+    con.execute("CREATE TABLE py_lake_count AS SELECT count(DISTINCT arxiv_id) AS n FROM stg_arxiv__papers")
+
+
+def test_python_step_reads_the_lake_through_a_staging_view(small_lake):
+    settings, root = small_lake
+    write_model(root, "marts", "py_lake_count", None, {"n": "BIGINT"},
+                'step: "test_warehouse_runner:count_lake_papers"\ninputs: [stg_arxiv__papers]\n')
+    order = build_order(discover_models(root), select={"py_lake_count"})
+    assert [n.name for n in order] == ["stg_arxiv__papers", "test_warehouse_runner:count_lake_papers"]
+    candidate = build(settings, models_root=root, select={"py_lake_count"})
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        assert con.execute("SELECT n FROM py_lake_count").fetchall() == [(6,)]
+        assert "dim_papers" not in {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def test_bad_declarations_fail_before_any_candidate_file(settings, tmp_path):
+    pair_fixture(tmp_path)
+    with pytest.raises(ModelError, match=r"select names unknown model\(s\) \['nope'\]"):
+        build(settings, models_root=tmp_path, select={"nope"})
+    write_model(tmp_path, "marts", "py_loop", None, X, 'step: "test_warehouse_runner:make_pair"\ninputs: [fct_after]\n')
+    with pytest.raises(ModelError, match="dependency cycle"):
+        build(settings, models_root=tmp_path)
+    assert not candidates_dir(settings).exists()

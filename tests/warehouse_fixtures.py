@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from pipeline.lake import write_partition
-from pipeline.warehouse.runner import WAREHOUSE_DIR
+from pipeline.warehouse.contracts import WAREHOUSE_DIR
 
 T0 = datetime(2025, 1, 2, tzinfo=timezone.utc)
 T1 = datetime(2025, 2, 2, tzinfo=timezone.utc)
@@ -29,9 +29,12 @@ OWN_MODELS = {
               "fct_paper_citation_metrics"],
 }
 
+# The classify helper's tables, made here by one stand-in step (declared like any Python model).
+STANDIN_STEP = "warehouse_fixtures:classify_standin"
 FAMILY_STANDIN_YAML = {
-    "int_method_families": ("method_name", "family"),
-    "int_paper_text_families": ("paper_id", "primary_family", "families", "confidence", "provenance"),
+    "int_method_families": {"method_name": "VARCHAR", "family": "VARCHAR"},
+    "int_paper_text_families": {"paper_id": "VARCHAR", "primary_family": "VARCHAR", "families": "VARCHAR[]",
+                                "confidence": "DOUBLE", "provenance": "VARCHAR"},
 }
 
 
@@ -44,9 +47,9 @@ def copy_models(dest: Path) -> Path:
                 shutil.copy(f, dest / layer / f.name)
     shutil.copytree(WAREHOUSE_DIR / "seeds", dest / "seeds")
     for name, cols in FAMILY_STANDIN_YAML.items():
-        lines = [f"name: {name}", "layer: intermediate", "materialized: python",
-                 "description: test stand-in for the classify helper's table", "columns:"]
-        lines += [f"  {c}:\n    description: {c}" for c in cols]
+        lines = [f"name: {name}", "layer: intermediate", "materialized: python", f'step: "{STANDIN_STEP}"',
+                 "inputs: []", "description: test stand-in for the classify helper's table", "columns:"]
+        lines += [f"  {c}:\n    type: {t}\n    description: {c}" for c, t in cols.items()]
         (dest / "intermediate" / f"{name}.yml").write_text("\n".join(lines) + "\n")
     return dest
 
@@ -73,12 +76,12 @@ def family_standin(method_families=None, text_families=None):
     return classify_standin
 
 
-def standard_plan(standin=None, citations=True):
-    """The build plan for tests: SQL layers, the family stand-in, and the citation metrics."""
-    plan = ["sql:staging", "sql:intermediate", standin or family_standin(), "sql:marts"]
-    if citations:
-        plan.append("pipeline.warehouse.citations:build_citation_metrics")
-    return plan
+classify_standin = family_standin()
+
+
+def standin_steps(standin=None) -> dict:
+    """Step overrides for ``build(steps=...)``: the family stand-in with other rows."""
+    return {STANDIN_STEP: standin or family_standin()}
 
 
 def _paper(arxiv_id, title, categories, published, updated, authors, doi=None, window_ts=T0, oai=None):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.errors import ConfigError
 
-# The fixed family vocabulary shared with the indicators and the sample: the taxonomy file must declare exactly these keys.
+# The fixed family vocabulary: the taxonomy file must declare exactly these keys.
 FAMILIES: tuple[str, ...] = (
     "transformer", "cnn", "rnn", "gnn", "mlp", "diffusion", "gan", "vae", "flow", "ssm",
     "tree_ensemble", "kernel", "probabilistic", "shallow_embedding", "symbolic", "linear",

@@ -1,8 +1,7 @@
 """Warehouse steps of the classification: taxonomy tables and text families of every ML paper.
 
-Build order (the runner's plan): staging SQL -> ``load_taxonomy`` -> intermediate SQL ->
-``classify_papers`` -> marts SQL -> ... Both take ``(con, ctx)``; ctx has .settings, .exports_dir,
-.run_id, .log.
+Both are Python steps declared in the YAML of the tables they make (``step:``/``inputs:``), so
+the runner orders them; both take ``(con, ctx)``; ctx has .settings, .exports_dir, .run_id, .log.
 """
 
 from __future__ import annotations

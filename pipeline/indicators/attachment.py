@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import ALL_DOMAINS, fetch_arrays, write_table
+from pipeline.indicators.db import fetch_arrays, load_sql, write_table
 
 PERIOD_YEARS = 1
 BINS_PER_OCTAVE = 2
@@ -106,18 +106,7 @@ def build_attachment(con, log) -> None:
     cit = citation_observations(con)
     _fit_rows("citations", "paper", 1.0, cit, MIN_PER_BIN, cols)
     # adoption: a (family, domain) cell's fractional paper count is its degree
-    fam = fetch_arrays(con, f"""
-        WITH c AS (
-            SELECT family, domain, year, papers_fractional AS x FROM ind_family_share WHERE domain <> '{ALL_DOMAINS}'
-        )
-        SELECT period, k, dk FROM (
-            SELECT year AS period, x AS dk,
-                   coalesce(sum(x) OVER (PARTITION BY family, domain ORDER BY year
-                                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS k
-            FROM c
-        ) WHERE period > (SELECT min(year) FROM c)
-        ORDER BY period, k, dk
-    """)
+    fam = fetch_arrays(con, load_sql("family_adoption_degrees"))
     _fit_rows("family_adoption", "family_domain", 0.0, fam, 1.0, cols)
     for key in ("alpha",):
         cols[key] = np.array(cols[key], dtype=float)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import family_vocabulary, fetch_arrays, write_table
+from pipeline.indicators.db import family_vocabulary, fetch_arrays, load_sql, write_table
 
 CD_WINDOW_YEARS = 5
 # Upper bound on (focal, later paper) pairs the CD query may visit. Above it, CD is computed for a
@@ -17,7 +15,6 @@ CD_PAIR_BUDGET = 60_000_000
 CD_MIN_REFERENCES = 5
 # DI_l counts a later paper as citing the references only when it cites at least l of them.
 CD_L_REFERENCES = 5
-SQL_DIR = Path(__file__).with_name("sql")
 
 
 def build_citation_share(con, log) -> None:
@@ -28,21 +25,7 @@ def build_citation_share(con, log) -> None:
     # Edges to papers with the same family-weight pattern are interchangeable, so the query returns
     # one row per (year, pattern, family) with the number of such edges: the bootstrap draws
     # patterns multinomially, which is exactly resampling the edges.
-    rows = fetch_arrays(con, """
-        WITH pattern AS (
-            SELECT paper_id, string_agg(family || ':' || weight, ',' ORDER BY family) AS pattern_key
-            FROM fct_paper_families GROUP BY paper_id
-        ), counts AS (
-            SELECT c.citing_year AS year, p.pattern_key, count(*) AS edges
-            FROM fct_citations c JOIN pattern p ON p.paper_id = c.cited_paper_id
-            WHERE c.citing_year IS NOT NULL GROUP BY ALL
-        ), one AS (
-            SELECT DISTINCT ON (pattern_key) pattern_key, paper_id FROM pattern ORDER BY pattern_key, paper_id
-        )
-        SELECT k.year, k.pattern_key, k.edges, f.family, f.weight
-        FROM counts k JOIN one o USING (pattern_key) JOIN fct_paper_families f ON f.paper_id = o.paper_id
-        ORDER BY k.year, k.pattern_key, f.family
-    """)
+    rows = fetch_arrays(con, load_sql("citation_patterns"))
     cols = {k: [] for k in ("year", "family", "citations_fractional", "n_citations", "share", "share_ci_low",
                             "share_ci_high", "low_n")}
     rng = stats.rng_for("citation_share")
@@ -73,14 +56,7 @@ def build_citation_share(con, log) -> None:
     write_table(con, "ind_citation_family_share", cols, order_by="year, family")
 
     # Gini of total internal citations within each publication-year cohort
-    cohort = fetch_arrays(con, """
-        SELECT p.year, coalesce(c.n, 0) AS citations
-        FROM dim_papers p
-        LEFT JOIN (SELECT cited_paper_id, count(*) AS n FROM fct_citations GROUP BY 1) c
-               ON c.cited_paper_id = p.paper_id
-        WHERE p.is_ml AND p.year IS NOT NULL
-        ORDER BY p.year
-    """)
+    cohort = fetch_arrays(con, load_sql("citation_cohorts"))
     g = {k: [] for k in ("year", "n_papers", "total_citations", "mean_citations", "gini", "top10pct_share",
                          "share_uncited", "low_n")}
     cy = cohort["year"].astype(np.int64)
@@ -131,10 +107,9 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
     if rate < 1.0:
         log.warning("CD index: ~%d citing pairs exceed the budget of %d; computing it for a %.1f%% hash sample "
                     "of papers", estimate, pair_budget, 100 * rate)
-    for name, value in (("cd_window", int(window)), ("cd_threshold", threshold), ("cd_l", CD_L_REFERENCES),
-                        ("cd_min_references", CD_MIN_REFERENCES), ("cd_keep_self", bool(keep_self_citations))):
-        con.execute(f"SET VARIABLE {name} = ?", [value])
-    con.execute(f"CREATE OR REPLACE TABLE ind_cd_index AS {(SQL_DIR / 'cd_index.sql').read_text()}")
+    con.execute("CREATE OR REPLACE TABLE ind_cd_index AS "
+                + load_sql("cd_index", threshold=threshold, window=int(window), l_references=CD_L_REFERENCES,
+                           min_references=CD_MIN_REFERENCES, keep_self=int(bool(keep_self_citations))))
     con.execute("DROP TABLE IF EXISTS _cd_authors")
     con.execute("DROP TABLE IF EXISTS _cd_edges")
     con.execute("DROP TABLE IF EXISTS _cd_ids")

@@ -1,11 +1,20 @@
-"""Small DuckDB helpers for the indicator steps (existence checks, Arrow round trips)."""
+"""DuckDB helpers for the indicator steps: SQL files by name, Arrow round trips, the typed writer."""
 
 from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-# Fixed vocabulary (the taxonomy's families, pipeline.classify.taxonomy); families seen in the data but not here are appended.
+from pipeline.errors import MlgraphError
+
+SQL_DIR = Path(__file__).with_name("sql")
+
+# The fixed family vocabulary (warehouse/seeds/taxonomy.toml); families seen in the data but not
+# here are appended.
 FAMILIES = (
     "transformer", "cnn", "rnn", "gnn", "mlp", "diffusion", "gan", "vae", "flow", "ssm",
     "tree_ensemble", "kernel", "probabilistic", "shallow_embedding", "symbolic", "linear",
@@ -14,22 +23,29 @@ FAMILIES = (
 ALL_DOMAINS = "all"
 
 
-def has_table(con, name: str) -> bool:
-    """True when a table or view of that name exists in the main schema."""
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
-        [name],
-    ).fetchall()[0]
-    return bool(row[0])
+@lru_cache(maxsize=None)
+def _sql_text(name: str) -> str:
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise MlgraphError(f"indicator SQL {name!r} not found at {path}")
+    return path.read_text()
 
 
-def has_column(con, table: str, column: str) -> bool:
-    """True when ``table`` has ``column``."""
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-        [table, column],
-    ).fetchall()[0]
-    return bool(row[0])
+_PARAM = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def load_sql(name: str, **params) -> str:
+    """The SQL of ``pipeline/indicators/sql/NAME.sql`` with ``{{ key }}`` replaced by numeric params."""
+    def sub(match: re.Match) -> str:
+        key = match.group(1)
+        if key not in params:
+            raise MlgraphError(f"indicator SQL {name!r} needs parameter {key!r}")
+        value = params[key]
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise MlgraphError(f"indicator SQL {name!r}: parameter {key!r} must be a number, got {value!r}")
+        return repr(value)
+
+    return _PARAM.sub(sub, _sql_text(name))
 
 
 def fetch_arrays(con, sql: str, params=None) -> dict[str, np.ndarray]:
@@ -45,38 +61,35 @@ def fetch_arrays(con, sql: str, params=None) -> dict[str, np.ndarray]:
     return out
 
 
-_TEXT_COLUMNS = {"family", "domain", "area", "framework", "outcome", "kind", "unit", "author_id", "paper_id",
-                 "root_method", "top_root", "dominant_family", "majority_family", "majority_domains",
-                 "origin_domain", "from_family", "to_family", "from_framework", "to_framework"}
-
-
-def _empty_type(name: str) -> pa.DataType:
-    """Column type when a result is empty (no values to infer it from), by naming convention."""
-    if name in _TEXT_COLUMNS:
-        return pa.string()
-    if name == "low_n" or name.startswith("is_") or name.endswith("_complete"):
-        return pa.bool_()
-    if name.startswith(("n_", "year", "period_", "latest_year", "first_year", "last_year")) or name.endswith(
-            ("_total", "links", "results")):
-        return pa.int64()
-    return pa.float64()
-
-
-def _clean(name: str, value) -> pa.Array:
+def _clean(value) -> pa.Array:
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
         return pa.array(value, mask=np.isnan(value))
-    array = pa.array(value)
-    return array.cast(_empty_type(name)) if pa.types.is_null(array.type) else array
+    return pa.array(value)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def write_table(con, name: str, columns: dict, order_by: str | None = None) -> None:
-    """Materialise a dict of equal-length columns as table ``name`` (NaN floats become NULL)."""
-    table = pa.table({k: _clean(k, v) for k, v in columns.items()})
+    """Materialise equal-length columns as table ``name`` with the types its YAML declares.
+
+    NaN floats become NULL. The columns must be exactly the YAML's; each is cast to its declared
+    type, so an empty result gets the same schema as a full one.
+    """
+    from pipeline.warehouse.contracts import contract
+
+    declared = contract(name).column_types()
+    if set(columns) != set(declared):
+        extra, missing = sorted(set(columns) - set(declared)), sorted(set(declared) - set(columns))
+        raise MlgraphError(f"{name}: the step's columns differ from its YAML (extra {extra}, missing {missing})")
+    table = pa.table({k: _clean(v) for k, v in columns.items()})
     view = f"_ind_arrow_{name}"
     con.register(view, table)
     try:
+        select = ", ".join(f"CAST({_q(c)} AS {declared[c]}) AS {_q(c)}" for c in columns)
         order = f" ORDER BY {order_by}" if order_by else ""
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {view}{order}")
+        con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT {select} FROM {view}{order}")
     finally:
         con.unregister(view)
 
@@ -86,10 +99,3 @@ def family_vocabulary(con) -> list[str]:
     seen = [r[0] for r in con.execute(
         "SELECT DISTINCT family FROM fct_paper_families WHERE family IS NOT NULL ORDER BY 1").fetchall()]
     return list(FAMILIES) + [f for f in seen if f not in FAMILIES]
-
-
-def classified_filter(con, alias: str = "p") -> str:
-    """SQL predicate keeping papers with a real family label (provenance 'none' = unclassified)."""
-    if has_column(con, "dim_papers", "family_provenance"):
-        return f"{alias}.primary_family IS NOT NULL AND coalesce({alias}.family_provenance, '') <> 'none'"
-    return f"{alias}.primary_family IS NOT NULL"

@@ -72,6 +72,7 @@ def digest(warehouse_path) -> dict:
             out["attachment"] = {r["kind"]: r for r in _rows(con, """
                 SELECT kind, alpha, alpha_ci_low, alpha_ci_high, n_units, period_start, period_end
                 FROM ind_preferential_attachment WHERE is_pooled""")}
+        out["models"] = _models(con, present)
         return out
     finally:
         con.close()
@@ -134,6 +135,20 @@ def _format_review_claims(d: dict) -> list[str]:
     return lines
 
 
+def _models(con, present: set) -> dict | None:
+    """"One model, many models": the biggest foundation models and how centralised derivation is."""
+    if not {"ind_model_concentration", "ind_model_time_to_derivatives", "ind_model_reach"} <= present:
+        return None
+    conc = {r["level"]: r for r in _rows(con, "SELECT * FROM ind_model_concentration WHERE period = 'all'")}
+    if not conc:
+        return None
+    top = _rows(con, """
+        SELECT t.foundation_model_id AS model, t.n_descendants, t.days_to_10, t.days_to_100, r.n_domains
+        FROM ind_model_time_to_derivatives t JOIN ind_model_reach r USING (foundation_model_id)
+        ORDER BY t.n_descendants DESC, model LIMIT 3""")
+    return {"concentration": conc, "top": top}
+
+
 def _trend(first: dict, last: dict) -> str:
     """'converging' / 'diverging' only when the two years' intervals do not overlap."""
     if None in (first["jsd_ci_low"], first["jsd_ci_high"], last["jsd_ci_low"], last["jsd_ci_high"]):
@@ -189,6 +204,18 @@ def format_digest(d: dict) -> str:
     for kind, a in (d.get("attachment") or {}).items():
         lines.append(f"preferential attachment α ({kind.replace('_', ' ')}, pooled): {_fmt(a['alpha'])} "
                      f"[{_fmt(a['alpha_ci_low'])}, {_fmt(a['alpha_ci_high'])}], n={a['n_units']}")
+    m = d.get("models")
+    if m:
+        b, o = m["concentration"].get("base_model"), m["concentration"].get("base_organisation")
+        if b and o:
+            lines.append(f"one model, many models: {_fmt(b['n_derived'], '.0f')} derived models; HHI across bases "
+                         f"{_fmt(b['hhi'], '.3f')} (top {b['top_unit']} {_fmt(b['top_share'])}), across base "
+                         f"organisations {_fmt(o['hhi'], '.3f')}; top-5 organisations' share {_fmt(o['top5_org_share'])}"
+                         + (" (low n)" if b.get("low_n") else ""))
+        for t in m["top"]:
+            lines.append(f"  {t['model']}: {t['n_descendants']} descendants in {t['n_domains']} domain(s); "
+                         f"10th after {t['days_to_10'] if t['days_to_10'] is not None else 'n/a'} d, "
+                         f"100th after {t['days_to_100'] if t['days_to_100'] is not None else 'n/a'} d")
     if d.get("missing_tables"):
         lines.append(f"missing indicator tables: {', '.join(d['missing_tables'])} (rebuild with `mlgraph build`)")
     lines += ["", f"warehouse: {d['warehouse']}", f"indicator definitions: {d['docs']}"]

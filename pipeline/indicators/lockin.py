@@ -6,9 +6,9 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import ALL_DOMAINS, classified_filter, fetch_arrays, write_table
+from pipeline.indicators.db import ALL_DOMAINS, fetch_arrays, load_sql, write_table
 
-# Years after a switch over which output is measured (the window_years of ind_switch_penalty; the sample plants the same window).
+# Years after a switch over which output is measured (docs/indicators: the penalty's window).
 PENALTY_WINDOW_YEARS = 2
 CAREER_STAGE_BINS = (0, 1, 2, 3, 5, 8)        # lower edges of years-since-first-paper bins
 PRIOR_OUTPUT_BINS = (1, 2, 3, 5, 9, 17)       # lower edges of papers-so-far bins
@@ -20,25 +20,8 @@ STATIONARY_WINDOW_YEARS = 3
 
 def prepare_sequences(con) -> None:
     """Temp tables _ind_seq (authors' classified papers in date order) and _ind_trans (consecutive pairs)."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _ind_seq AS
-        SELECT author_id, paper_id, published_date, year, family, domain,
-               row_number() OVER (PARTITION BY author_id ORDER BY published_date, paper_id) AS seq
-        FROM (
-            SELECT DISTINCT a.author_id, p.paper_id, p.published_date, p.year,
-                   p.primary_family AS family, p.primary_domain AS domain
-            FROM fct_authorships a JOIN dim_papers p USING (paper_id)
-            WHERE a.author_id IS NOT NULL AND p.is_ml AND p.year IS NOT NULL AND {classified_filter(con)}
-        )
-    """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _ind_trans AS
-        SELECT a.author_id, a.family AS from_family, b.family AS to_family,
-               a.year AS from_year, b.year AS to_year, b.domain AS to_domain, b.paper_id AS to_paper_id,
-               b.published_date AS to_date,
-               a.family <> b.family AS is_switch
-        FROM _ind_seq a JOIN _ind_seq b ON a.author_id = b.author_id AND b.seq = a.seq + 1
-    """)
+    con.execute("CREATE OR REPLACE TEMP TABLE _ind_seq AS " + load_sql("author_sequences"))
+    con.execute("CREATE OR REPLACE TEMP TABLE _ind_trans AS " + load_sql("author_transitions"))
 
 
 def build_lockin(con, log) -> None:
@@ -165,20 +148,7 @@ def _bin(values: np.ndarray, edges) -> np.ndarray:
 
 def build_switching(con, log) -> None:
     """ind_author_switching, ind_switch_rate and ind_switch_penalty."""
-    con.execute("""
-        CREATE OR REPLACE TABLE ind_author_switching AS
-        SELECT s.author_id, s.n_papers, s.first_year, s.last_year,
-               coalesce(t.n_transitions, 0) AS n_transitions,
-               coalesce(t.n_switches, 0) AS n_switches,
-               t.n_switches / nullif(t.n_transitions, 0) AS switch_rate,
-               s.n_families
-        FROM (SELECT author_id, count(*) AS n_papers, min(year) AS first_year, max(year) AS last_year,
-                     count(DISTINCT family) AS n_families
-              FROM _ind_seq GROUP BY author_id) s
-        LEFT JOIN (SELECT author_id, count(*) AS n_transitions, count(*) FILTER (WHERE is_switch) AS n_switches
-                   FROM _ind_trans GROUP BY author_id) t USING (author_id)
-        ORDER BY s.author_id
-    """)
+    con.execute("CREATE OR REPLACE TABLE ind_author_switching AS " + load_sql("author_switching"))
     rate = fetch_arrays(con, f"""
         SELECT to_year AS year, to_domain AS domain, count(*) AS n, count(*) FILTER (WHERE is_switch) AS s
         FROM _ind_trans GROUP BY ALL
@@ -210,42 +180,7 @@ def penalty_events(con, window: int = PENALTY_WINDOW_YEARS) -> dict[str, np.ndar
     productivity just before the event, which is what drives both switching and later output.
     """
     days = 365 * window
-    # counted from the edges so both outcomes rest on the same internal citation graph
-    return fetch_arrays(con, f"""
-        WITH ap AS (
-            SELECT author_id, paper_id, published_date, year,
-                   row_number() OVER (PARTITION BY author_id ORDER BY published_date, paper_id) - 1 AS n_before
-            FROM (SELECT DISTINCT a.author_id, p.paper_id, p.published_date, p.year
-                  FROM fct_authorships a JOIN dim_papers p USING (paper_id)
-                  WHERE a.author_id IS NOT NULL AND p.is_ml AND p.published_date IS NOT NULL)
-        ), first AS (SELECT author_id, min(year) AS first_year FROM ap GROUP BY author_id),
-        cit AS (SELECT cited_paper_id AS paper_id, count(*) AS c FROM fct_citations GROUP BY 1),
-        corpus_end AS (SELECT make_date(max(year)::INTEGER, 12, 31) AS d FROM dim_papers WHERE is_ml),
-        ev AS (
-            SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch, t.from_family,
-                   EXISTS (SELECT 1 FROM _ind_trans s
-                           WHERE s.author_id = t.author_id AND s.is_switch
-                             AND s.to_date >= t.to_date - {days} AND s.to_date < t.to_date) AS recent_switch
-            FROM _ind_trans t
-            WHERE t.to_date + {days} <= (SELECT d FROM corpus_end)
-        )
-        SELECT ev.author_id, ev.to_paper_id AS paper_id, ev.to_year AS year, ev.is_switch AS switched,
-               ev.from_family, ev.to_year - f.first_year AS career_stage, me.n_before AS prior_output,
-               (SELECT count(*) FROM ap r WHERE r.author_id = ev.author_id AND r.published_date < ev.to_date
-                  AND r.published_date >= ev.to_date - {days}) AS recent_output,
-               count(w.paper_id) AS window_papers,
-               coalesce(sum(coalesce(c.c, 0)), 0) AS window_citations
-        FROM ev
-        JOIN first f USING (author_id)
-        JOIN ap me ON me.author_id = ev.author_id AND me.paper_id = ev.to_paper_id
-        LEFT JOIN ap w ON w.author_id = ev.author_id AND w.published_date > ev.to_date
-                      AND w.published_date <= ev.to_date + {days}
-        LEFT JOIN cit c ON c.paper_id = w.paper_id
-        WHERE NOT ev.recent_switch
-        GROUP BY ev.author_id, ev.to_paper_id, ev.to_date, ev.to_year, ev.is_switch, ev.from_family, f.first_year,
-                 me.n_before
-        ORDER BY ev.author_id, ev.to_year, ev.to_paper_id
-    """)
+    return fetch_arrays(con, load_sql("penalty_events", days=days))
 
 
 def matched_ratio(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray,

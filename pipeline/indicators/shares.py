@@ -1,13 +1,13 @@
-"""Groups 1–4: family share, concentration/diversity, cross-domain unification, adoption."""
+"""Family share, concentration/diversity and cross-domain unification (adoption is SQL: ind_adoption.sql)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import ALL_DOMAINS, family_vocabulary, fetch_arrays, write_table
+from pipeline.indicators.db import ALL_DOMAINS, family_vocabulary, fetch_arrays, load_sql, write_table
 
-ADOPTION_THRESHOLD = 0.10
+ADOPTION_THRESHOLD = 0.10  # also written into ind_adoption.sql and ind_family_spread.sql
 TAKEOVER_THRESHOLD = 0.50
 
 
@@ -16,14 +16,7 @@ def build_shares(con, log) -> None:
     families = family_vocabulary(con)
     fam_index = {f: i for i, f in enumerate(families)}
     n_fam = len(families)
-    # One row per (paper, family) with fractional weight; papers without any family row still
-    # count in the denominator (a row with family NULL, weight 0).
-    rows = fetch_arrays(con, """
-        SELECT p.primary_domain AS domain, p.year, p.paper_id, f.family, coalesce(f.weight, 0.0) AS weight
-        FROM dim_papers p LEFT JOIN fct_paper_families f USING (paper_id)
-        WHERE p.is_ml AND p.year IS NOT NULL AND p.primary_domain IS NOT NULL
-        ORDER BY p.primary_domain, p.year, p.paper_id
-    """)
+    rows = fetch_arrays(con, load_sql("paper_family_weights"))
     share_cols = {k: [] for k in ("year", "domain", "family", "papers_fractional", "papers_any", "domain_papers",
                                   "share", "share_ci_low", "share_ci_high", "low_n")}
     conc_cols = {k: [] for k in ("year", "domain", "n_papers", "n_families", "hhi", "hhi_ci_low", "hhi_ci_high",
@@ -154,70 +147,3 @@ def _build_unification(con, replicates, families) -> None:
     for key in ("mean_pairwise_jsd", "jsd_ci_low", "jsd_ci_high"):
         cols[key] = np.array(cols[key], dtype=float)
     write_table(con, "ind_unification", cols, order_by="year")
-
-
-def build_adoption(con, log) -> None:
-    """ind_adoption (per family × domain) and ind_family_spread (per family × year), from shares."""
-    con.execute(f"""
-        CREATE OR REPLACE TABLE ind_adoption AS
-        WITH s AS (
-            SELECT * FROM ind_family_share WHERE domain <> '{ALL_DOMAINS}'
-        ), per AS (
-            SELECT family, domain,
-                   min(year) FILTER (WHERE papers_any > 0) AS first_year,
-                   min(year) FILTER (WHERE share >= {ADOPTION_THRESHOLD}) AS year_reached_10pct,
-                   min(year) FILTER (WHERE share > {TAKEOVER_THRESHOLD}) AS year_passed_50pct,
-                   max(share) AS peak_share,
-                   arg_max(share, year) AS latest_share,
-                   max(year) AS latest_year
-            FROM s GROUP BY family, domain
-        ), flags AS (
-            SELECT p.family, p.domain,
-                   bool_or(s.low_n) FILTER (WHERE s.year = p.year_reached_10pct) AS low_n_at_10pct,
-                   bool_or(s.low_n) FILTER (WHERE s.year = p.year_passed_50pct) AS low_n_at_50pct,
-                   max(s.share) FILTER (WHERE s.year = p.year_reached_10pct) AS share_at_10pct
-            FROM per p JOIN s USING (family, domain) GROUP BY p.family, p.domain
-        ), origin AS (
-            SELECT family, domain AS origin_domain, year_reached_10pct AS origin_year
-            FROM (
-                SELECT p.family, p.domain, p.year_reached_10pct,
-                       row_number() OVER (PARTITION BY p.family
-                                          ORDER BY p.year_reached_10pct, f.share_at_10pct DESC, p.domain) AS rn
-                FROM per p JOIN flags f USING (family, domain)
-                WHERE p.year_reached_10pct IS NOT NULL
-            ) WHERE rn = 1
-        )
-        SELECT p.family, p.domain, p.first_year,
-               p.year_reached_10pct, p.year_reached_10pct - p.first_year AS years_to_10pct,
-               p.year_passed_50pct, p.year_passed_50pct - p.first_year AS years_to_50pct,
-               o.origin_domain, o.origin_year,
-               p.year_reached_10pct - o.origin_year AS lag_behind_origin_years,
-               p.domain = o.origin_domain AS is_origin,
-               p.peak_share, p.latest_share, p.latest_year,
-               coalesce(f.low_n_at_10pct, false) AS low_n_at_10pct,
-               coalesce(f.low_n_at_50pct, false) AS low_n_at_50pct
-        FROM per p JOIN flags f USING (family, domain) LEFT JOIN origin o USING (family)
-        WHERE p.first_year IS NOT NULL
-        ORDER BY p.family, p.domain
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE ind_family_spread AS
-        WITH c AS (
-            SELECT year, family, domain, papers_fractional AS x, share
-            FROM ind_family_share WHERE domain <> '{ALL_DOMAINS}' AND papers_fractional > 0
-        ), t AS (SELECT year, family, sum(x) AS total FROM c GROUP BY year, family),
-        nd AS (SELECT year, count(DISTINCT domain) AS n_domains_active
-               FROM ind_family_share WHERE domain <> '{ALL_DOMAINS}' GROUP BY year)
-        SELECT c.year, c.family, t.total AS papers_fractional,
-               count(*) AS n_domains_present,
-               count(*) FILTER (WHERE c.share >= {ADOPTION_THRESHOLD}) AS n_domains_10pct,
-               -sum((c.x / t.total) * ln(c.x / t.total)) AS domain_entropy,
-               CASE WHEN nd.n_domains_active > 1
-                    THEN -sum((c.x / t.total) * ln(c.x / t.total)) / ln(nd.n_domains_active) END
-                   AS domain_entropy_normalised,
-               nd.n_domains_active
-        FROM c JOIN t USING (year, family) JOIN nd USING (year)
-        GROUP BY c.year, c.family, t.total, nd.n_domains_active
-        ORDER BY c.family, c.year
-    """)
-    log.info("ind_adoption / ind_family_spread built")

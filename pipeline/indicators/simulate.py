@@ -175,8 +175,18 @@ def _ecosystem(rng, pid, year_arr, families, domains) -> dict[str, pa.Table]:
 
 
 def load(con, tables: dict[str, pa.Table]) -> None:
-    """Create each table in a DuckDB connection from its Arrow data."""
+    """Create each table in a DuckDB connection from its Arrow data, typed as its YAML declares.
+
+    The simulated marts carry a subset of the real columns; each present column gets the type the
+    warehouse build guarantees, so the indicator steps see what they see in a real build.
+    """
+    from pipeline.warehouse.contracts import registry
+
+    models = registry()
     for name, table in tables.items():
+        declared = models[name].column_types() if name in models else {}
+        select = ", ".join(f'CAST("{c}" AS {declared[c]}) AS "{c}"' if c in declared else f'"{c}"'
+                           for c in table.column_names)
         con.register("_sim_tmp", table)
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _sim_tmp")
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM _sim_tmp")
         con.unregister("_sim_tmp")

@@ -1,52 +1,108 @@
-"""Build step: every ``ind_`` table, run by the warehouse builder after the marts and graphs."""
+"""Build steps for the ``ind_`` tables that need NumPy (bootstrap intervals, fits, sampling).
+
+Each function here is a Python step declared in ``warehouse/indicators/ind_*.yml``
+(``step: "pipeline.indicators.warehouse:NAME"`` with its ``inputs``); the indicators that are
+plain SQL are ``.sql`` models in ``warehouse/indicators/``. The warehouse runner orders all of
+them from those declarations. :func:`build_indicators` builds the whole indicators layer on a
+connection that already holds the marts (tests and benchmarks use it).
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 
-from pipeline.errors import MlgraphError
-
-# (group, required input tables, builder "module:function"); order matters where a group reads
-# another group's ind_ table (adoption and attachment read ind_family_share).
-GROUPS: list[tuple[str, tuple[str, ...], str]] = [
-    ("family share, concentration, unification", ("dim_papers", "fct_paper_families"), "shares:build_shares"),
-    ("bias-corrected unification", ("dim_papers", "fct_paper_families"), "unification_null:build_unification_corrected"),
-    ("methodological diversity", ("dim_papers", "fct_paper_families", "fct_family_lineage"),
-     "diversity:build_diversity"),
-    ("adoption and portability", ("ind_family_share",), "shares:build_adoption"),
-    ("lock-in and switching", ("dim_papers", "fct_authorships", "fct_citations", "ind_family_share"),
-     "lockin:build_all"),
-    ("chance-corrected persistence", ("fct_author_transitions",), "kappa:build_lockin_kappa"),
-    ("switching hazard by tenure", ("fct_author_transitions",), "durations:build_switching_hazard"),
-    ("preferential attachment", ("dim_papers", "fct_citations", "ind_family_share"), "attachment:build_attachment"),
-    ("citation concentration", ("dim_papers", "fct_citations", "fct_paper_families"), "citations:build_citation_share"),
-    ("CD index", ("dim_papers", "fct_citations"), "citations:build_cd_index"),
-    ("leaderboard dominance", ("fct_leaderboard_results",), "ecosystem:build_leaderboard"),
-    ("framework path dependency", ("fct_code_links", "fct_authorships", "dim_papers"), "ecosystem:build_frameworks"),
-    ("one model, many models", ("fct_method_downstream_by_year",), "ecosystem:build_downstream"),
-]
+from pipeline.indicators import attachment, citations, diversity, durations, ecosystem, kappa, lockin, shares, unification_null
 
 
-def build_indicators(con, ctx) -> None:
-    """Materialise all ind_* tables in ``con``.
+def _log(ctx) -> logging.Logger:
+    return getattr(ctx, "log", None) or logging.getLogger("pipeline.indicators")
 
-    Their comments come from ``warehouse/indicators/ind_*.yml``, applied by the warehouse runner
-    as soon as the tables exist (``materialized: python``).
+
+def family_shares(con, ctx) -> None:
+    """ind_family_share, ind_concentration, ind_unification."""
+    shares.build_shares(con, _log(ctx))
+
+
+def unification_corrected(con, ctx) -> None:
+    """ind_unification_corrected."""
+    unification_null.build_unification_corrected(con, _log(ctx))
+
+
+def methodological_diversity(con, ctx) -> None:
+    """ind_diversity."""
+    diversity.build_diversity(con, _log(ctx))
+
+
+def lockin_kappa(con, ctx) -> None:
+    """ind_lockin_kappa."""
+    kappa.build_lockin_kappa(con, _log(ctx))
+
+
+def switching_hazard(con, ctx) -> None:
+    """ind_switching_hazard."""
+    durations.build_switching_hazard(con, _log(ctx))
+
+
+def lock_in(con, ctx) -> None:
+    """ind_transition_matrix, ind_lockin, ind_lockin_stationary, ind_switch_rate, ind_switch_penalty."""
+    lockin.build_all(con, _log(ctx))
+
+
+def preferential_attachment(con, ctx) -> None:
+    """ind_preferential_attachment."""
+    attachment.build_attachment(con, _log(ctx))
+
+
+def citation_concentration(con, ctx) -> None:
+    """ind_citation_family_share, ind_citation_gini."""
+    citations.build_citation_share(con, _log(ctx))
+
+
+def cd_index(con, ctx) -> None:
+    """ind_cd_index, ind_cd_family_year."""
+    citations.build_cd_index(con, _log(ctx))
+
+
+def leaderboard(con, ctx) -> None:
+    """ind_leaderboard_dominance."""
+    ecosystem.build_leaderboard(con, _log(ctx))
+
+
+def frameworks(con, ctx) -> None:
+    """ind_framework_share, ind_framework_switch_rate."""
+    ecosystem.build_frameworks(con, _log(ctx))
+
+
+def build_indicators(con, ctx, timings: dict | None = None) -> None:
+    """Build every indicators-layer model (SQL and Python) in declared order on ``con``.
+
+    The marts they read should already be in ``con``; a model or step whose inputs are absent is
+    skipped with a warning (a small test world need not hold every mart — the warehouse build
+    itself is strict). Tables are documented from their YAML; ``timings`` (optional) receives
+    seconds per model or step.
     """
-    import importlib
+    from pipeline.warehouse.contracts import build_order, registry
+    from pipeline.warehouse.runner import document, render_sql, resolve_step
 
-    from pipeline.indicators.db import has_table
-
-    log = getattr(ctx, "log", None) or logging.getLogger("pipeline.indicators")
-    missing_inputs = []
-    for label, needs, target in GROUPS:
-        absent = [t for t in needs if not has_table(con, t)]
+    models = registry()
+    wanted = [n for n, m in models.items() if m.layer == "indicators"]
+    for node in build_order(models, select=wanted):
+        if not all(models[o].layer == "indicators" for o in node.outputs):
+            continue  # upstream marts: the caller provides them
+        present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        absent = sorted({d for o in node.outputs for d in models[o].depends_on} - present - set(node.outputs))
         if absent:
-            # an upstream step that did not deliver must not take the other indicators down with it
-            log.warning("indicators: skipping %s (missing %s)", label, ", ".join(absent))
-            missing_inputs.append((label, absent))
+            _log(ctx).warning("indicators: skipping %s (missing %s)", node.name, ", ".join(absent))
             continue
-        module, func = target.split(":")
-        getattr(importlib.import_module(f"pipeline.indicators.{module}"), func)(con, log)
-    if len(missing_inputs) == len(GROUPS):
-        raise MlgraphError("indicators: no input tables found (is dim_papers built?)")
+        started = time.perf_counter()
+        if node.kind == "sql":
+            model = models[node.name]
+            body = render_sql(model.sql, con, lake=None).strip().rstrip(";")
+            con.execute(f'CREATE OR REPLACE TABLE "{model.name}" AS\n{body}')
+        else:
+            resolve_step(node.name)(con, ctx)
+        for name in node.outputs:
+            document(con, models[name])
+        if timings is not None:
+            timings[node.name] = round(time.perf_counter() - started, 2)

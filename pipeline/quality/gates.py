@@ -2,8 +2,8 @@
 
 GX 1.x cannot validate DuckDB through its SQL datasource, so each table's needed columns are
 queried read-only from DuckDB into a pandas DataFrame and validated in an ephemeral GX context.
-Relationships are turned into a frame whose "orphan" column holds the child values missing from
-the parent (GX then expects it to be null, and reports the orphans as its unexpected values).
+GX keeps only what the build's SQL row tests do not do: raw-lake checks, typed ranges (dates,
+years, arXiv ids, the YAML's ``range`` tests) and row-count drops against the previous publish.
 """
 
 from __future__ import annotations
@@ -147,8 +147,6 @@ class _Validator:
             if len(check.columns) == 1:
                 return E.ExpectColumnValuesToBeUnique(column=col, meta=meta)
             return E.ExpectCompoundColumnsToBeUnique(column_list=[frame_columns[c] for c in check.columns], meta=meta)
-        if check.kind == "accepted_values":
-            return E.ExpectColumnValuesToBeInSet(column=col, value_set=list(check.params["values"]), meta=meta)
         if check.kind == "regex":
             return E.ExpectColumnValuesToMatchRegex(column=col, regex=check.params["regex"], meta=meta)
         if check.kind == "between":
@@ -158,8 +156,9 @@ class _Validator:
 
                 lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
             return E.ExpectColumnValuesToBeBetween(column=col, min_value=lo, max_value=hi, meta=meta)
-        if check.kind == "relationship":
-            return E.ExpectColumnValuesToBeNull(column=col, meta=meta)
+        if check.kind == "range":
+            return E.ExpectColumnValuesToBeBetween(column=col, min_value=check.params.get("min"),
+                                                   max_value=check.params.get("max"), meta=meta)
         if check.kind == "row_count":
             meta["previous_rows"] = check.params["previous"]
             return E.ExpectColumnValuesToBeBetween(column=col, min_value=check.params["min"], meta=meta)
@@ -248,38 +247,14 @@ def _frame(con, table_sql: str, exprs: list[str], max_rows: int) -> tuple[object
     return con.execute(f"SELECT {select} FROM {table_sql}").df(), None
 
 
-def _typed_values(values: list, duck_type: str) -> list:
-    """Accepted values as the column's type: YAML written for SQL may quote them ('true', '3')."""
-    base = duck_type.upper().removesuffix("[]")
-    out = []
-    for value in values:
-        if isinstance(value, str) and base == "BOOLEAN" and value.lower() in ("true", "false"):
-            value = value.lower() == "true"
-        elif isinstance(value, str) and base in ("INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT"):
-            value = int(value) if value.lstrip("-").isdigit() else value
-        elif isinstance(value, str) and base in ("DOUBLE", "FLOAT", "REAL") or base.startswith("DECIMAL"):
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                pass
-        out.append(value)
-    return out
-
-
 def _validate_table(v: _Validator, con, suite: str, table: str, table_sql: str, columns: dict[str, str],
                     checks: list[S.Check], max_rows: int, sampled: dict[str, int]) -> None:
-    """Validate all checks of one table: scalar checks on one frame, lists and relationships apart."""
-    scalar, unnested, relations = [], [], []
-    checks = [replace(c, params={**c.params, "values": _typed_values(c.params["values"], columns[c.columns[0]])})
-              if c.kind == "accepted_values" and c.columns[0] in columns else c for c in checks]
+    """Validate all checks of one table on one frame of the columns they need."""
+    scalar = []
     for c in checks:
         missing = [col for col in c.columns if col not in columns]
         if missing:
             v.fail(suite, table, c.describe(), c.origin, f"column(s) {missing} not in the table")
-        elif c.kind == "relationship":
-            relations.append(c)
-        elif c.kind == "accepted_values" and columns[c.columns[0]].upper().endswith("[]"):
-            unnested.append(c)
         else:
             scalar.append(c)
     if scalar:
@@ -288,22 +263,6 @@ def _validate_table(v: _Validator, con, suite: str, table: str, table_sql: str, 
         if n:
             sampled[f"{suite}.{table}"] = n
         v.validate(suite, table, frame, scalar, {col: col for col in needed})
-    for c in unnested:
-        col = c.columns[0]
-        frame = con.execute(f"SELECT unnest({_q(col)}) AS {_q(col)} FROM {table_sql}").df()
-        v.validate(suite, table, frame, [c], {col: col})
-    for c in relations:
-        col, parent, pfield = c.columns[0], c.params["to"], c.params["field"]
-        parent_cols = _columns(con, parent)
-        if pfield not in parent_cols:
-            v.fail(suite, table, c.describe(), c.origin, f"target {parent}.{pfield} does not exist")
-            continue
-        orphan = f"{col}_not_in_{parent}"
-        frame = con.execute(
-            f"SELECT k.v AS {_q(col)}, CASE WHEN p.{_q(pfield)} IS NULL THEN k.v END AS {_q(orphan)} "
-            f"FROM (SELECT DISTINCT {_q(col)} AS v FROM {table_sql} WHERE {_q(col)} IS NOT NULL) k "
-            f"LEFT JOIN (SELECT DISTINCT {_q(pfield)} FROM {_q(parent)}) p ON k.v = p.{_q(pfield)}").df()
-        v.validate(suite, table, frame, [c], {col: orphan})
 
 
 def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_rows: int,
@@ -315,11 +274,11 @@ def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_
         tables = _tables(con)
         for model in models:
             if model.name not in tables:
-                v.fail(model.layer, model.name, "table exists", model.path.name,
-                       f"declared in {model.path.parent.name}/{model.path.name} but missing from the candidate")
+                v.fail(model.layer, model.name, "table exists", model.yaml_path.name,
+                       f"declared in {model.yaml_path.parent.name}/{model.yaml_path.name} but missing from the candidate")
                 continue
             columns = _columns(con, model.name)
-            checks = S.model_checks(model) + S.typed_checks(model.layer, model.name, columns, model.path.name, today)
+            checks = S.model_checks(model) + S.typed_checks(model.layer, model.name, columns, model.yaml_path.name, today)
             _validate_table(v, con, model.layer, model.name, _q(model.name), columns, checks, max_rows, sampled)
     finally:
         con.close()
@@ -395,7 +354,11 @@ def run_gates(settings, candidate: Path, previous: Path | None = None, *, run_id
     report = GateReport(run_id=run_id, candidate=str(candidate), previous=str(previous) if previous else None,
                         results_dir=str(results_dir))
     v = _Validator(results_dir)
-    models = S.load_models(models_dir, [layer for layer in layers if layer != "raw"])
+    from pipeline.warehouse.contracts import discover_models
+
+    registry = discover_models(Path(models_dir or S.MODELS_DIR))
+    models = [m for layer in layers if layer != "raw"
+              for m in sorted(registry.values(), key=lambda m: m.name) if m.layer == layer]
     if "raw" in layers:
         _raw_gates(v, settings.lake, max_rows, report.sampled, today)
     _warehouse_gates(v, candidate, models, max_rows, report.sampled, today)

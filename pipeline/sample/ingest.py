@@ -20,9 +20,10 @@ def sample_windows(sample_dir) -> list[tuple[date, date]]:
 
 
 def ingest_sample(settings) -> list[IngestResult]:
-    """Snapshot, every OAI window, the PwC dumps and S2 references of the bundled sample."""
+    """Snapshot, every OAI window, the PwC dumps, S2 references and the model trees of the bundled sample."""
     from pipeline.sample.sources import sample_sources
     from pipeline.sources.arxiv import harvest_window, ingest_snapshot
+    from pipeline.sources.hf import crawl_hub
     from pipeline.sources.pwc import ingest_dumps
     from pipeline.sources.semantic_scholar import fetch_citations
 
@@ -33,4 +34,14 @@ def ingest_sample(settings) -> list[IngestResult]:
             results.append(harvest_window(local, date_from, date_until))
         results.extend(ingest_dumps(local))
         results.append(fetch_citations(local))
+        results.append(crawl_hub(local, batch="sample"))
     return results
+
+
+def ingest_sample_models(settings) -> IngestResult:
+    """Only the sample's model trees, crawled through the real Hub client from the loopback fake Hub."""
+    from pipeline.sample.sources import sample_sources
+    from pipeline.sources.hf import crawl_hub
+
+    with sample_sources(settings, ("hf",)) as local:
+        return crawl_hub(local, batch="sample")

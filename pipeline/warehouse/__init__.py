@@ -7,7 +7,8 @@
 
 from pipeline.warehouse.builder import audit, build, build_and_publish, publish, rollback
 from pipeline.warehouse.context import BuildContext
-from pipeline.warehouse.runner import DEFAULT_PLAN, available_plan, run_model_tests
+from pipeline.warehouse.contracts import build_order, discover_models
+from pipeline.warehouse.runner import run_model_tests
 
-__all__ = ["build", "audit", "publish", "build_and_publish", "rollback", "BuildContext", "DEFAULT_PLAN", "available_plan",
-           "run_model_tests"]
+__all__ = ["build", "audit", "publish", "build_and_publish", "rollback", "BuildContext", "build_order",
+           "discover_models", "run_model_tests"]

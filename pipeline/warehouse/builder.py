@@ -15,15 +15,15 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import MlgraphError
 from pipeline.warehouse.context import BuildContext
-from pipeline.warehouse.runner import (DEFAULT_PLAN, REPO, WAREHOUSE_DIR, ModelTestError, Step, data_dictionary,
-                                       discover_models, run_model_tests, run_plan)
+from pipeline.warehouse.contracts import REPO, WAREHOUSE_DIR, build_order, discover_models
+from pipeline.warehouse.runner import ModelTestError, data_dictionary, run_build, run_model_tests
 
 log = logging.getLogger("mlgraph.warehouse")
 KEEP_FAILED = 3
@@ -93,14 +93,17 @@ def export_parquet(con, models, folder: Path) -> list[Path]:
     return written
 
 
-def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step] = DEFAULT_PLAN,
-          memory_limit: str | None = None, threads: int | None = None, write_docs: bool = False,
-          models_root: Path | None = None, allow_sample_mix: bool = False) -> Path:
+def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str] | None = None,
+          steps: Mapping[str, Callable] | None = None, memory_limit: str | None = None,
+          threads: int | None = None, write_docs: bool = False, models_root: Path | None = None,
+          allow_sample_mix: bool = False) -> Path:
     """Build a new candidate warehouse file from the lake; returns its path (published file untouched).
 
-    ``plan`` lists the SQL layers and Python steps (default: the runner's build order); ``models_root``
-    is the folder of model files (default: the repository's ``warehouse/``). A lake mixing sample
-    and real rows is refused unless ``allow_sample_mix``.
+    The order comes from the models' declarations (``pipeline.warehouse.contracts``); ``select``
+    builds only those models and their upstream, ``steps`` replaces declared Python steps by
+    callables (test stand-ins); ``models_root`` is the folder of model files (default: the
+    repository's ``warehouse/``). A lake mixing sample and real rows is refused unless
+    ``allow_sample_mix``.
     """
     import duckdb
 
@@ -111,6 +114,9 @@ def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step]
     run_id = run_id or new_run_id()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", run_id):
         raise MlgraphError(f"run id {run_id!r} must be letters, digits, '_', '.' or '-' (it names files)")
+    # Malformed contracts, a cycle or an unknown select fail before any file is created.
+    models = discover_models(models_root or WAREHOUSE_DIR)
+    build_order(models, None if select is None else set(select))
     cdir = candidates_dir(settings)
     cdir.mkdir(parents=True, exist_ok=True)
     building = cdir / f"{run_id}.building.duckdb"
@@ -130,7 +136,7 @@ def build(settings: Settings, run_id: str | None = None, *, plan: Sequence[Step]
                 con.execute(f"SET threads = {int(threads)}")
             con.execute(f"SET temp_directory = '{spill}'")
             con.execute("SET preserve_insertion_order = false")
-            models = run_plan(con, ctx, plan, discover_models(models_root or WAREHOUSE_DIR))
+            models = run_build(con, ctx, models, select=select, steps=steps)
             failures = run_model_tests(con, models)
             if failures:
                 raise ModelTestError(f"{len(failures)} model test(s) failed in run {run_id}:\n  - "
@@ -229,11 +235,12 @@ def audit(settings: Settings, candidate: Path, **gate_options):
 
 
 def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | None = None,
-                      plan: Sequence[Step] = DEFAULT_PLAN, write_docs: bool = False,
+                      select: Iterable[str] | None = None, steps: Mapping[str, Callable] | None = None,
+                      write_docs: bool = False,
                       memory_limit: str | None = None, threads: int | None = None,
                       models_root: Path | None = None, allow_sample_mix: bool = False) -> Path:
     """Build → quality gates (``pipeline.quality.run_gates``) → publish; failures publish nothing."""
-    candidate = build(settings, run_id, plan=plan, write_docs=write_docs, memory_limit=memory_limit,
+    candidate = build(settings, run_id, select=select, steps=steps, write_docs=write_docs, memory_limit=memory_limit,
                       threads=threads, models_root=models_root, allow_sample_mix=allow_sample_mix)
     if gates:
         audit(settings, candidate, previous=settings.warehouse if settings.warehouse.exists() else None)

@@ -6,6 +6,8 @@ objects; 1M papers / 30M edges is a few hundred MB of NumPy arrays.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from pipeline.errors import MlgraphError
@@ -45,22 +47,20 @@ def pagerank(src: np.ndarray, dst: np.ndarray, n: int, alpha: float = DAMPING, t
     raise MlgraphError(f"PageRank did not converge in {max_iter} iterations (tol {tol})")
 
 
+SQL_DIR = Path(__file__).with_name("sql")
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
 def build_citation_metrics(con, ctx) -> None:
     """Python build step: create fct_paper_citation_metrics from dim_papers, fct_citations, fct_references."""
     import pyarrow as pa
 
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _citation_nodes AS
-        SELECT paper_id, CAST(row_number() OVER (ORDER BY paper_id) - 1 AS INTEGER) AS idx
-        FROM dim_papers
-    """)
+    con.execute("CREATE OR REPLACE TEMP TABLE _citation_nodes AS " + _sql("citation_nodes"))
     n = con.execute("SELECT count(*) FROM _citation_nodes").fetchall()[0][0]
-    edges = con.sql("""
-        SELECT s.idx AS src, d.idx AS dst
-        FROM fct_citations AS c
-        INNER JOIN _citation_nodes AS s ON s.paper_id = c.citing_paper_id
-        INNER JOIN _citation_nodes AS d ON d.paper_id = c.cited_paper_id
-    """).to_arrow_table()
+    edges = con.sql(_sql("citation_edges")).to_arrow_table()
     src = edges.column("src").to_numpy()
     dst = edges.column("dst").to_numpy()
     del edges
@@ -75,28 +75,7 @@ def build_citation_metrics(con, ctx) -> None:
     del src, dst
     con.register("_citation_metrics_arrow", metrics)
     try:
-        con.execute("""
-            CREATE OR REPLACE TABLE fct_paper_citation_metrics AS
-            WITH refs AS (
-                SELECT
-                    citing_paper_id AS paper_id,
-                    count(*) AS references_total,
-                    count(*) FILTER (WHERE cited_paper_id IS NULL OR NOT cited_is_ml) AS external_references
-                FROM fct_references
-                GROUP BY citing_paper_id
-            )
-            SELECT
-                nodes.paper_id,
-                m.in_degree,
-                m.out_degree,
-                coalesce(refs.references_total, 0) AS references_total,
-                coalesce(refs.external_references, 0) AS external_references,
-                m.pagerank
-            FROM _citation_nodes AS nodes
-            INNER JOIN _citation_metrics_arrow AS m ON m.idx = nodes.idx
-            LEFT JOIN refs ON refs.paper_id = nodes.paper_id
-            ORDER BY nodes.paper_id
-        """)
+        con.execute("CREATE OR REPLACE TABLE fct_paper_citation_metrics AS " + _sql("citation_metrics"))
     finally:
         con.unregister("_citation_metrics_arrow")
         con.execute("DROP TABLE IF EXISTS _citation_nodes")

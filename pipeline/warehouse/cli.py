@@ -31,8 +31,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="only build the candidate (under <home>/warehouse/candidates/) and print its path")
     parser.add_argument("--print-dictionary", action="store_true",
                         help="print the generated data dictionary and write it to docs/DATA_DICTIONARY.md")
-    parser.add_argument("--skip-missing", action="store_true",
-                        help="leave out Python build steps whose module is not installed (development builds)")
+    parser.add_argument("--select", nargs="+", metavar="MODEL",
+                        help="build only these models and everything upstream of them")
     parser.add_argument("--rollback", action="store_true",
                         help="do not build: swap the previously published warehouse back into place")
     parser.add_argument("--run-id", help="run id used for the candidate's file name (default: timestamp)")
@@ -45,16 +45,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings) -> int:
     """Build (and unless --no-publish, gate and publish) the warehouse; print where it is."""
     from pipeline.warehouse import builder
-    from pipeline.warehouse.runner import DEFAULT_PLAN, available_plan
-
     if args.rollback:
         print(f"rolled back: {builder.rollback(settings)} is the previous build again")
         return 0
-    plan = available_plan(DEFAULT_PLAN) if args.skip_missing else DEFAULT_PLAN
-    skipped = [s for s in DEFAULT_PLAN if s not in plan]
-    if skipped:
-        print("skipping unavailable build steps: " + ", ".join(skipped))
-    options = dict(plan=plan, write_docs=args.print_dictionary, memory_limit=args.memory_limit,
+    options = dict(select=args.select, write_docs=args.print_dictionary, memory_limit=args.memory_limit,
                    threads=args.threads, allow_sample_mix=args.allow_sample_mix)
     if args.no_publish:
         path = builder.build(settings, args.run_id, **options)

@@ -8,7 +8,9 @@ before execution (no Jinja):
   or an empty relation typed from the pyarrow schema in ``schemas/`` when no file exists yet;
 - ``{{ seed('domains') }}`` → ``read_csv('warehouse/seeds/domains.csv')`` (all columns VARCHAR).
 
-Dependencies between SQL models are found by looking for other models' names in the SQL text.
+The contracts come from :mod:`pipeline.warehouse.contracts`; the build order is a topological
+sort of SQL models (dependencies found in their SQL text) and Python steps (their declared
+``inputs``). Every built relation is checked against its YAML: column names and types.
 """
 
 from __future__ import annotations
@@ -17,166 +19,22 @@ import glob as globlib
 import importlib
 import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-import yaml
-
 from pipeline.errors import MlgraphError
+# REPO, WAREHOUSE_DIR, ModelError and discover_models are re-exported: callers import them from here.
+from pipeline.warehouse.contracts import (LAYERS, REPO, WAREHOUSE_DIR, Check, Model, ModelError, build_order,  # noqa: F401
+                                          discover_models, python_steps)
 
-REPO = Path(__file__).resolve().parents[2]
-WAREHOUSE_DIR = REPO / "warehouse"
 SEEDS_DIR = WAREHOUSE_DIR / "seeds"
-LAYERS = ("staging", "intermediate", "marts", "indicators")
-MATERIALIZATIONS = ("view", "table", "python")
-
-# The build plan: "sql:<layer>" runs that layer's SQL models; "module:function" is a Python step
-# (imported only when it runs). Order is CONTRACTS §3.
-DEFAULT_PLAN: tuple[str, ...] = (
-    "sql:staging",
-    "pipeline.classify.warehouse:load_taxonomy",
-    "sql:intermediate",
-    "pipeline.classify.warehouse:classify_papers",
-    "sql:marts",
-    "pipeline.warehouse.citations:build_citation_metrics",
-    "pipeline.lineage.warehouse:build_lineage",
-    "pipeline.indicators.warehouse:build_indicators",
-    "sql:indicators",
-)
 
 _LAKE_REF = re.compile(r"\{\{\s*lake\(\s*'([^']+)'\s*\)\s*\}\}")
 _SEED_REF = re.compile(r"\{\{\s*seed\(\s*'([^']+)'\s*\)\s*\}\}")
-_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
-
-
-class ModelError(MlgraphError):
-    """A model file is malformed, its dependencies are cyclic, or its columns break its YAML."""
 
 
 class ModelTestError(MlgraphError):
     """One or more YAML-declared model tests failed on the built warehouse."""
-
-
-@dataclass
-class Model:
-    """One warehouse model: its YAML documentation and (for SQL models) its SQL."""
-
-    name: str
-    layer: str
-    materialized: str
-    description: str
-    grain: str | None
-    unique_key: list[str]
-    columns: dict[str, dict]
-    yaml_path: Path
-    sql_path: Path | None = None
-    sql: str | None = None
-    depends_on: set[str] = field(default_factory=set)
-
-    def column_tests(self) -> list[tuple[str, object]]:
-        """(column, test spec) pairs in YAML order."""
-        return [(col, t) for col, spec in self.columns.items() for t in (spec.get("tests") or [])]
-
-
-def _load_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ModelError(f"{path}: invalid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ModelError(f"{path}: expected a mapping at the top level")
-    return data
-
-
-def _parse_model(yaml_path: Path, layer: str) -> Model:
-    data = _load_yaml(yaml_path)
-    name = data.get("name") or yaml_path.stem
-    if name != yaml_path.stem:
-        raise ModelError(f"{yaml_path}: name {name!r} differs from the file name")
-    if data.get("layer", layer) != layer:
-        raise ModelError(f"{yaml_path}: layer {data.get('layer')!r} but the file is in {layer}/")
-    sql_path = yaml_path.with_suffix(".sql")
-    materialized = data.get("materialized") or ("view" if layer == "staging" else "table")
-    if materialized not in MATERIALIZATIONS:
-        raise ModelError(f"{yaml_path}: materialized must be one of {MATERIALIZATIONS}")
-    if materialized == "python" and sql_path.exists():
-        raise ModelError(f"{yaml_path}: materialized: python but {sql_path.name} exists")
-    if materialized != "python" and not sql_path.exists():
-        raise ModelError(f"{yaml_path}: no {sql_path.name} beside it (say materialized: python for a Python step's table)")
-    if not data.get("description"):
-        raise ModelError(f"{yaml_path}: a model needs a description")
-    columns = data.get("columns") or {}
-    if not isinstance(columns, dict) or not columns:
-        raise ModelError(f"{yaml_path}: columns must be a non-empty mapping name → {{description, tests}}")
-    for col, spec in columns.items():
-        if not isinstance(spec, dict) or not spec.get("description"):
-            raise ModelError(f"{yaml_path}: column {col!r} needs a description")
-    unique_key = data.get("unique_key") or []
-    if isinstance(unique_key, str):
-        unique_key = [unique_key]
-    for col in unique_key:
-        if col not in columns:
-            raise ModelError(f"{yaml_path}: unique_key column {col!r} is not documented")
-    model = Model(name=name, layer=layer, materialized=materialized, description=data["description"].strip(),
-                  grain=data.get("grain"), unique_key=list(unique_key), columns=columns, yaml_path=yaml_path)
-    if materialized != "python":
-        model.sql_path = sql_path
-        model.sql = sql_path.read_text()
-    return model
-
-
-def discover_models(root: Path = WAREHOUSE_DIR) -> dict[str, Model]:
-    """Every model under ``root/<layer>/`` keyed by name, with SQL dependencies resolved."""
-    models: dict[str, Model] = {}
-    for layer in LAYERS:
-        folder = Path(root) / layer
-        if not folder.is_dir():
-            continue
-        for sql_path in sorted(folder.glob("*.sql")):
-            if not sql_path.with_suffix(".yml").exists():
-                raise ModelError(f"{sql_path}: no YAML sidecar {sql_path.with_suffix('.yml').name}")
-        for yaml_path in sorted(folder.glob("*.yml")):
-            model = _parse_model(yaml_path, layer)
-            if model.name in models:
-                raise ModelError(f"model {model.name!r} defined twice ({models[model.name].yaml_path}, {yaml_path})")
-            models[model.name] = model
-    for model in models.values():
-        if model.sql is None:
-            continue
-        text = _SQL_COMMENT.sub(" ", model.sql)
-        model.depends_on = {other for other in models if other != model.name
-                            and re.search(rf"\b{re.escape(other)}\b", text)}
-    return models
-
-
-def order_models(models: dict[str, Model], layer: str) -> list[Model]:
-    """SQL models of one layer in dependency order; a cycle or a forward layer reference fails."""
-    rank = {name: LAYERS.index(m.layer) for name, m in models.items()}
-    todo = {n: m for n, m in models.items() if m.layer == layer and m.sql is not None}
-    for m in todo.values():
-        later = sorted(d for d in m.depends_on if rank[d] > rank[m.name])
-        if later:
-            raise ModelError(f"{m.name} ({m.layer}) depends on later-layer model(s) {later}")
-    ordered: list[Model] = []
-    state: dict[str, int] = {}  # 1 = visiting, 2 = done
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            cycle = path[path.index(name):] + [name]
-            raise ModelError("dependency cycle between models: " + " → ".join(cycle))
-        state[name] = 1
-        for dep in sorted(todo[name].depends_on):
-            if dep in todo:
-                visit(dep, path + [dep])
-        state[name] = 2
-        ordered.append(todo[name])
-
-    for name in sorted(todo):
-        visit(name, [name])
-    return ordered
 
 
 # --- SQL rendering -----------------------------------------------------------------------------
@@ -256,10 +114,11 @@ def live_columns(con, name: str) -> list[tuple[str, str]]:
 
 
 def check_columns(con, model: Model) -> None:
-    """Fail loudly when the live columns and the YAML's documented columns differ."""
-    live = [c for c, _ in live_columns(con, model.name)]
-    undocumented = [c for c in live if c not in model.columns]
-    missing = [c for c in model.columns if c not in live]
+    """Fail loudly when the live columns or their types differ from the YAML's."""
+    live = live_columns(con, model.name)
+    names = [c for c, _ in live]
+    undocumented = [c for c in names if c not in model.columns]
+    missing = [c for c in model.columns if c not in names]
     if undocumented or missing:
         parts = []
         if undocumented:
@@ -267,6 +126,10 @@ def check_columns(con, model: Model) -> None:
         if missing:
             parts.append(f"documented but missing column(s) {missing}")
         raise ModelError(f"model {model.name}: {'; '.join(parts)} (fix {model.yaml_path.name})")
+    wrong = [f"{col} is {typ} but the YAML says {model.columns[col].type}"
+             for col, typ in live if typ != model.columns[col].type]
+    if wrong:
+        raise ModelError(f"model {model.name}: column type(s) differ from {model.yaml_path.name}: " + "; ".join(wrong))
 
 
 def apply_comments(con, model: Model) -> None:
@@ -274,7 +137,7 @@ def apply_comments(con, model: Model) -> None:
     kind = relation_kind(con, model.name)
     text = model.description if not model.grain else f"{model.description} Grain: {model.grain}."
     statements = [f"COMMENT ON {kind.upper()} \"{model.name}\" IS {_sql_str(text)}"]
-    statements += [f"COMMENT ON COLUMN \"{model.name}\".\"{col}\" IS {_sql_str(spec['description'].strip())}"
+    statements += [f"COMMENT ON COLUMN \"{model.name}\".\"{col}\" IS {_sql_str(spec.description)}"
                    for col, spec in model.columns.items()]
     # One transaction: a commit per comment would cost a disk sync each.
     con.execute("BEGIN TRANSACTION")
@@ -322,6 +185,8 @@ def data_dictionary(con, models: dict[str, Model]) -> str:
             rows = con.execute(f"SELECT count(*) FROM \"{m.name}\"").fetchone()[0] if kind == "table" else None
             out += [f"### `{m.name}`", "", m.description, ""]
             meta = [f"- materialized: {m.materialized} ({kind})"]
+            if m.step:
+                meta.append(f"- built by: `{m.step}` from {', '.join(f'`{i}`' for i in m.inputs) or 'the lake'}")
             if m.grain:
                 meta.append(f"- grain: {m.grain}")
             if m.unique_key:
@@ -330,9 +195,9 @@ def data_dictionary(con, models: dict[str, Model]) -> str:
                 meta.append(f"- rows in this build: {rows}")
             out += meta + ["", "| column | type | description | tests |", "|---|---|---|---|"]
             for col, dtype in live_columns(con, m.name):
-                spec = m.columns.get(col, {})
-                desc = " ".join(str(spec.get("description", "")).split()).replace("|", "\\|")
-                tests = "; ".join(_test_label(t) for t in spec.get("tests") or []).replace("|", "\\|")
+                spec = m.columns.get(col)
+                desc = " ".join((spec.description if spec else "").split()).replace("|", "\\|")
+                tests = "; ".join(_test_label(t) for t in (spec.tests if spec else [])).replace("|", "\\|")
                 out.append(f"| `{col}` | {dtype} | {desc} | {tests} |")
             out.append("")
     return "\n".join(out)
@@ -344,42 +209,58 @@ def _quote(col: str) -> str:
     return '"' + col.replace('"', '""') + '"'
 
 
+def check_query(check: Check) -> str:
+    """SQL counting the rows of ``check.table`` that break ``check`` (0 = pass)."""
+    t = _quote(check.table)
+    c = _quote(check.columns[0]) if check.columns else None
+    if check.kind == "unique_key" or (check.kind == "unique" and len(check.columns) > 1):
+        keys = ", ".join(_quote(k) for k in check.columns)
+        return f"SELECT count(*) FROM (SELECT {keys} FROM {t} GROUP BY ALL HAVING count(*) > 1)"
+    if check.kind == "not_null":
+        return f"SELECT count(*) FROM {t} WHERE {c} IS NULL"
+    if check.kind == "unique":
+        return f"SELECT count(*) FROM (SELECT {c} FROM {t} WHERE {c} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
+    if check.kind == "accepted_values":
+        listed = ", ".join(_sql_str(v) for v in check.params["values"])
+        if check.params.get("list"):
+            return (f"SELECT count(*) FROM {t} WHERE len(list_filter({c}, lambda v: v IS NOT NULL "
+                    f"AND CAST(v AS VARCHAR) NOT IN ({listed}))) > 0")
+        return f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND CAST({c} AS VARCHAR) NOT IN ({listed})"
+    if check.kind == "relationship":
+        to, fld = _quote(check.params["to"]), _quote(check.params["field"])
+        return f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {fld} FROM {to})"
+    if check.kind == "range":
+        bounds = []
+        if check.params.get("min") is not None:
+            bounds.append(f"{c} < {float(check.params['min'])!r}")
+        if check.params.get("max") is not None:
+            bounds.append(f"{c} > {float(check.params['max'])!r}")
+        return f"SELECT count(*) FROM {t} WHERE {' OR '.join(bounds)}"
+    raise ModelError(f"{check.origin}: no SQL for check kind {check.kind!r}")
+
+
+def _check_label(check: Check) -> str:
+    col = check.columns[0] if check.columns else ""
+    if check.kind == "unique_key":
+        return f"unique_key ({', '.join(check.columns)})"
+    if check.kind == "relationship":
+        return f"{col}: relationships → {check.params['to']}.{check.params['field']}"
+    if check.kind == "range":
+        return f"{col}: range [{check.params.get('min')}, {check.params.get('max')}]"
+    return f"{col}: {check.kind}"
+
+
 def model_test_queries(model: Model) -> list[tuple[str, str]]:
     """(label, SQL counting offending rows) for every test of a model (unique_key included)."""
-    t = _quote(model.name)
-    queries = []
-    if model.unique_key:
-        keys = ", ".join(_quote(c) for c in model.unique_key)
-        queries.append((f"unique_key ({', '.join(model.unique_key)})",
-                        f"SELECT count(*) FROM (SELECT {keys} FROM {t} GROUP BY ALL HAVING count(*) > 1)"))
-    for col, test in model.column_tests():
-        c = _quote(col)
-        if test == "not_null":
-            queries.append((f"{col}: not_null", f"SELECT count(*) FROM {t} WHERE {c} IS NULL"))
-        elif test == "unique":
-            queries.append((f"{col}: unique",
-                            f"SELECT count(*) FROM (SELECT {c} FROM {t} WHERE {c} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"))
-        elif isinstance(test, dict) and "accepted_values" in test:
-            arg = test["accepted_values"]
-            values = arg.get("values") if isinstance(arg, dict) else arg
-            listed = ", ".join(_sql_str(v) for v in values)
-            queries.append((f"{col}: accepted_values",
-                            f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND CAST({c} AS VARCHAR) NOT IN ({listed})"))
-        elif isinstance(test, dict) and "relationships" in test:
-            rel = test["relationships"]
-            to, fld = _quote(rel["to"]), _quote(rel["field"])
-            queries.append((f"{col}: relationships → {rel['to']}.{rel['field']}",
-                            f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {fld} FROM {to})"))
-        else:
-            raise ModelError(f"{model.yaml_path}: unknown test {test!r} on column {col!r}")
-    return queries
+    return [(_check_label(c), check_query(c)) for c in model.checks()]
 
 
 def run_model_tests(con, models: dict[str, Model] | None = None) -> list[str]:
     """Run every YAML test on the relations that exist; return readable failures (empty = pass).
 
-    Views (staging) are skipped: their tests would re-scan the lake, and the marts built on them
-    carry the tests that matter. A relationship to a missing table is a failure.
+    They run once, here, in SQL over the full tables. Views (staging) are skipped: their tests
+    would re-scan the lake, and the marts built on them carry the tests that matter. A
+    relationship to a missing table is a failure.
     """
     models = discover_models() if models is None else models
     failures = []
@@ -397,89 +278,77 @@ def run_model_tests(con, models: dict[str, Model] | None = None) -> list[str]:
     return failures
 
 
-# --- plan execution -----------------------------------------------------------------------------
+# --- build execution ----------------------------------------------------------------------------
 
-Step = str | Callable
-
-
-def resolve_step(step: Step) -> Callable:
-    """Import a ``module:function`` step lazily; a missing module is a clear MlgraphError."""
-    if callable(step):
-        return step
+def resolve_step(step: str) -> Callable:
+    """Import a ``module:function`` step lazily; a missing module or function is a clear ModelError."""
     module_name, _, func = step.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
-            raise MlgraphError(f"build step {step} is not available: module {exc.name} does not exist "
-                               f"(run with a plan that leaves it out, e.g. `mlgraph build --skip-missing`)") from None
+            raise ModelError(f"build step {step} is not available: module {exc.name} does not exist") from None
         raise
     try:
         return getattr(module, func)
     except AttributeError:
-        raise MlgraphError(f"build step {step}: {module_name} has no function {func}") from None
+        raise ModelError(f"build step {step}: {module_name} has no function {func}") from None
 
 
-def step_available(step: Step) -> bool:
-    """Whether a plan entry can run here (SQL layers and callables always can)."""
-    if callable(step) or step.startswith("sql:"):
-        return True
-    try:
-        resolve_step(step)
-    except MlgraphError:
-        return False
-    return True
-
-
-def available_plan(plan: Sequence[Step] = DEFAULT_PLAN) -> list[Step]:
-    """The plan without Python steps whose module does not exist yet."""
-    return [s for s in plan if step_available(s)]
-
-
-def _step_name(step: Step) -> str:
-    return step if isinstance(step, str) else getattr(step, "__qualname__", repr(step))
-
-
-def run_plan(con, ctx, plan: Sequence[Step] = DEFAULT_PLAN, models: dict[str, Model] | None = None) -> dict[str, Model]:
-    """Execute the plan on ``con``; document every model; returns the models discovered."""
-    models = discover_models() if models is None else models
-    for step in plan:  # fail on a missing step before building anything
-        if not callable(step) and not step.startswith("sql:"):
-            resolve_step(step)
-    documented: set[str] = set()
-    for step in plan:
-        started = time.perf_counter()
-        if isinstance(step, str) and step.startswith("sql:"):
-            layer = step[4:]
-            if layer not in LAYERS:
-                raise ModelError(f"unknown layer in plan entry {step!r}")
-            for model in order_models(models, layer):
-                model_started = time.perf_counter()
-                materialize(con, model, ctx.settings.lake)
-                ctx.log.debug("model %s built in %.2fs", model.name, time.perf_counter() - model_started)
-                document(con, model)
-                documented.add(model.name)
-        else:
-            resolve_step(step)(con, ctx)
-        # Python steps' tables are documented as soon as they exist.
-        for model in models.values():
-            if model.materialized == "python" and model.name not in documented and relation_kind(con, model.name):
-                document(con, model)
-                documented.add(model.name)
-        ctx.log.info("step %s done in %.2fs", _step_name(step), time.perf_counter() - started)
-    # A later step may have replaced an earlier step's table (losing its comments): document again.
-    for name in documented:
-        if models[name].materialized == "python":
-            document(con, models[name])
-    missing = sorted(m.name for m in models.values() if m.materialized == "python" and m.name not in documented)
-    if missing:
-        if list(plan) == list(DEFAULT_PLAN):
-            raise ModelError(f"Python-step tables declared in YAML were not created: {missing}")
-        ctx.log.warning("tables declared in YAML but not built by this plan: %s", ", ".join(missing))
-    undocumented = sorted(r[0] for r in con.execute(
+def _main_relations(con) -> set[str]:
+    return {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables "
-        "WHERE table_catalog = current_database() AND table_schema = 'main'").fetchall()
-        if r[0] not in models)
+        "WHERE table_catalog = current_database() AND table_schema = 'main'").fetchall()}
+
+
+def run_build(con, ctx, models: dict[str, Model] | None = None, *, select: Iterable[str] | None = None,
+              steps: Mapping[str, Callable] | None = None) -> dict[str, Model]:
+    """Build every model (or ``select`` and its upstream) in dependency order on ``con``.
+
+    ``steps`` maps a declared ``module:function`` to a callable run in its place (tests use it
+    for stand-ins). Each relation is checked against its YAML (names, types) and commented as
+    soon as it exists. A Python step that leaves a declared table uncreated, or creates a table
+    it did not declare, fails the build. Returns the models discovered.
+    """
+    models = discover_models() if models is None else models
+    steps = dict(steps or {})
+    declared = python_steps(models)
+    unknown = sorted(set(steps) - set(declared))
+    if unknown:
+        raise ModelError(f"step override(s) {unknown} replace no declared step ({sorted(declared)})")
+    order = build_order(models, None if select is None else set(select))
+    # Fail on a missing step before building anything.
+    runnable = {n.name: steps.get(n.name) or resolve_step(n.name) for n in order if n.kind == "step"}
+    for node in order:
+        started = time.perf_counter()
+        if node.kind == "sql":
+            model = models[node.name]
+            materialize(con, model, ctx.settings.lake)
+            document(con, model)
+        else:
+            before = _main_relations(con)
+            runnable[node.name](con, ctx)
+            after = _main_relations(con)
+            missing = sorted(set(node.outputs) - after)
+            if missing:
+                raise ModelError(f"step {node.name} did not create the table(s) it declares: {missing}")
+            extra = sorted(after - before - set(node.outputs))
+            if extra:
+                owned = [n for n in extra if n in models]
+                what = (f"table(s) declared by other models {owned}" if owned
+                        else f"undeclared table(s) {extra} (add warehouse/<layer>/NAME.yml with step: {node.name})")
+                raise ModelError(f"step {node.name} created {what}")
+            for name in node.outputs:
+                document(con, models[name])
+        ctx.log.info("%s %s done in %.2fs", "model" if node.kind == "sql" else "step", node.name,
+                     time.perf_counter() - started)
+    built = {o for n in order for o in n.outputs}
+    for name in sorted(built):  # a later step may have replaced a table and dropped its comments
+        if models[name].is_python:
+            apply_comments(con, models[name])
+    undocumented = sorted(_main_relations(con) - set(models))
     if undocumented:
         raise ModelError(f"relations without a YAML sidecar: {undocumented} (add warehouse/<layer>/NAME.yml)")
+    if select is not None:
+        ctx.log.info("built %d of %d models (select)", len(built), len(models))
     return models

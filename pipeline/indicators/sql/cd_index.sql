@@ -1,11 +1,11 @@
 -- CD_5 and its variants for every focal ML paper in the sample, from the integer-keyed edges
 -- _cd_edges(citing, cited, d, y) and author links _cd_authors(id, author_id).
 -- A later paper i is in the focal paper's window when it was published after the focal paper and
--- within getvariable('cd_window') years of it (by date when both dates are known, else by calendar
+-- within {{ window }} years of it (by date when both dates are known, else by calendar
 -- year: y .. y + window - 1, so "5 years" is 5 calendar years, not 6).
 WITH focal AS (
     SELECT i.id, p.paper_id, p.published_date, p.year, p.primary_family AS family,
-           hash(p.paper_id) % 1000000 < getvariable('cd_threshold') AS in_sample
+           hash(p.paper_id) % 1000000 < {{ threshold }} AS in_sample
     FROM dim_papers AS p
     JOIN _cd_ids AS i USING (paper_id)
     WHERE p.is_ml AND p.year IS NOT NULL
@@ -13,8 +13,8 @@ WITH focal AS (
 
 sampled AS (
     SELECT id, published_date, year,
-           published_date + to_years(getvariable('cd_window')) AS window_end,
-           year + getvariable('cd_window') AS year_end
+           published_date + to_years({{ window }}) AS window_end,
+           year + {{ window }} AS year_end
     FROM focal
     WHERE in_sample
 ),
@@ -72,11 +72,11 @@ agg AS (
            count(*) FILTER (WHERE f = 1 AND n_refs_cited = 0) AS n_i,
            count(*) FILTER (WHERE f = 1 AND n_refs_cited > 0) AS n_j,
            count(*) FILTER (WHERE f = 0 AND n_refs_cited > 0) AS n_k,
-           count(*) FILTER (WHERE f = 1 AND n_refs_cited < getvariable('cd_l')) AS n_i_l,
-           count(*) FILTER (WHERE f = 1 AND n_refs_cited >= getvariable('cd_l')) AS n_j_l,
-           count(*) FILTER (WHERE f = 0 AND n_refs_cited >= getvariable('cd_l')) AS n_k_l
+           count(*) FILTER (WHERE f = 1 AND n_refs_cited < {{ l_references }}) AS n_i_l,
+           count(*) FILTER (WHERE f = 1 AND n_refs_cited >= {{ l_references }}) AS n_j_l,
+           count(*) FILTER (WHERE f = 0 AND n_refs_cited >= {{ l_references }}) AS n_k_l
     FROM kept
-    WHERE getvariable('cd_keep_self') OR NOT is_self
+    WHERE ({{ keep_self }} = 1) OR NOT is_self
     GROUP BY focal_id
 ),
 
@@ -92,18 +92,18 @@ final AS (
            CASE WHEN f.in_sample THEN coalesce(a.n_k, 0) END AS n_cite_refs_only,
            CASE WHEN f.in_sample THEN coalesce(a.n_i + a.n_j + a.n_k, 0) END AS n_t,
            CASE WHEN f.in_sample THEN coalesce(sc.n_self_citers, 0) END AS n_self_citers,
-           f.in_sample AND coalesce(r.n_references, 0) >= getvariable('cd_min_references')
+           f.in_sample AND coalesce(r.n_references, 0) >= {{ min_references }}
                AND coalesce(a.n_i + a.n_j, 0) >= 1 AS cd_eligible,
            CASE WHEN cd_eligible THEN (a.n_i - a.n_j) / (a.n_i + a.n_j + a.n_k) END AS cd,
            CASE WHEN cd_eligible THEN (a.n_i - a.n_j) / (a.n_i + a.n_j) END AS cd_nok,
            CASE WHEN cd_eligible AND a.n_i_l + a.n_j_l + a.n_k_l > 0
                 THEN (a.n_i_l - a.n_j_l) / (a.n_i_l + a.n_j_l + a.n_k_l) END AS di_l,
            f.in_sample AS in_cd_sample,
-           getvariable('cd_window') AS window_years,
-           getvariable('cd_l') AS l_references,
-           NOT getvariable('cd_keep_self') AS self_citations_excluded,
-           coalesce(f.published_date + to_years(getvariable('cd_window')) <= e.last_date,
-                    f.year + getvariable('cd_window') - 1 <= e.last_year) AS window_complete
+           {{ window }} AS window_years,
+           {{ l_references }} AS l_references,
+           NOT ({{ keep_self }} = 1) AS self_citations_excluded,
+           coalesce(f.published_date + to_years({{ window }}) <= e.last_date,
+                    f.year + {{ window }} - 1 <= e.last_year) AS window_complete
     FROM focal AS f
     CROSS JOIN corpus_end AS e
     LEFT JOIN refs AS r ON r.focal_id = f.id

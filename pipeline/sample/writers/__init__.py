@@ -24,6 +24,7 @@ WRITERS = (
     "pipeline.sample.writers.arxiv:ArxivWriter",
     "pipeline.sample.writers.pwc:PwcJsonWriter",
     "pipeline.sample.writers.s2:S2Writer",
+    "pipeline.sample.writers.hf:HfTreeWriter",
 )
 
 

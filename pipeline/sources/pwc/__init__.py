@@ -1,4 +1,5 @@
-"""Papers With Code: the five dump files, conditionally fetched and streamed into the lake."""
+"""Papers With Code: the five dumps (JSON files or the archive's Parquet shards), conditionally fetched
+and streamed into the lake."""
 
 from pipeline.sources.pwc.loader import ingest_dumps
 

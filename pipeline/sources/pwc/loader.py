@@ -1,7 +1,8 @@
 """Loading PwC dump files into the lake: stage, drop duplicates in DuckDB, commit atomically.
 
 Each dump file is one lake transaction over the datasets it feeds, partitioned by the file's
-version (first 16 hex of its SHA-256).  Rows are first staged to Parquet with a sequence number;
+version (first 16 hex of its SHA-256; for the archive's Parquet shards, of the SHA-256 over the
+shards' SHA-256s).  Rows are first staged to Parquet with a sequence number;
 DuckDB finds the rows that repeat a dataset's grain (only the key columns are read), and the staged
 files are then streamed into the transaction without them, keeping each key's first row — so
 neither the file nor its keys are ever held as Python objects.
@@ -26,7 +27,8 @@ from pipeline.errors import MlgraphError
 from pipeline.http import redact_url
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.progress import bar
-from pipeline.sources.pwc.client import Fetched, load_state, open_location, save_state
+from pipeline.sources.pwc.client import Fetched, load_state, save_state
+from pipeline.sources.pwc.parquet import FetchedShards, Shard, open_archive, parse_shards
 from pipeline.sources.pwc.parser import BATCH_ROWS, DUMPS, FEEDS, QUARANTINE, parse_dump
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,16 @@ def _duplicate_seqs(con, stage: _Stage) -> pa.Array:
 def load_dump(lake_path: Path, name: str, path: Path, version: str,
               batch_rows: int = BATCH_ROWS) -> LoadReport:
     """Parse one dump file into its datasets' ``version`` partitions, atomically (or not at all)."""
+    return _load(lake_path, name, lambda when: parse_dump(name, path, batch_rows, when), version)
+
+
+def load_shards(lake_path: Path, name: str, shards: list[Shard], version: str,
+                batch_rows: int = BATCH_ROWS) -> LoadReport:
+    """Parse a dump's Parquet shards into its datasets' ``version`` partitions, atomically."""
+    return _load(lake_path, name, lambda when: parse_shards(name, shards, batch_rows, when), version)
+
+
+def _load(lake_path: Path, name: str, parse, version: str) -> LoadReport:
     import duckdb
 
     feeds = FEEDS[name]
@@ -94,7 +106,7 @@ def load_dump(lake_path: Path, name: str, path: Path, version: str,
         gc.disable()
         progress = bar(desc=f"pwc {name}", unit=" rows")
         try:
-            for key, table in parse_dump(name, path, batch_rows, ingested_at):
+            for key, table in parse(ingested_at):
                 progress.update(table.num_rows)
                 if key == QUARANTINE:
                     txn.write(QUARANTINE, version, table)
@@ -178,13 +190,20 @@ def _ingest_one(settings, location, manifest: Manifest, name: str, force: bool, 
             _prune(settings, name, fetched.version, None)
             return result
         try:
-            report = load_dump(settings.lake, name, fetched.path, fetched.version)
+            if isinstance(fetched, FetchedShards):
+                report = load_shards(settings.lake, name, fetched.shards, fetched.version)
+            else:
+                report = load_dump(settings.lake, name, fetched.path, fetched.version)
         finally:
             fetched.discard()
         result.rows = report.rows
         result.quarantined = report.quarantined
         result.detail = _detail(report)
         _prune(settings, name, fetched.version, previous)
+        if isinstance(fetched, FetchedShards):
+            save_state(settings.state, name, {
+                **fetched.state(), "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+            return result
         save_state(settings.state, name, {
             "file": fetched.file_name, "url": fetched.location, "etag": fetched.etag,
             "last_modified": fetched.last_modified, "sha256": fetched.sha256, "version": fetched.version,
@@ -210,7 +229,7 @@ def ingest_dumps(settings, force: bool = False, only=None) -> list[IngestResult]
     datasets untouched). All requested dumps missing is an error.
     """
     names = _select(only)
-    location = open_location(settings)
+    location = open_archive(settings)
     manifest = Manifest(settings.state)
     work_dir = Path(settings.lake) / "_tmp" / f"pwc-download-{uuid.uuid4().hex}"
     results: list[IngestResult] = []
@@ -234,5 +253,5 @@ def ingest_dumps(settings, force: bool = False, only=None) -> list[IngestResult]
         raise MlgraphError("PwC dumps failed: " + "; ".join(f"{n}: {e}" for n, e in failures))
     if results and all(r.outcome == "missing" for r in results):
         raise MlgraphError(f"no PwC dump files found at {redact_url(location.describe())}: looked for "
-                           f"{', '.join(n + '.json(.gz)' for n in names)}")
+                           f"{', '.join(n + '.json(.gz)' for n in names)} and their Parquet layout")
     return results

@@ -120,6 +120,11 @@ def opt_date(obj: dict, name: str) -> date | None:
     value = obj.get(name)
     if value is None or value == "":
         return None
+    # A Parquet archive may hold dates typed (Arrow's JSON reader infers timestamps from ISO text).
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
     if isinstance(value, str):
         match = _DATE.match(value)
         if match:
@@ -212,7 +217,12 @@ def parse_metric(value) -> tuple[str | None, float | None]:
     if isinstance(value, bool):
         return json.dumps(value), None
     if isinstance(value, (int, float)):
-        return repr(value), float(value)
+        number = float(value)
+        # One text per number whatever the container: Parquet's type inference turns a column's
+        # ints into doubles when any cell is fractional, so 90 and 90.0 both read "90".
+        if number.is_integer() and abs(number) < 1e16:
+            return str(int(number)), number
+        return repr(number), number
     if not isinstance(value, str):
         return raw_json(value), None
     text = value.replace("\ufeff", "").replace("\u2212", "-").strip().strip("*").rstrip("+*?").strip()
@@ -231,9 +241,10 @@ def parse_metric(value) -> tuple[str | None, float | None]:
 class Rows:
     """Rows of one batch, per dataset, plus the rejects met on the way."""
 
-    def __init__(self):
+    def __init__(self, raw_of: Callable[[object], str] = raw_json):
         self.data: dict[str, list[tuple]] = {}
         self.rejects: list[Reject] = []
+        self.raw_of = raw_of
 
     def add(self, key: str, row: tuple) -> None:
         """Append one row (a tuple in the dataset's declared column order)."""
@@ -242,7 +253,7 @@ class Rows:
     def reject(self, dataset: str, record_key, reason: str, obj, location: str) -> None:
         """Quarantine one record or nested entry."""
         key = record_key if isinstance(record_key, str) else None
-        self.rejects.append(Reject(dataset, key, reason, raw_json(obj), location))
+        self.rejects.append(Reject(dataset, key, reason, self.raw_of(obj), location))
 
 
 def _record_key(obj, name: str):
@@ -323,7 +334,10 @@ def _flatten_eval_dataset(task: str, obj, parent: str | None, loc: str, out: Row
             out.reject("pwc/eval_results", f"{task} | {name} | {i}", str(exc), row, row_loc)
             continue
         for metric_name, value in values.items():
-            out.add("pwc/eval_results", head + (metric_name, *parse_metric(value)))
+            # A null cell says nothing; skipping it also keeps the Parquet layout identical, where
+            # ``metrics`` is one struct over every metric name of the file and absent ones are null.
+            if value is not None:
+                out.add("pwc/eval_results", head + (metric_name, *parse_metric(value)))
     for j, sub in enumerate(subdatasets):
         sub_loc = f"{loc}.subdatasets[{j}]"
         try:
@@ -497,12 +511,24 @@ def parse_dump(name: str, path: Path, batch_rows: int = BATCH_ROWS,
     Quarantined records come out as ``pwc/quarantine`` tables. Rows keep the file's order;
     duplicates are not removed here (the loader does that across the whole file).
     """
+    file_name = Path(path).name
+    items = ((f"{file_name}#item {index}", item) for index, item in iter_items(path))
+    return parse_items(name, items, batch_rows, ingested_at)
+
+
+def parse_items(name: str, items: Iterator[tuple[str, object]], batch_rows: int = BATCH_ROWS,
+                ingested_at: datetime | None = None,
+                raw_of: Callable[[object], str] = raw_json) -> Iterator[tuple[str, pa.Table]]:
+    """Flatten (location, item) pairs of dump ``name`` into (dataset key, Arrow table) batches.
+
+    The one set of rules for every container: JSON dumps and Parquet archives both feed it.
+    ``raw_of`` renders a quarantined record's raw text.
+    """
     if name not in FLATTENERS:
         raise ValueError(f"unknown PwC dump {name!r}; known: {', '.join(DUMPS)}")
     flatten, item_dataset, key_field = FLATTENERS[name]
     when = ingested_at or datetime.now(timezone.utc)
-    file_name = Path(path).name
-    out = Rows()
+    out = Rows(raw_of)
 
     def drain(force: bool):
         for key, rows in list(out.data.items()):
@@ -513,8 +539,7 @@ def parse_dump(name: str, path: Path, batch_rows: int = BATCH_ROWS,
             yield QUARANTINE, quarantine_table(out.rejects, when)
             out.rejects = []
 
-    for index, item in iter_items(path):
-        loc = f"{file_name}#item {index}"
+    for loc, item in items:
         if not isinstance(item, dict):
             out.reject(item_dataset, None, f"item is {_type_name(item)}, expected an object", item, loc)
             continue

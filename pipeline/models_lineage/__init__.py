@@ -1,0 +1,1 @@
+"""Foundation-model lineage: aliases, families, the model graph and its indicators."""

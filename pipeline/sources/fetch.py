@@ -1,0 +1,27 @@
+"""Read a small source file from a local path or an HTTP(S) URL (Epoch CSV, Ecosystem Graphs files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.errors import MlgraphError
+from pipeline.http import HttpClient, redact_url
+
+
+def is_url(location: str) -> bool:
+    """Whether a configured location is an HTTP(S) URL rather than a path."""
+    return str(location).lower().startswith(("http://", "https://"))
+
+
+def read_bytes(settings, location: str, *, name: str) -> tuple[bytes, str]:
+    """(content, safe label) of a path or URL; a missing file or failed download is a readable error."""
+    if is_url(location):
+        client = HttpClient.from_settings(settings, name=name, min_interval=0.0)
+        try:
+            return client.get(location).content, redact_url(location)
+        finally:
+            client.close()
+    path = Path(location).expanduser()
+    if not path.is_file():
+        raise MlgraphError(f"{name}: {location} is not a file")
+    return path.read_bytes(), str(path)
