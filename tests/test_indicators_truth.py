@@ -23,6 +23,7 @@ for _module, _name in ((sample, "ensure_sample"), (sample_ingest, "ingest_sample
 
 from pipeline.indicators.lockin import PENALTY_WINDOW_YEARS  # noqa: E402
 from pipeline.indicators.warehouse import build_indicators  # noqa: E402
+from pipeline.warehouse.runner import WAREHOUSE_DIR  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -86,6 +87,8 @@ def built(request, pipeline_run, tmp_path_factory):
                'truth' AS provenance, 1.0::DOUBLE AS confidence
         FROM truth_papers t, unnest(t.families) AS f(family)
     """)
+    transitions = (WAREHOUSE_DIR / "marts" / "fct_author_transitions.sql").read_text()
+    con.execute(f"CREATE OR REPLACE TABLE fct_author_transitions AS {transitions}")
     build_indicators(con, SimpleNamespace(log=logging.getLogger("test.truth")))
     yield truth, con
     con.close()
@@ -120,23 +123,75 @@ def test_takeover_year_per_domain(built):
     assert not misses, f"takeover years (domain, family, expected, got) beyond ±{tol}: {misses}"
 
 
-def test_author_persistence(built):
+def test_author_persistence_chance_corrected_recovers_planted(built, request):
+    """kappa, not raw persistence, estimates the planted stay probability (raw adds chance repeats)."""
     truth, con = built
-    expected = _realised(truth["author_persistence"], "realised", "planted")
-    got, lo, hi = con.execute("SELECT persistence, persistence_ci_low, persistence_ci_high FROM ind_lockin").fetchall()[0]
-    assert abs(got - expected) <= _tol(truth, "persistence"), (got, lo, hi, expected)
+    planted = truth["author_persistence"]["planted"]
+    kappa, lo, hi, p_same = con.execute(
+        "SELECT kappa, kappa_ci_low, kappa_ci_high, p_same FROM ind_lockin_kappa WHERE domain = 'all'").fetchall()[0]
+    assert p_same > kappa  # the chance repeats are removed
+    if "true_labels" in request.node.callspec.id:
+        assert abs(kappa - planted) <= 0.05, (kappa, lo, hi, planted)
+    else:
+        # classification error turns true stays into apparent switches: kappa is attenuated (README)
+        assert planted - 0.10 <= kappa <= planted + 0.05, (kappa, lo, hi, planted)
+
+
+def test_switching_hazard_has_no_duration_dependence_when_none_is_planted(built, request):
+    """The generator keeps a family with a constant planted probability p, whatever the tenure:
+    exits then run at (1 - p) times the chance rate at every tenure."""
+    truth, con = built
+    expected = 1.0 - truth["author_persistence"]["planted"]
+    rows = con.execute("SELECT tenure_years, hazard_vs_chance, n_at_risk FROM ind_switching_hazard "
+                       "WHERE family = 'all' AND n_at_risk >= 500 ORDER BY tenure_years").fetchall()
+    assert len(rows) >= 3
+    tolerance = 0.05 if "true_labels" in request.node.callspec.id else 0.10
+    misses = [(t, round(r, 3), n) for t, r, n in rows if abs(r - expected) > tolerance]
+    assert not misses, f"hazard / chance (tenure, ratio, n) beyond {expected} ± {tolerance}: {misses}"
+
+
+def _planted_jsd(truth: dict, year: int) -> float:
+    """Mean pairwise JSD of the generator's planted domain mixes in one year (no estimator involved)."""
+    import numpy as np
+
+    from pipeline.indicators.stats import mean_pairwise_jsd
+
+    planted = truth["planted_shares"]
+    families = sorted({f for d in planted.values() for y in d.values() for f in y})
+    mixes = np.array([[planted[d][str(year)].get(f, 0.0) for f in families] for d in planted if str(year) in planted[d]])
+    return float(mean_pairwise_jsd(mixes / mixes.sum(axis=1, keepdims=True)))
+
+
+def test_corrected_unification_tracks_the_planted_divergence(built):
+    """Raw JSD adds the noise of small domains, which shrinks as domains grow and reads as convergence;
+    the corrected change follows the planted mixes instead."""
+    truth, con = built
+    rows = con.execute("SELECT year, jsd_raw, jsd_corrected, change_ci_low, change_ci_high FROM ind_unification_corrected "
+                       "WHERE n_domains >= 8 ORDER BY year").fetchall()
+    assert len(rows) >= 10
+    first, last = rows[0], rows[-1]
+    planted_change = _planted_jsd(truth, last[0]) - _planted_jsd(truth, first[0])
+    raw_change = last[1] - first[1]
+    assert last[3] <= planted_change <= last[4], (planted_change, last)
+    assert not last[3] <= raw_change <= last[4], (raw_change, planted_change, last)  # raw would mislead
+    # in the early years, when domains are small, the correction removes most of the raw error
+    early = rows[:3]
+    raw_error = sum(abs(r[1] - _planted_jsd(truth, r[0])) for r in early)
+    corrected_error = sum(abs(r[2] - _planted_jsd(truth, r[0])) for r in early)
+    assert corrected_error < raw_error / 2, (corrected_error, raw_error)
 
 
 def test_post_switch_penalty(built):
+    """The matched ratio estimates the planted productivity ratio, and its team-clustered interval covers it."""
     truth, con = built
     block = truth["switch_penalty"]
     assert block.get("window_years", PENALTY_WINDOW_YEARS) == PENALTY_WINDOW_YEARS
-    expected = _realised(block, "realised_productivity_ratio", "planted_productivity_ratio")
+    planted = block["planted_productivity_ratio"]
     ratio, lo, hi, n = con.execute(
         "SELECT ratio, ratio_ci_low, ratio_ci_high, n_switch_events FROM ind_switch_penalty "
         "WHERE outcome = 'papers_per_year'").fetchall()[0]
     assert n > 0
-    assert abs(ratio - expected) <= _tol(truth, "productivity_ratio"), (ratio, lo, hi, n, expected)
+    assert abs(ratio - planted) <= 0.05 and lo <= planted <= hi, (ratio, lo, hi, n, planted)
 
 
 def test_attachment_exponent(built):

@@ -11,6 +11,10 @@ CD_WINDOW_YEARS = 5
 # Upper bound on (focal, later paper) pairs the CD query may visit. Above it, CD is computed for a
 # deterministic hash sample of focal papers (family-year means stay unbiased; see cd_index.md).
 CD_PAIR_BUDGET = 60_000_000
+# A CD over one or two references or with no citer is noise: it is defined from 5 references and 1 citer.
+CD_MIN_REFERENCES = 5
+# DI_l counts a later paper as citing the references only when it cites at least l of them.
+CD_L_REFERENCES = 5
 
 
 def build_citation_share(con, log) -> None:
@@ -74,8 +78,9 @@ def build_citation_share(con, log) -> None:
     log.info("ind_citation_family_share / ind_citation_gini built")
 
 
-def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = CD_PAIR_BUDGET) -> None:
-    """ind_cd_index per paper and ind_cd_family_year means (Funk & Owen-Smith 2017; Wu, Wang & Evans 2019)."""
+def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = CD_PAIR_BUDGET,
+                   keep_self_citations: bool = False) -> None:
+    """ind_cd_index per paper and ind_cd_family_year means (Funk & Owen-Smith 2017; Bornmann et al. 2020)."""
     # integer keys: the join below is the most expensive query of the indicators
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _cd_ids AS
@@ -85,9 +90,14 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _cd_edges AS
-        SELECT a.id AS citing, b.id AS cited, c.citing_date AS d, c.citing_year AS y
+        SELECT DISTINCT a.id AS citing, b.id AS cited, c.citing_date AS d, c.citing_year AS y
         FROM fct_citations c JOIN _cd_ids a ON a.paper_id = c.citing_paper_id
         JOIN _cd_ids b ON b.paper_id = c.cited_paper_id
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _cd_authors AS
+        SELECT DISTINCT i.id, a.author_id FROM fct_authorships a JOIN _cd_ids i USING (paper_id)
+        WHERE a.author_id IS NOT NULL
     """)
     # every reference r of a focal paper brings in all of r's citers: Σ_r indeg(r)² bounds the pairs
     estimate = con.execute("SELECT coalesce(sum(n * n), 0) FROM (SELECT count(*) AS n FROM _cd_edges GROUP BY cited)"
@@ -98,15 +108,18 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
         log.warning("CD index: ~%d citing pairs exceed the budget of %d; computing it for a %.1f%% hash sample "
                     "of papers", estimate, pair_budget, 100 * rate)
     con.execute("CREATE OR REPLACE TABLE ind_cd_index AS "
-                + load_sql("cd_index", threshold=threshold, window=window))
+                + load_sql("cd_index", threshold=threshold, window=int(window), l_references=CD_L_REFERENCES,
+                           min_references=CD_MIN_REFERENCES, keep_self=int(bool(keep_self_citations))))
+    con.execute("DROP TABLE IF EXISTS _cd_authors")
     con.execute("DROP TABLE IF EXISTS _cd_edges")
     con.execute("DROP TABLE IF EXISTS _cd_ids")
+    # means only over complete windows: a truncated window sees only the early citers
     rows = fetch_arrays(con, """
-        SELECT family, year, cd, window_complete FROM ind_cd_index
-        WHERE cd IS NOT NULL AND family IS NOT NULL ORDER BY family, year
+        SELECT family, year, cd, cd_nok, di_l FROM ind_cd_index
+        WHERE cd IS NOT NULL AND family IS NOT NULL AND window_complete ORDER BY family, year
     """)
     cols = {k: [] for k in ("family", "year", "n_papers", "mean_cd", "mean_cd_ci_low", "mean_cd_ci_high",
-                            "share_window_complete", "sample_rate", "low_n")}
+                            "mean_cd_nok", "mean_di_l", "sample_rate", "low_n")}
     rng = stats.rng_for("cd_index")
     keys = np.array([f"{f}\x00{y}" for f, y in zip(rows["family"], rows["year"])], dtype=object)
     for key in (np.unique(keys) if len(keys) else []):
@@ -121,10 +134,12 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
         cols["mean_cd"].append(float(cd.mean()))
         cols["mean_cd_ci_low"].append(float(lo))
         cols["mean_cd_ci_high"].append(float(hi))
-        cols["share_window_complete"].append(float(rows["window_complete"][sel].mean()))
+        cols["mean_cd_nok"].append(float(rows["cd_nok"][sel].astype(float).mean()))
+        di = rows["di_l"][sel].astype(float)
+        cols["mean_di_l"].append(float(np.nanmean(di)) if np.isfinite(di).any() else np.nan)
         cols["sample_rate"].append(threshold / 1_000_000)
         cols["low_n"].append(cd.size < stats.MIN_COUNT)
-    for key in ("mean_cd", "mean_cd_ci_low", "mean_cd_ci_high", "share_window_complete", "sample_rate"):
+    for key in ("mean_cd", "mean_cd_ci_low", "mean_cd_ci_high", "mean_cd_nok", "mean_di_l", "sample_rate"):
         cols[key] = np.array(cols[key], dtype=float)
     write_table(con, "ind_cd_family_year", cols, order_by="family, year")
     log.info("ind_cd_index built (window %d years)", window)

@@ -65,6 +65,7 @@ def digest(warehouse_path) -> dict:
                 top = _rows(con, "SELECT family, stationary_share, current_share FROM ind_lockin_stationary "
                                  "ORDER BY current_share DESC, family LIMIT 1")
                 out["lockin"]["dominant_stationary"] = top[0] if top else None
+        out.update(_review_claims(con, present))
         if "ind_switch_penalty" in present:
             out["switching_penalty"] = {r["outcome"]: r for r in _rows(con, "SELECT * FROM ind_switch_penalty")}
         if "ind_preferential_attachment" in present:
@@ -75,6 +76,63 @@ def digest(warehouse_path) -> dict:
         return out
     finally:
         con.close()
+
+
+def _review_claims(con, present: set[str]) -> dict:
+    """Chance-corrected persistence, diversity and benchmark concentration for the digest."""
+    out: dict = {}
+    if "ind_unification_corrected" in present:
+        rows = _rows(con, "SELECT * FROM ind_unification_corrected WHERE jsd_corrected IS NOT NULL ORDER BY year")
+        out["unification_corrected"] = rows[-1] if len(rows) >= 2 else None
+        if out["unification_corrected"]:
+            out["unification_corrected"]["first_year"] = rows[0]["year"]
+    if "ind_lockin_kappa" in present:
+        rows = _rows(con, "SELECT * FROM ind_lockin_kappa WHERE domain = 'all'")
+        out["lockin_kappa"] = rows[0] if rows else None
+    if "ind_diversity" in present:
+        # per domain: earliest and latest year with enough papers, and whether the intervals separate
+        out["diversity"] = _rows(con, """
+            WITH ok AS (SELECT * FROM ind_diversity WHERE NOT low_n),
+            ends AS (SELECT domain, min(year) AS y0, max(year) AS y1 FROM ok GROUP BY domain HAVING min(year) < max(year))
+            SELECT e.domain, e.y0, a.rao_stirling AS d0, a.rao_stirling_ci_low AS lo0, a.rao_stirling_ci_high AS hi0,
+                   e.y1, b.rao_stirling AS d1, b.rao_stirling_ci_low AS lo1, b.rao_stirling_ci_high AS hi1
+            FROM ends e JOIN ok a ON a.domain = e.domain AND a.year = e.y0
+            JOIN ok b ON b.domain = e.domain AND b.year = e.y1 ORDER BY e.domain""")
+    if "ind_benchmark_gini" in present:
+        rows = _rows(con, "SELECT count(*) AS n_cells, count(DISTINCT task) AS n_tasks, "
+                          "regr_slope(gini, year) AS slope FROM ind_benchmark_gini WHERE gini IS NOT NULL")
+        out["benchmark_gini"] = rows[0] if rows and rows[0]["n_cells"] else None
+    return out
+
+
+def _format_review_claims(d: dict) -> list[str]:
+    lines = []
+    u = d.get("unification_corrected")
+    if u:
+        if u["change_excludes_zero"]:
+            trend = "converging" if u["change_since_first"] < 0 else "diverging"
+        else:
+            trend = "no clear change: the interval includes 0"
+        lines.append(f"cross-domain divergence corrected for domain size (JSD − null): {u['first_year']} → {u['year']} "
+                     f"change {u['change_since_first']:+.3f} [{u['change_ci_low']:+.3f}, {u['change_ci_high']:+.3f}]"
+                     f" ({trend}); noise alone gives {_fmt(u['jsd_null_mean'], '.3f')} bits in {u['year']}")
+    k = d.get("lockin_kappa")
+    if k and k.get("kappa") is not None:
+        lines.append(f"chance-corrected persistence κ: {_fmt(k['kappa'])} [{_fmt(k['kappa_ci_low'])}, "
+                     f"{_fmt(k['kappa_ci_high'])}] (raw {_fmt(k['p_same'])}, by chance {_fmt(k['p_chance'])}), "
+                     f"n={k['n_transitions']} transitions" + (" (low n)" if k.get("low_n") else ""))
+    div = d.get("diversity") or []
+    if div:
+        down = [r["domain"] for r in div if r["hi1"] is not None and r["lo0"] is not None and r["hi1"] < r["lo0"]]
+        up = [r["domain"] for r in div if r["lo1"] is not None and r["hi0"] is not None and r["lo1"] > r["hi0"]]
+        lines.append(f"methodological diversity (Rao–Stirling), earliest → latest year with n ≥ 10: fell in "
+                     f"{len(down)} of {len(div)} domains beyond the intervals ({', '.join(down) or 'none'}), "
+                     f"rose in {len(up)} ({', '.join(up) or 'none'})")
+    g = d.get("benchmark_gini")
+    if g and g.get("slope") is not None:
+        lines.append(f"benchmark concentration (Gini of dataset use per task-year): pooled slope "
+                     f"{g['slope']:+.3f}/year over {g['n_cells']} task-years of {g['n_tasks']} tasks (no interval; see docs)")
+    return lines
 
 
 def _models(con, present: set) -> dict | None:
@@ -123,8 +181,10 @@ def format_digest(d: dict) -> str:
         lines.append("")
     u = d.get("unification")
     if u:
+        trend = (f"raw Δ {u['change']:+.3f}, not corrected for domain size" if d.get("unification_corrected")
+                 else f"{u['trend']}, Δ {u['change']:+.3f}")
         lines.append(f"cross-domain divergence (mean pairwise JSD, bits): {u['first']['year']} {_fmt(u['first']['jsd'], '.3f')}"
-                     f" → {u['last']['year']} {_fmt(u['last']['jsd'], '.3f')} ({u['trend']}, Δ {u['change']:+.3f});"
+                     f" → {u['last']['year']} {_fmt(u['last']['jsd'], '.3f')} ({trend});"
                      f" {u['last']['n_domains_majority']} domain(s) with a >50% family"
                      + (f" (mostly {u['last']['majority_family']})" if u['last'].get('majority_family') else ""))
     lk = d.get("lockin")
@@ -136,6 +196,7 @@ def format_digest(d: dict) -> str:
         if st:
             line += (f"; {st['family']} stationary {_fmt(st['stationary_share'])} vs current {_fmt(st['current_share'])}")
         lines.append(line)
+    lines += _format_review_claims(d)
     for outcome, p in (d.get("switching_penalty") or {}).items():
         lines.append(f"post-switch {outcome.replace('_', ' ')} ratio (next {p['window_years']} y, matched stayers): "
                      f"{_fmt(p['ratio'])} [{_fmt(p['ratio_ci_low'])}, {_fmt(p['ratio_ci_high'])}], "

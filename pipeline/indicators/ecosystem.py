@@ -52,7 +52,8 @@ def _category_share_rows(cells: dict[str, np.ndarray], group_cols: tuple[str, ..
                 out[c + "_share"].append(float(share[j]))
                 out[c + "_share_ci_low"].append(float(lo[j]))
                 out[c + "_share_ci_high"].append(float(hi[j]))
-            out["low_n"].append(per_col[count_cols[0]][1] < stats.MIN_COUNT)
+            # every total a share divides by must be large enough, not only the first
+            out["low_n"].append(any(per_col[c][1] < stats.MIN_COUNT for c in count_cols))
     for k, v in out.items():
         if k.endswith(("_share", "_ci_low", "_ci_high")):
             out[k] = np.array(v, dtype=float)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from pipeline.indicators import stats
 from pipeline.indicators.db import ALL_DOMAINS, fetch_arrays, load_sql, write_table
@@ -11,6 +12,10 @@ from pipeline.indicators.db import ALL_DOMAINS, fetch_arrays, load_sql, write_ta
 PENALTY_WINDOW_YEARS = 2
 CAREER_STAGE_BINS = (0, 1, 2, 3, 5, 8)        # lower edges of years-since-first-paper bins
 PRIOR_OUTPUT_BINS = (1, 2, 3, 5, 9, 17)       # lower edges of papers-so-far bins
+RECENT_OUTPUT_BINS = (0, 1, 2, 3, 5, 8)       # lower edges of papers-in-the-2-years-before bins
+# The stationary distribution extrapolates today's moves, so it is fitted on the latest years only:
+# pooled over all years it mixes in the moves of a field whose leader had not yet arrived.
+STATIONARY_WINDOW_YEARS = 3
 
 
 def prepare_sequences(con) -> None:
@@ -83,8 +88,6 @@ def build_lockin(con, log) -> None:
         psub = sub / sub.sum(axis=1, keepdims=True)
     valid = np.isfinite(psub).all() and len(support) >= 2
     mobility = stats.shorrocks(psub) if valid else np.nan
-    pi = stats.stationary_distribution(psub) if valid else np.full(len(support), np.nan)
-
     n_trans = int(counts.sum())
     olo, ohi = stats.percentile_ci(overall_reps)
     max_year = con.execute("SELECT max(year) FROM _ind_seq").fetchall()[0][0]
@@ -97,21 +100,46 @@ def build_lockin(con, log) -> None:
         "latest_year": [max_year],
     })
 
+    _build_stationary(con, fams, max_year)
+    log.info("ind_lockin: %d transitions, %d authors", n_trans, n_auth)
+
+
+def _build_stationary(con, fams: list[str], max_year) -> None:
+    """ind_lockin_stationary: π of the chain of the last STATIONARY_WINDOW_YEARS, with its structure flagged."""
+    start = (max_year - STATIONARY_WINDOW_YEARS + 1) if max_year is not None else None
+    t = fetch_arrays(con, "SELECT from_family, to_family FROM _ind_trans WHERE to_year >= ? "
+                          "ORDER BY from_family, to_family", [start]) if start is not None else {"from_family": []}
+    idx = {f: i for i, f in enumerate(fams)}
+    counts = np.zeros((len(fams), len(fams)))
+    if len(t["from_family"]):
+        np.add.at(counts, ([idx[f] for f in t["from_family"]], [idx[f] for f in t["to_family"]]), 1.0)
+    row_tot = counts.sum(axis=1)
+    support = [i for i in range(len(fams)) if row_tot[i] >= stats.MIN_COUNT]
+    sub = counts[np.ix_(support, support)]
+    with np.errstate(all="ignore"):
+        psub = sub / sub.sum(axis=1, keepdims=True)
+    valid = np.isfinite(psub).all() and len(support) >= 2
+    pi = stats.stationary_distribution(psub) if valid else np.full(len(support), np.nan)
+    reducible, period = stats.chain_structure(psub) if valid else (None, None)
     # today's shares: field-wide fractional share in the latest year, renormalised over the support
     current = {r[0]: r[1] for r in con.execute(
         f"SELECT family, papers_fractional FROM ind_family_share WHERE domain = '{ALL_DOMAINS}' "
         "AND year = (SELECT max(year) FROM ind_family_share)").fetchall()} if support else {}
     cur = np.array([current.get(fams[i], 0.0) for i in support], dtype=float)
     cur = cur / cur.sum() if cur.sum() > 0 else cur
+    n = len(support)
     write_table(con, "ind_lockin_stationary", {
         "family": [fams[i] for i in support],
         "stationary_share": np.asarray(pi, dtype=float),
         "current_share": cur,
         "stationary_minus_current": np.asarray(pi, dtype=float) - cur,
-        "persistence": np.array([psub[a, a] for a in range(len(support))], dtype=float),
-        "from_total": [int(row_tot[i]) for i in support],
+        "persistence": np.array([psub[a, a] for a in range(n)], dtype=float),
+        "from_total": np.array([int(row_tot[i]) for i in support], dtype=np.int64),
+        "window_start_year": np.full(n, start if start is not None else 0, dtype=np.int64),
+        "window_end_year": np.full(n, max_year if max_year is not None else 0, dtype=np.int64),
+        "chain_reducible": pa.array([reducible] * n, type=pa.bool_()),
+        "chain_period": pa.array([period] * n, type=pa.int64()),
     }, order_by="stationary_share DESC")
-    log.info("ind_lockin: %d transitions, %d authors", n_trans, n_auth)
 
 
 def _bin(values: np.ndarray, edges) -> np.ndarray:
@@ -144,10 +172,12 @@ def penalty_events(con, window: int = PENALTY_WINDOW_YEARS) -> dict[str, np.ndar
     """Switch and clean-stay events with matching keys and outcomes over the following ``window`` years.
 
     Each consecutive-paper transition of an author, dated t by the later paper, is a switch event
-    when the family changes; it is a (clean) stay event when the family is kept and the author made
-    no switch in [t − window, t) — an author still inside a recent switch's window would be a
-    contaminated control. Outcomes use every ML paper of the author (classified or not) dated in
-    (t, t + window]; events whose window ends after the last corpus year are dropped.
+    when the family changes and a stay event when it is kept. Either kind counts only when the
+    author made no switch in [t − window, t): an author still inside a recent switch's window is
+    already penalised, as a control and as a treated unit alike. Outcomes use every ML paper of the
+    author (classified or not) dated in (t, t + window]; events whose window ends after the last
+    corpus year are dropped. ``recent_output`` counts the author's papers in [t − window, t), the
+    productivity just before the event, which is what drives both switching and later output.
     """
     days = 365 * window
     return fetch_arrays(con, load_sql("penalty_events", days=days))
@@ -180,9 +210,28 @@ def matched_ratio(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray
     return float(ratio), float(sw_mean), float(st_mean), int((sw & in_both).sum()), int((st & in_both).sum())
 
 
+def team_clusters(author: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Cluster id per event: connected components of authors linked by the events' shared papers.
+
+    Co-authors publish together, so their events are not independent; resampling whole teams keeps
+    that dependence in the interval (resampling authors alone made it too narrow)."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    if author.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, a = np.unique(author, return_inverse=True)
+    _, p = np.unique(paper, return_inverse=True)
+    n_a, n_p = int(a.max()) + 1, int(p.max()) + 1
+    # bipartite author–paper graph; components over its author nodes are the teams
+    graph = sparse.coo_matrix((np.ones(a.size), (a, n_a + p)), shape=(n_a + n_p, n_a + n_p))
+    _, labels = connected_components(graph, directed=False)
+    return labels[a].astype(np.int64)
+
+
 def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray, author: np.ndarray,
                              rng: np.random.Generator, b: int = stats.BOOTSTRAP_B, chunk: int = 20) -> np.ndarray:
-    """Bootstrap replicates of :func:`matched_ratio`, resampling authors (all their events together).
+    """Bootstrap replicates of :func:`matched_ratio`, resampling clusters (authors or teams: all their events together).
 
     Events are first summed per (author, stratum) into sparse author × stratum matrices, so each
     replicate is one sparse product of the authors' draw counts.
@@ -220,16 +269,20 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     ev = penalty_events(con, window)
     cols = {key: [] for key in ("outcome", "window_years", "ratio", "ratio_ci_low", "ratio_ci_high",
                                 "switcher_mean", "matched_stayer_mean", "n_switch_events", "n_stay_events",
-                                "n_switch_authors", "n_strata", "low_n")}
+                                "n_switch_authors", "n_strata", "n_teams", "low_n")}
     switched = ev["switched"].astype(bool) if len(ev["year"]) else np.zeros(0, dtype=bool)
     if len(switched):
+        _, origin = np.unique(ev["from_family"], return_inverse=True)
         keys = np.column_stack([_bin(ev["career_stage"], CAREER_STAGE_BINS),
-                                _bin(ev["prior_output"], PRIOR_OUTPUT_BINS), ev["year"].astype(np.int64)])
+                                _bin(ev["prior_output"], PRIOR_OUTPUT_BINS),
+                                _bin(ev["recent_output"], RECENT_OUTPUT_BINS),
+                                origin.ravel(), ev["year"].astype(np.int64)])
         _, stratum = np.unique(keys, axis=0, return_inverse=True)
         stratum = stratum.ravel()
         _, author = np.unique(ev["author_id"], return_inverse=True)
+        team = team_clusters(ev["author_id"], ev["paper_id"])
     else:
-        stratum = author = np.zeros(0, dtype=np.int64)
+        stratum = author = team = np.zeros(0, dtype=np.int64)
     wp = ev["window_papers"].astype(float) if len(switched) else np.zeros(0)
     wc = ev["window_citations"].astype(float) if len(switched) else np.zeros(0)
     with np.errstate(all="ignore"):
@@ -240,7 +293,7 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     n_auth = int(author.max()) + 1 if author.size else 0
     for name, y in outcomes.items():
         ratio, sw_mean, st_mean, n_sw, n_st = matched_ratio(y, switched, stratum)
-        reps = matched_ratio_replicates(y, switched, stratum, author, stats.rng_for("penalty_" + name))
+        reps = matched_ratio_replicates(y, switched, stratum, team, stats.rng_for("penalty_" + name))
         lo, hi = stats.percentile_ci(reps)
         sw_ok = switched & np.isfinite(y)
         cols["outcome"].append(name)
@@ -254,6 +307,7 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
         cols["n_stay_events"].append(n_st)
         cols["n_switch_authors"].append(int(np.unique(author[sw_ok]).size) if n_auth else 0)
         cols["n_strata"].append(int(np.unique(stratum).size))
+        cols["n_teams"].append(int(np.unique(team).size))
         cols["low_n"].append(n_sw < stats.MIN_COUNT)
     for key in ("ratio", "ratio_ci_low", "ratio_ci_high", "switcher_mean", "matched_stayer_mean"):
         cols[key] = np.array(cols[key], dtype=float)

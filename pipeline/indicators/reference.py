@@ -153,7 +153,7 @@ def citation_kdk(paper_years: dict[str, int], citations: list[tuple[str, str, in
 
 def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, list[tuple]],
                   citations: dict[str, int], window: int, max_year: int, stage_edges, output_edges,
-                  outcome: str = "papers_per_year") -> float | None:
+                  outcome: str = "papers_per_year", recent_edges=(0, 1, 2, 3, 5, 8)) -> float | None:
     """Switch-penalty ratio with the same event, window and matching rules as the warehouse.
 
     author_papers: author → [(date, paper_id, family, year)] classified papers;
@@ -170,15 +170,15 @@ def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, l
     events = []
     for author, papers in author_papers.items():
         ordered = sorted(papers, key=lambda p: (p[0], p[1]))
-        pairs = [(b, a[2] != b[2]) for a, b in zip(ordered, ordered[1:])]
-        switch_dates = [b[0] for b, switched in pairs if switched]
+        pairs = [(a, b, a[2] != b[2]) for a, b in zip(ordered, ordered[1:])]
+        switch_dates = [b[0] for _, b, switched in pairs if switched]
         mine = sorted(all_papers[author])
         first = min(p[2] for p in mine)
-        for later, switched in pairs:
+        for earlier, later, switched in pairs:
             t = later[0]
             if t + span > end:
                 continue
-            if not switched and any(t - span <= d < t for d in switch_dates):
+            if any(t - span <= d < t for d in switch_dates):  # already penalised: neither control nor treated
                 continue
             in_window = [pid for d, pid, _ in mine if t < d <= t + span]
             if outcome == "papers_per_year":
@@ -188,7 +188,9 @@ def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, l
             else:
                 continue
             prior = [i for i, p in enumerate(mine) if p[1] == later[1]][0]
-            stratum = (bin_of(later[3] - first, stage_edges), bin_of(prior, output_edges), later[3])
+            recent = sum(1 for d, _, _ in mine if t - span <= d < t)
+            stratum = (bin_of(later[3] - first, stage_edges), bin_of(prior, output_edges),
+                       bin_of(recent, recent_edges), earlier[2], later[3])
             events.append((stratum, switched, value))
     sw: dict[tuple, list[float]] = defaultdict(list)
     st: dict[tuple, list[float]] = defaultdict(list)
@@ -203,21 +205,42 @@ def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, l
     return sw_mean / st_mean
 
 
-def cd_index(focal: str, focal_year: int, focal_date, edges: list[tuple], window: int) -> float | None:
-    """CD_t of one paper; edges are (citing, cited, citing_date, citing_year) of the whole graph."""
-    refs = {cited for citing, cited, _, _ in edges if citing == focal}
-    if not refs:
+def cd_variants(focal: str, focal_date, edges: list[tuple], window: int, authors: dict[str, set] | None = None,
+                min_references: int = 5, l_refs: int = 5, keep_self: bool = False) -> dict | None:
+    """CD_t, CD without the references-only term and DI_l of one paper, from the raw edge list.
+
+    edges are (citing, cited, citing_date) of the whole graph; a later paper counts when its date is
+    in (focal_date, focal_date + window years]. With ``authors`` (paper → author set) and not
+    ``keep_self``, later papers sharing an author with the focal paper are left out.
+    Returns None when the paper has fewer than ``min_references`` references or no citer.
+    """
+    from datetime import date
+
+    end = date(focal_date.year + window, focal_date.month, focal_date.day) if not (
+        focal_date.month == 2 and focal_date.day == 29) else date(focal_date.year + window, 2, 28)
+    refs = {cited for citing, cited, _ in edges if citing == focal}
+    cites_focal: set[str] = set()
+    refs_cited: dict[str, set] = {}
+    for citing, cited, d in edges:
+        if citing == focal or not (focal_date < d <= end):
+            continue
+        if authors is not None and not keep_self and authors.get(citing, set()) & authors.get(focal, set()):
+            continue
+        if cited == focal:
+            cites_focal.add(citing)
+        if cited in refs:
+            refs_cited.setdefault(citing, set()).add(cited)
+    n_i = sum(1 for c in cites_focal if c not in refs_cited)
+    n_j = sum(1 for c in cites_focal if c in refs_cited)
+    n_k = sum(1 for c in refs_cited if c not in cites_focal)
+    if len(refs) < min_references or n_i + n_j < 1:
         return None
-    f_set, b_set = set(), set()
-    for citing, cited, d, y in edges:
-        if cited == focal and y <= focal_year + window and d > focal_date:
-            f_set.add(citing)
-        if cited in refs and citing != focal and y <= focal_year + window and d > focal_date:
-            b_set.add(citing)
-    everyone = f_set | b_set
-    if not everyone:
-        return None
-    return sum(-2 * (i in f_set) * (i in b_set) + (i in f_set) for i in everyone) / len(everyone)
+    n_i_l = sum(1 for c in cites_focal if len(refs_cited.get(c, ())) < l_refs)
+    n_j_l = sum(1 for c in cites_focal if len(refs_cited.get(c, ())) >= l_refs)
+    n_k_l = sum(1 for c, r in refs_cited.items() if c not in cites_focal and len(r) >= l_refs)
+    total_l = n_i_l + n_j_l + n_k_l
+    return {"cd": (n_i - n_j) / (n_i + n_j + n_k), "cd_nok": (n_i - n_j) / (n_i + n_j),
+            "di_l": (n_i_l - n_j_l) / total_l if total_l else None}
 
 
 def category_shares(items: list[str]) -> dict[str, float]:

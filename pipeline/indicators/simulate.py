@@ -178,15 +178,17 @@ def load(con, tables: dict[str, pa.Table]) -> None:
     """Create each table in a DuckDB connection from its Arrow data, typed as its YAML declares.
 
     The simulated marts carry a subset of the real columns; each present column gets the type the
-    warehouse build guarantees, so the indicator steps see what they see in a real build.
+    warehouse build guarantees and each absent one is a typed NULL, so the indicator models see the
+    schema they see in a real build.
     """
     from pipeline.warehouse.contracts import registry
 
     models = registry()
     for name, table in tables.items():
         declared = models[name].column_types() if name in models else {}
-        select = ", ".join(f'CAST("{c}" AS {declared[c]}) AS "{c}"' if c in declared else f'"{c}"'
-                           for c in table.column_names)
+        select = ", ".join([f'CAST("{c}" AS {declared[c]}) AS "{c}"' if c in declared else f'"{c}"'
+                            for c in table.column_names]
+                           + [f'CAST(NULL AS {t}) AS "{c}"' for c, t in declared.items() if c not in table.column_names])
         con.register("_sim_tmp", table)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM _sim_tmp")
         con.unregister("_sim_tmp")

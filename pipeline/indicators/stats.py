@@ -47,6 +47,36 @@ def replicate_sums(values: np.ndarray, rng: np.random.Generator, b: int = BOOTST
     return draws @ patterns
 
 
+def cluster_replicate_sums(cluster: np.ndarray, cell: np.ndarray, values: np.ndarray, n_cells: int,
+                           rng: np.random.Generator, b: int = BOOTSTRAP_B, chunk: int = 25) -> np.ndarray:
+    """Bootstrap replicates (b, n_cells, k) of per-cell sums of unit values, resampling whole clusters.
+
+    Units of one cluster (an author, a team) move together, so their dependence widens the
+    interval as it should. Weights are drawn ``chunk`` replicates at a time to bound memory at scale.
+    """
+    from scipy import sparse
+
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    k = values.shape[1]
+    if len(cluster) == 0:
+        return np.full((b, n_cells, k), np.nan)
+    _, inverse = np.unique(cluster, return_inverse=True)
+    n_clusters = int(inverse.max()) + 1
+    out = np.empty((b, n_cells, k))
+    pvals = np.full(n_clusters, 1.0 / n_clusters)
+    # cell × cluster sums of each column (duplicates add up): replicate sums are this matrix @ weights
+    mats = [sparse.csr_matrix((values[:, j], (inverse, cell)), shape=(n_clusters, n_cells)).T.tocsr()
+            for j in range(k)]
+    for start in range(0, b, chunk):
+        stop = min(b, start + chunk)
+        w = rng.multinomial(n_clusters, pvals, size=stop - start).astype(np.float64)
+        for j, mat in enumerate(mats):
+            out[start:stop, :, j] = (mat @ w.T).T
+    return out
+
+
 def bootstrap_weighted_shares(weights: np.ndarray, rng: np.random.Generator, b: int = BOOTSTRAP_B) -> np.ndarray:
     """Replicates (b, F) of column shares Σ_u w_uf / n of an (n, F) unit×category weight matrix."""
     return replicate_sums(weights, rng, b) / max(weights.shape[0], 1)
@@ -124,6 +154,29 @@ def stationary_distribution(p: np.ndarray) -> np.ndarray:
     pi, *_ = np.linalg.lstsq(a, rhs, rcond=None)
     pi = np.clip(pi, 0.0, None)
     return pi / pi.sum()
+
+
+def chain_structure(p: np.ndarray) -> tuple[bool, int]:
+    """(reducible, period) of a row-stochastic matrix: its stationary π is unique only when irreducible,
+    and the chain converges to it from any start only when the period is 1."""
+    from math import gcd
+
+    from scipy import sparse
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    graph = sparse.csr_matrix(p > 0)
+    n_strong, _ = connected_components(graph, directed=True, connection="strong")
+    if n_strong > 1:
+        return True, 0
+    # period of an irreducible chain: gcd over edges u→v of level(u) + 1 − level(v), levels from a BFS
+    order, preds = breadth_first_order(graph, 0, directed=True, return_predecessors=True)
+    level = np.zeros(p.shape[0], dtype=np.int64)
+    for node in order[1:]:
+        level[node] = level[preds[node]] + 1
+    period = 0
+    for u, v in zip(*graph.nonzero()):
+        period = gcd(period, int(level[u] + 1 - level[v]))
+    return False, abs(period)
 
 
 def shorrocks(p: np.ndarray) -> float:

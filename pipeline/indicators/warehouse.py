@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-from pipeline.indicators import attachment, citations, ecosystem, lockin, shares
+from pipeline.indicators import attachment, citations, diversity, durations, ecosystem, kappa, lockin, shares, unification_null
 
 
 def _log(ctx) -> logging.Logger:
@@ -22,6 +22,26 @@ def _log(ctx) -> logging.Logger:
 def family_shares(con, ctx) -> None:
     """ind_family_share, ind_concentration, ind_unification."""
     shares.build_shares(con, _log(ctx))
+
+
+def unification_corrected(con, ctx) -> None:
+    """ind_unification_corrected."""
+    unification_null.build_unification_corrected(con, _log(ctx))
+
+
+def methodological_diversity(con, ctx) -> None:
+    """ind_diversity."""
+    diversity.build_diversity(con, _log(ctx))
+
+
+def lockin_kappa(con, ctx) -> None:
+    """ind_lockin_kappa."""
+    kappa.build_lockin_kappa(con, _log(ctx))
+
+
+def switching_hazard(con, ctx) -> None:
+    """ind_switching_hazard."""
+    durations.build_switching_hazard(con, _log(ctx))
 
 
 def lock_in(con, ctx) -> None:

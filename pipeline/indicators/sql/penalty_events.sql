@@ -1,6 +1,7 @@
--- Switch and clean-stay events with outcomes over the following {{ days }} days (see
+-- Switch and stay events with outcomes over the following {{ days }} days (see
 -- pipeline.indicators.lockin.penalty_events); counted from the edges so both outcomes rest on the
--- same internal citation graph.
+-- same internal citation graph. Either kind counts only when the author made no switch in the
+-- {{ days }} days before it.
 WITH ap AS (
     SELECT author_id, paper_id, published_date, year,
            row_number() OVER (PARTITION BY author_id ORDER BY published_date, paper_id) - 1 AS n_before
@@ -11,15 +12,17 @@ WITH ap AS (
 cit AS (SELECT cited_paper_id AS paper_id, count(*) AS c FROM fct_citations GROUP BY 1),
 corpus_end AS (SELECT make_date(max(year)::INTEGER, 12, 31) AS d FROM dim_papers WHERE is_ml),
 ev AS (
-    SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch,
+    SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch, t.from_family,
            EXISTS (SELECT 1 FROM _ind_trans s
                    WHERE s.author_id = t.author_id AND s.is_switch
                      AND s.to_date >= t.to_date - {{ days }} AND s.to_date < t.to_date) AS recent_switch
     FROM _ind_trans t
     WHERE t.to_date + {{ days }} <= (SELECT d FROM corpus_end)
 )
-SELECT ev.author_id, ev.to_year AS year, ev.is_switch AS switched,
-       ev.to_year - f.first_year AS career_stage, me.n_before AS prior_output,
+SELECT ev.author_id, ev.to_paper_id AS paper_id, ev.to_year AS year, ev.is_switch AS switched,
+       ev.from_family, ev.to_year - f.first_year AS career_stage, me.n_before AS prior_output,
+       (SELECT count(*) FROM ap r WHERE r.author_id = ev.author_id AND r.published_date < ev.to_date
+          AND r.published_date >= ev.to_date - {{ days }}) AS recent_output,
        count(w.paper_id) AS window_papers,
        coalesce(sum(coalesce(c.c, 0)), 0) AS window_citations
 FROM ev
@@ -28,6 +31,6 @@ JOIN ap me ON me.author_id = ev.author_id AND me.paper_id = ev.to_paper_id
 LEFT JOIN ap w ON w.author_id = ev.author_id AND w.published_date > ev.to_date
               AND w.published_date <= ev.to_date + {{ days }}
 LEFT JOIN cit c ON c.paper_id = w.paper_id
-WHERE ev.is_switch OR NOT ev.recent_switch
-GROUP BY ev.author_id, ev.to_paper_id, ev.to_year, ev.is_switch, f.first_year, me.n_before
+WHERE NOT ev.recent_switch
+GROUP BY ev.author_id, ev.to_paper_id, ev.to_date, ev.to_year, ev.is_switch, ev.from_family, f.first_year, me.n_before
 ORDER BY ev.author_id, ev.to_year, ev.to_paper_id
