@@ -35,6 +35,10 @@ class Settings:
     http_backoff_seconds: float = 2.0
     http_max_retry_after_seconds: float = 600.0
     user_agent: str = "mlgraph/0.1 (+https://github.com/mlgraph/mlgraph)"
+    # A source whose new data holds fewer than shrink_ratio x the rows it replaces is refused
+    # (outcome suspect_shrink, previous version kept) unless allow_shrink (--allow-shrink).
+    shrink_ratio: float = 0.5
+    allow_shrink: bool = False
     sample_papers: int = 8000
     sample_seed: int = 42
 
@@ -83,6 +87,13 @@ def _coerce(name: str, raw, target_type):
             if isinstance(raw, str):
                 return tuple(p.strip() for p in raw.split(",") if p.strip())
             return tuple(str(p) for p in raw)
+        if target_type == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("1", "0", "true", "false", "yes", "no", "on", "off", ""):
+                raise ValueError("expected true or false")
+            return text in ("1", "true", "yes", "on")
         if target_type == "int":
             return int(raw)
         if target_type == "float":
@@ -131,9 +142,11 @@ def load_settings(env: dict[str, str] | None = None, toml_path: str | Path | Non
 
     for name, raw in overrides.items():
         if raw is not None:
-            values[name] = _coerce(name, raw, types[name]) if not isinstance(raw, (Path, tuple)) else raw
+            values[name] = _coerce(name, raw, types[name]) if not isinstance(raw, (Path, tuple, bool)) else raw
 
     settings = replace(Settings(), **values)
+    if not 0.0 <= settings.shrink_ratio <= 1.0:
+        raise ConfigError(f"shrink_ratio must be between 0 and 1, not {settings.shrink_ratio}")
     if settings.arxiv_format not in ("arXivRaw", "arXiv"):
         raise ConfigError(f"arxiv_format must be arXivRaw or arXiv, not {settings.arxiv_format!r}")
     return settings

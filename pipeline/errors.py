@@ -23,3 +23,15 @@ class SchemaDriftError(MlgraphError):
 
 class QualityGateError(MlgraphError):
     """A data-quality suite failed; publishing was blocked."""
+
+
+class SuspectShrinkError(MlgraphError):
+    """A source returned far fewer rows than the lake holds for it; the previous data was kept."""
+
+
+class LockedError(MlgraphError):
+    """Another process holds the lock of this operation (e.g. a build is already running)."""
+
+
+class PoisonRecordError(MlgraphError):
+    """One record cannot be represented in the lake (out-of-range number, invalid text…)."""

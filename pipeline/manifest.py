@@ -73,6 +73,7 @@ class Manifest:
         """Record an ingest: yields an IngestResult to fill; outcome 'ok' on success, 'failed' on error.
 
         A source may set ``result.outcome`` itself (e.g. 'unchanged', 'empty') before returning.
+        A refused shrink (SuspectShrinkError) is recorded as 'suspect_shrink'.
         """
         result = IngestResult(source=source, target=target, partition=partition, url=url)
         started = _now()
@@ -85,7 +86,9 @@ class Manifest:
         try:
             yield result
         except BaseException as exc:
-            result.outcome = "failed"
+            from pipeline.errors import SuspectShrinkError
+
+            result.outcome = "suspect_shrink" if isinstance(exc, SuspectShrinkError) else "failed"
             result.detail = f"{type(exc).__name__}: {exc}"[:2000]
             self._finish(row_id, result)
             raise

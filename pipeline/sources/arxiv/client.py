@@ -222,7 +222,8 @@ class _Harvest:
         con = duckdb.connect()
         try:
             con.execute("SET TimeZone = 'UTC'")
-            with lake.transaction(self.settings.lake) as txn:
+            guard = lake.ShrinkGuard.from_settings(self.settings, [PAPERS])
+            with lake.transaction(self.settings.lake, guard) as txn:
                 parts = [q for q in (new, keep) if q]
                 if parts:
                     papers = con.sql(" UNION ALL ".join(f"({q})" for q in parts) + " ORDER BY arxiv_id").to_arrow_table()

@@ -399,12 +399,12 @@ def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
     digest = hashing.submit(_sha256, path)
     hashing.shutdown(wait=False)
     try:
-        with lake.transaction(settings.lake) as txn:
+        with lake.transaction(settings.lake, lake.ShrinkGuard.from_settings(settings, [PAPERS])) as txn:
             _fast_path(path, shown, txn)
             rows = _finish(txn, path)
     except _Balked as exc:
         log.info("arxiv snapshot %s: %s; reading it block by block", path.name, exc)
-        with lake.transaction(settings.lake) as txn:
+        with lake.transaction(settings.lake, lake.ShrinkGuard.from_settings(settings, [PAPERS])) as txn:
             _block_path(settings, path, shown, txn)
             rows = _finish(txn, path)
     result.rows = {PAPERS: rows.get(PAPERS, 0)}

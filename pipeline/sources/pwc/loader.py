@@ -76,14 +76,20 @@ def _duplicate_seqs(con, stage: _Stage) -> pa.Array:
 
 
 def load_dump(lake_path: Path, name: str, path: Path, version: str,
-              batch_rows: int = BATCH_ROWS) -> LoadReport:
-    """Parse one dump file into its datasets' ``version`` partitions, atomically (or not at all)."""
+              batch_rows: int = BATCH_ROWS, supersedes=(), guard: lake.ShrinkGuard | None = None) -> LoadReport:
+    """Parse one dump file into its datasets' ``version`` partitions, atomically (or not at all).
+
+    ``supersedes`` lists (dataset, version) partitions the same commit drops, so staging never
+    sees both versions nor neither; ``guard`` refuses a commit that would shrink the dump's data.
+    """
     import duckdb
 
     feeds = FEEDS[name]
     report = LoadReport()
     ingested_at = datetime.now(timezone.utc)
-    with lake.transaction(lake_path) as txn:
+    with lake.transaction(lake_path, guard) as txn:
+        for key, value in supersedes:
+            txn.drop(key, value)
         for key in feeds + (QUARANTINE,):
             txn.writer(key, version)  # every dataset gets its partition, even an empty one
         staging = txn.root / "_pwc_staging"
@@ -140,18 +146,26 @@ def _in_lake(lake_path: Path, name: str, version: str | None) -> bool:
     return all(version in lake.list_partitions(lake_path, key) for key in FEEDS[name] + (QUARANTINE,))
 
 
-def _prune(settings, name: str, version: str, previous: dict | None) -> None:
-    """Drop superseded versions so staging sees exactly one version of each dump."""
-    for key in FEEDS[name]:
-        for value in lake.list_partitions(settings.lake, key):
-            if value != version:
-                lake.drop_partition(settings.lake, key, value)
+def _superseded(settings, name: str, version: str, previous: dict | None) -> list[tuple[str, str]]:
+    """Partitions of other versions of this dump, to drop so staging sees exactly one version."""
+    out = [(key, value) for key in FEEDS[name] for value in lake.list_partitions(settings.lake, key)
+           if value != version]
     # pwc/quarantine is shared by all five dumps: drop only this dump's own previous version.
     old = (previous or {}).get("version")
-    if old and old != version:
+    if old and old != version and old in lake.list_partitions(settings.lake, QUARANTINE):
         others = {(load_state(settings.state, other) or {}).get("version") for other in DUMPS if other != name}
         if old not in others:
-            lake.drop_partition(settings.lake, QUARANTINE, old)
+            out.append((QUARANTINE, old))
+    return out
+
+
+def _prune(settings, name: str, version: str, previous: dict | None) -> None:
+    """Drop superseded versions (one lake transaction)."""
+    stale = _superseded(settings, name, version, previous)
+    if stale:
+        with lake.transaction(settings.lake) as txn:
+            for key, value in stale:
+                txn.drop(key, value)
 
 
 def _detail(report: LoadReport) -> str | None:
@@ -178,13 +192,14 @@ def _ingest_one(settings, location, manifest: Manifest, name: str, force: bool, 
             _prune(settings, name, fetched.version, None)
             return result
         try:
-            report = load_dump(settings.lake, name, fetched.path, fetched.version)
+            report = load_dump(settings.lake, name, fetched.path, fetched.version,
+                               supersedes=_superseded(settings, name, fetched.version, previous),
+                               guard=lake.ShrinkGuard.from_settings(settings, FEEDS[name]))
         finally:
             fetched.discard()
         result.rows = report.rows
         result.quarantined = report.quarantined
         result.detail = _detail(report)
-        _prune(settings, name, fetched.version, previous)
         save_state(settings.state, name, {
             "file": fetched.file_name, "url": fetched.location, "etag": fetched.etag,
             "last_modified": fetched.last_modified, "sha256": fetched.sha256, "version": fetched.version,
