@@ -114,8 +114,30 @@ def table_from_rows(spec: DatasetSpec | str, rows: list[dict], rejects: list | N
     return pa.Table.from_pylist(good, schema=spec.schema)
 
 
+def reject_rows(dataset: str, rejects: list, at, location: str, key: str | None = None) -> list[dict]:
+    """Quarantine rows (the shared quarantine shape) for rows ``table_from_rows`` refused."""
+    out = []
+    for row, reason in rejects:
+        record_key = row.get(key) if key else None
+        out.append({"dataset": dataset, "record_key": storable(str(record_key)) if record_key is not None else None,
+                    "reason": storable(reason), "raw": storable(repr(row))[:64 * 1024], "location": location,
+                    "ingested_at": at})
+    return out
+
+
+def storable(text):
+    """``text`` with anything UTF-8 cannot hold (lone surrogates) written as backslash escapes."""
+    if text is None or not isinstance(text, str) or text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _short(exc: BaseException, limit: int = 300) -> str:
-    text = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
+    text = storable(str(exc))
     return text if len(text) <= limit else text[:limit] + "…"
 
 

@@ -180,9 +180,11 @@ class _Harvest:
         now = datetime.now(timezone.utc)
         for row in page.rows:
             row["ingested_at"] = now
-        papers = lake.table_from_rows(PAPERS, page.rows)
+        rejects: list = []
+        papers = lake.table_from_rows(PAPERS, page.rows, rejects)
         quarantine = lake.table_from_rows(QUARANTINE, [
-            {"dataset": PAPERS, "ingested_at": now, **q} for q in page.quarantined])
+            {"dataset": PAPERS, "ingested_at": now, **q} for q in page.quarantined]
+            + lake.reject_rows(PAPERS, rejects, now, f"page {page_no}", key="arxiv_id"))
         d = self._set_dir(set_spec)
         for kind, table in (("papers", papers), ("quarantine", quarantine)):
             sink = pa.BufferOutputStream()

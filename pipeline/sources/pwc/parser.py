@@ -9,9 +9,11 @@ and the rest proceeds; a file that is not valid JSON or gzip raises :class:`Malf
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ import pyarrow as pa
 import schemas
 from pipeline.errors import MalformedPageError
 from pipeline.ids import normalize_arxiv_id
+from pipeline.lake import _ROW_ERRORS, storable
 
 DUMPS = ("papers-with-abstracts", "methods", "evaluation-tables", "links-between-papers-and-code", "datasets")
 
@@ -44,6 +47,27 @@ RAW_LIMIT = 64 * 1024
 BATCH_ROWS = 20_000
 _GZIP_MAGIC = b"\x1f\x8b"
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+# A Unicode noncharacter: never meaningful in interchanged text, so it can stand for a byte that
+# was not UTF-8 until the record holding it is quarantined.
+INVALID_BYTE = "\ufdd0"
+_MARK_ERRORS = "mlgraph-pwc-invalid-utf8"
+
+
+_MARK_ESCAPE = "\\ufdd0"
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                             r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_MARKS = threading.local()
+_MARKS.count = 0
+
+
+def _mark_invalid(exc: UnicodeDecodeError):
+    _MARKS.count = getattr(_MARKS, "count", 0) + 1
+    return INVALID_BYTE, exc.end
+
+
+codecs.register_error(_MARK_ERRORS, _mark_invalid)
 
 
 class BadRecord(Exception):
@@ -67,7 +91,15 @@ def raw_json(obj) -> str:
         text = json.dumps(obj, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         text = repr(obj)
-    return text[:RAW_LIMIT]
+    return storable(text[:RAW_LIMIT])
+
+
+def _text_field(name: str, value: str) -> str:
+    if storable(value) is not value:
+        raise BadRecord(f"field {name!r} holds a lone surrogate (not valid Unicode text)")
+    if INVALID_BYTE in value:
+        raise BadRecord(f"field {name!r} holds bytes that are not UTF-8")
+    return value
 
 
 # --- typed field readers: a wrong type is a BadRecord naming the field -------------------------
@@ -82,28 +114,32 @@ def req_str(obj: dict, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadRecord(f"missing key field {name!r}" if value in (None, "") else
                         f"key field {name!r} is {_type_name(value)}, expected a string")
-    return value
+    return _text_field(name, value)
 
 
 def opt_str(obj: dict, name: str) -> str | None:
     """An optional string field (None when absent)."""
     value = obj.get(name)
-    if value is None or isinstance(value, str):
+    if value is None:
         return value
+    if isinstance(value, str):
+        return _text_field(name, value)
     raise BadRecord(f"field {name!r} is {_type_name(value)}, expected a string")
 
 
-def opt_int(obj: dict, name: str) -> int | None:
-    """An optional integer field (a float with an integral value is accepted)."""
+def opt_int(obj: dict, name: str, bits: int = 64) -> int | None:
+    """An optional integer field (a float with an integral value is accepted), within ``bits``."""
     value = obj.get(name)
     if value is None:
         return None
     if isinstance(value, bool):
         raise BadRecord(f"field {name!r} is bool, expected an integer")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int):
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            raise BadRecord(f"field {name!r} is {value:.3g}, out of range of a {bits}-bit integer")
+        return value
     raise BadRecord(f"field {name!r} is {_type_name(value)} {value!r}, expected an integer")
 
 
@@ -150,6 +186,8 @@ def opt_str_list(obj: dict, name: str) -> list[str] | None:
     out = [v for v in value if v is not None]
     if any(not isinstance(v, str) for v in out):
         raise BadRecord(f"field {name!r} holds a non-string element")
+    for v in out:
+        _text_field(name, v)
     return out
 
 
@@ -165,7 +203,7 @@ def opt_obj(obj: dict, name: str) -> dict:
 
 def introduced_year(obj: dict) -> int | None:
     """``introduced_year`` with PwC's placeholder 2000 (and 0) read as unknown."""
-    year = opt_int(obj, "introduced_year")
+    year = opt_int(obj, "introduced_year", bits=32)
     return None if year in (PLACEHOLDER_YEAR, 0) else year
 
 
@@ -241,8 +279,8 @@ class Rows:
 
     def reject(self, dataset: str, record_key, reason: str, obj, location: str) -> None:
         """Quarantine one record or nested entry."""
-        key = record_key if isinstance(record_key, str) else None
-        self.rejects.append(Reject(dataset, key, reason, raw_json(obj), location))
+        key = storable(record_key) if isinstance(record_key, str) else None
+        self.rejects.append(Reject(dataset, key, storable(reason), raw_json(obj), storable(location)))
 
 
 def _record_key(obj, name: str):
@@ -408,22 +446,65 @@ FLATTENERS: dict[str, tuple[Callable[[dict, str, Rows], None], str, str]] = {
 # --- streaming the file --------------------------------------------------------------------------
 
 class _CountingReader:
-    """Binary reader that counts bytes handed to the parser (for error positions)."""
+    """Binary reader that counts bytes handed to the parser (for error positions).
+
+    Bytes that are not UTF-8 would make yajl reject the whole file; they are handed on as the
+    noncharacter ``INVALID_BYTE`` instead (counted in ``invalid``), so only the records holding
+    them are quarantined.
+    """
 
     def __init__(self, fh, first: bytes):
         self._fh = fh
         self._first = first
         self.position = 0
+        self.invalid = 0
+        self._held = ""
+        self._context = ""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors=_MARK_ERRORS)
+
+    def _mark_lone_surrogates(self, text: str, final: bool) -> str:
+        """yajl turns a lone surrogate escape into bytes Python then refuses, failing the file: mark it.
+
+        The last 12 characters wait for the next chunk (an escape or its pair may be cut), and
+        the 6 before the chunk are kept as context for the pair test.
+        """
+        full = self._context + text
+        start = len(self._context)
+        limit = len(full) if final else max(start, len(full) - 12)
+        out, last = [], start
+        for m in _LONE_SURROGATE.finditer(full, start):
+            if m.start() >= limit:
+                break
+            out.append(full[last:m.start()])
+            out.append(_MARK_ESCAPE)
+            self.invalid += 1
+            last = m.end()
+        end = max(last, limit)
+        out.append(full[last:end])
+        self._held = full[end:]
+        self._context = full[max(0, end - 6):end]
+        return "".join(out)
 
     def read(self, size: int = -1) -> bytes:
         if size == 0:  # ijson probes with read(0) to tell bytes from text
             return b""
-        if self._first:
-            data, self._first = self._first, b""
-        else:
-            data = self._fh.read(size)
-        self.position += len(data)
-        return data
+        while True:
+            if self._first:
+                data, self._first = self._first, b""
+            else:
+                data = self._fh.read(size)
+            self.position += len(data)
+            before = getattr(_MARKS, "count", 0)
+            text = self._held + self._decoder.decode(data, final=not data)
+            self.invalid += getattr(_MARKS, "count", 0) - before
+            self._held = ""
+            if "\\u" in text or "\\" in text[-12:]:
+                text = self._mark_lone_surrogates(text, final=not data)
+            else:
+                self._context = text[-6:]
+            # An empty read means end of file to ijson: while bytes are only held back, read on.
+            if text or not data:
+                return text.encode("utf-8")
 
 
 @contextmanager
@@ -450,8 +531,18 @@ def _one_line(message: str) -> str:
     return (lines[0] if lines else message)[:300]
 
 
+class NotUtf8:
+    """An item that held bytes which are not UTF-8 (shown as INVALID_BYTE); it is quarantined."""
+
+    def __init__(self, item):
+        self.item = item
+
+
 def iter_items(path: Path) -> Iterator[tuple[int, object]]:
-    """Yield (index, item) of the top-level JSON array, streaming; malformed files raise."""
+    """Yield (index, item) of the top-level JSON array, streaming; malformed files raise.
+
+    An item holding bytes that are not UTF-8 comes wrapped in :class:`NotUtf8`.
+    """
     path = Path(path)
     index = -1
     try:
@@ -464,7 +555,13 @@ def iter_items(path: Path) -> Iterator[tuple[int, object]]:
                 what = "empty" if not stripped else f"starts with {stripped[:20]!r}"
                 raise MalformedPageError(f"{path.name}: not a JSON array ({what})")
             reader = _CountingReader(fh, stripped)
+            seen = 0
             for index, item in enumerate(ijson.items(reader, "item", use_float=True)):
+                if reader.invalid > seen:
+                    marks = raw_json(item).count(INVALID_BYTE)
+                    if marks:
+                        seen += marks
+                        item = NotUtf8(item)
                 yield index, item
     except ijson.JSONError as exc:
         raise MalformedPageError(
@@ -475,12 +572,27 @@ def iter_items(path: Path) -> Iterator[tuple[int, object]]:
                                  f"{exc}") from None
 
 
-def _table(key: str, rows: list[tuple]) -> pa.Table:
+def _table(key: str, rows: list[tuple], rejects: list[Reject] | None = None) -> pa.Table:
     spec = schemas.get(key)
     columns = list(zip(*rows)) if rows else [()] * len(spec.schema)
     if len(columns) != len(spec.schema):
         raise ValueError(f"{key}: flattened rows have {len(columns)} columns, schema has {len(spec.schema)}")
-    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, spec.schema)]
+    try:
+        arrays = [pa.array(col, type=f.type) for col, f in zip(columns, spec.schema)]
+    except _ROW_ERRORS:
+        if rejects is None:
+            raise
+        # The field readers check every value; should one still not fit, only its row is lost.
+        good = []
+        for row in rows:
+            try:
+                _table(key, [row])
+            except _ROW_ERRORS as exc:
+                rejects.append(Reject(key, None, storable(f"value does not fit {key}: {type(exc).__name__}: {exc}")[:1000],
+                                      raw_json(list(row)), ""))
+            else:
+                good.append(row)
+        return _table(key, good)
     return pa.Table.from_arrays(arrays, schema=spec.schema)
 
 
@@ -507,7 +619,7 @@ def parse_dump(name: str, path: Path, batch_rows: int = BATCH_ROWS,
     def drain(force: bool):
         for key, rows in list(out.data.items()):
             if rows and (force or len(rows) >= batch_rows):
-                yield key, _table(key, rows)
+                yield key, _table(key, rows, out.rejects)
                 out.data[key] = []
         if out.rejects and (force or len(out.rejects) >= batch_rows):
             yield QUARANTINE, quarantine_table(out.rejects, when)
@@ -515,6 +627,10 @@ def parse_dump(name: str, path: Path, batch_rows: int = BATCH_ROWS,
 
     for index, item in iter_items(path):
         loc = f"{file_name}#item {index}"
+        if isinstance(item, NotUtf8):
+            out.reject(item_dataset, _record_key(item.item, key_field), "record holds bytes that are not UTF-8",
+                       item.item, loc)
+            continue
         if not isinstance(item, dict):
             out.reject(item_dataset, None, f"item is {_type_name(item)}, expected an object", item, loc)
             continue

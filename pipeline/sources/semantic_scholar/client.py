@@ -143,9 +143,16 @@ def _load_candidates(con, settings, batch: str, first_chunk: int, limit: int | N
 
 
 def _write_parsed(txn, partition: str, parsed: ParsedBatch) -> None:
-    for key, rows in zip(DATASETS, (parsed.papers, parsed.references, parsed.fetch_log, parsed.quarantine)):
+    # The parser checks every value; a row Arrow still refuses is quarantined, not a crash.
+    at = datetime.now(timezone.utc)
+    quarantine = list(parsed.quarantine)
+    for key, rows in zip(DATASETS[:3], (parsed.papers, parsed.references, parsed.fetch_log)):
         if rows:
-            txn.write(key, partition, rows)
+            rejects: list = []
+            txn.write(key, partition, lake.table_from_rows(key, rows, rejects))
+            quarantine += lake.reject_rows(key, rejects, at, f"batch {partition}", key="arxiv_id")
+    if quarantine:
+        txn.write(DATASETS[3], partition, quarantine)
 
 
 def _fetch(settings, api_url: str, batch: str, limit, arxiv_ids, calls_per_commit: int, sleep, clock) -> IngestResult:
