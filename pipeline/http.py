@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import http.client
 import logging
 import random
 import time
@@ -11,6 +12,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3
 
 from pipeline.errors import SourceError
 
@@ -18,6 +20,29 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization", "cookie"})
+# Transport failures worth another attempt: the connection broke (before or mid-body), the body
+# was cut short or its chunking/encoding torn.  requests wraps most of these, but not all.
+TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError, http.client.IncompleteRead,
+                    http.client.RemoteDisconnected, urllib3.exceptions.ProtocolError,
+                    urllib3.exceptions.ReadTimeoutError, ConnectionError, TimeoutError)
+
+
+class _Session(requests.Session):
+    """A session whose credentials never follow a redirect to another host.
+
+    requests' own ``rebuild_auth`` drops only ``Authorization``; the S2 key travels as
+    ``x-api-key`` (and a cookie may be set by hand), so every secret header goes when the host,
+    scheme or port changes.
+    """
+
+    def rebuild_auth(self, prepared_request, response):
+        """Strip secret headers on a cross-host redirect, then let requests do the rest."""
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            for name in list(prepared_request.headers):
+                if name.lower() in _SECRET_HEADERS:
+                    del prepared_request.headers[name]
+        super().rebuild_auth(prepared_request, response)
 
 
 def redact_url(url: str) -> str:
@@ -49,7 +74,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 class HttpClient:
     """A requests session with a minimum interval between requests and bounded retries.
 
-    Retries connection errors, timeouts and 429/5xx, waiting ``Retry-After`` when the server
+    Retries transient transport errors (``TRANSIENT_ERRORS``: resets, cut or torn bodies,
+    timeouts) and 429/5xx, waiting ``Retry-After`` when the server
     sends one (capped by ``max_retry_after``) and exponential backoff with jitter otherwise.
     Other 4xx fail at once. Failures raise :class:`SourceError` with a readable message.
     """
@@ -66,7 +92,7 @@ class HttpClient:
         self.max_retry_after = max_retry_after
         self.sleep = sleep
         self.clock = clock
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.headers["User-Agent"] = user_agent
         if headers:
             self.session.headers.update(headers)
@@ -101,9 +127,9 @@ class HttpClient:
             wait: float | None = None
             try:
                 response = self.session.request(method, url, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except TRANSIENT_ERRORS as exc:
                 last_problem = f"{type(exc).__name__}"
-                if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
+                if type(exc) is requests.ConnectionError:
                     last_problem = "connection failed"
             except requests.RequestException as exc:
                 raise SourceError(f"{self.name}: bad request to {safe_url}: {exc}") from None
