@@ -57,9 +57,38 @@ def partition_dir(lake: Path, spec: DatasetSpec, value: str) -> Path:
 
 
 def dataset_glob(lake: Path, spec: DatasetSpec | str) -> str:
-    """Glob matching every Parquet file of a dataset (for DuckDB ``read_parquet``)."""
+    """Glob matching the Parquet files of a dataset (for DuckDB ``read_parquet``).
+
+    Every partition, except for datasets that hold whole versions of a dump (partitioned by
+    ``version``): there only the newest version by commit time, so that two versions left side by
+    side (the loader drops the old one in the same commit; older lakes may hold both) never mix
+    and never get picked by the order of their hashes.
+    """
     spec = schemas.get(spec) if isinstance(spec, str) else spec
+    if is_versioned_snapshot(spec):
+        newest = newest_partition(lake, spec)
+        if newest is not None:
+            return str(partition_dir(lake, spec, newest) / "*.parquet")
     return str(dataset_dir(lake, spec) / "*" / "*.parquet")
+
+
+def is_versioned_snapshot(spec: DatasetSpec) -> bool:
+    """True for datasets whose partitions are full versions of one dump (PwC's ``version=``)."""
+    # pwc/quarantine is partitioned by version too, but holds the rejects of all five dumps.
+    return spec.partition_key == "version" and spec.name != "quarantine"
+
+
+def newest_partition(lake: Path, spec: DatasetSpec | str) -> str | None:
+    """The partition committed last (its files' modification time; hard links keep it)."""
+    spec = schemas.get(spec) if isinstance(spec, str) else spec
+    best = None
+    for value in list_partitions(lake, spec):
+        files = list(partition_dir(lake, spec, value).glob("*.parquet"))
+        if files:
+            when = max(f.stat().st_mtime_ns for f in files)
+            if best is None or (when, value) > best:
+                best = (when, value)
+    return best[1] if best else None
 
 
 def check_schema(spec: DatasetSpec, schema: pa.Schema) -> None:
@@ -290,6 +319,51 @@ def collect_garbage(lake: Path) -> list[str]:
             removed.append(p.name)
     for link in lake.glob(".raw-*"):
         link.unlink(missing_ok=True)
+    cleanup_tmp(lake)
+    return removed
+
+
+_OWNER = ".owner"
+ORPHAN_AGE_SECONDS = 600
+
+
+def claim_tmp(directory: Path):
+    """Create a ``_tmp`` work folder and hold a flock on its ``.owner`` file while the process lives.
+
+    ``cleanup_tmp`` removes exactly the folders whose owner is gone (the kernel drops the flock
+    when a process dies, however it dies).  Close the returned file to release the folder.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    fh = open(directory / _OWNER, "a+")
+    fcntl.flock(fh, fcntl.LOCK_EX)
+    fh.write(f"{os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
+def cleanup_tmp(lake: Path) -> list[str]:
+    """Remove ``<lake>/_tmp`` folders left by dead processes (killed ingests, downloads); returns names."""
+    tmp = Path(lake) / "_tmp"
+    if not tmp.exists():
+        return []
+    removed = []
+    for d in tmp.iterdir():
+        if not d.is_dir():
+            continue
+        owner = d / _OWNER
+        if owner.exists():
+            with open(owner, "a+") as fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its process is alive
+                shutil.rmtree(d, ignore_errors=True)
+        elif time.time() - d.stat().st_mtime > ORPHAN_AGE_SECONDS:
+            shutil.rmtree(d, ignore_errors=True)  # from before owner files: old means dead
+        else:
+            continue
+        removed.append(d.name)
     return removed
 
 
@@ -303,6 +377,7 @@ class LakeTransaction:
     def __init__(self, lake: Path, guard: ShrinkGuard | None = None):
         self.lake = Path(lake)
         self.root = self.lake / "_tmp" / uuid.uuid4().hex
+        self._owner = claim_tmp(self.root)
         self.writers: dict[tuple[str, str], _PartitionWriter] = {}
         self.drops: set[tuple[str, str]] = set()
         self.guard = guard
@@ -386,6 +461,7 @@ class LakeTransaction:
         faults.point("lake.commit.collected")
         rows = self.rows()
         shutil.rmtree(self.root, ignore_errors=True)
+        self._owner.close()
         return rows
 
     def abort(self) -> None:
@@ -397,6 +473,7 @@ class LakeTransaction:
                 except Exception:  # noqa: BLE001 - best effort while already failing
                     pass
         shutil.rmtree(self.root, ignore_errors=True)
+        self._owner.close()
 
 
 def _link_tree(current: Path, gen: Path, touched: dict) -> None:

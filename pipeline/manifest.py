@@ -7,6 +7,8 @@ SQLite serialises writers for us.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 from contextlib import closing, contextmanager
@@ -30,6 +32,20 @@ CREATE TABLE IF NOT EXISTS ingests (
     detail TEXT
 )
 """
+
+
+_ADDED_COLUMNS = (("pid", "INTEGER"), ("host", "TEXT"))
+STALE_RUNNING_HOURS = 24
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -66,7 +82,36 @@ class Manifest:
         conn = sqlite3.connect(self.path, timeout=60)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(_DDL)
+        # Added columns (additive: older manifests gain them on first use).
+        have = {r[1] for r in conn.execute("PRAGMA table_info(ingests)")}
+        for name, decl in _ADDED_COLUMNS:
+            if name not in have:
+                try:
+                    conn.execute(f"ALTER TABLE ingests ADD COLUMN {name} {decl}")
+                except sqlite3.OperationalError:
+                    pass  # another process added it first
         return conn
+
+    def mark_interrupted(self) -> int:
+        """Rows left 'running' by a process that is gone become 'interrupted'; returns how many.
+
+        Same host: the recorded PID no longer runs.  Another host (or no PID, from older
+        manifests): the row started more than STALE_RUNNING_HOURS ago.
+        """
+        if not self.path.exists():
+            return 0
+        host = socket.gethostname()
+        cutoff = datetime.fromtimestamp(time.time() - STALE_RUNNING_HOURS * 3600, timezone.utc)
+        with closing(self._connect()) as conn, conn:
+            rows = conn.execute("SELECT id, pid, host, started_at FROM ingests WHERE outcome = 'running'").fetchall()
+            dead = [row_id for row_id, pid, row_host, started in rows
+                    if (row_host == host and pid is not None and not _alive(pid))
+                    or ((row_host != host or pid is None) and started < cutoff.isoformat(timespec="seconds"))]
+            for row_id in dead:
+                conn.execute("UPDATE ingests SET outcome='interrupted', ended_at=?, detail=coalesce(detail, ?)"
+                             " WHERE id=? AND outcome='running'",
+                             (_now(), "the process running this ingest died", row_id))
+        return len(dead)
 
     @contextmanager
     def record(self, source: str, target: str, partition: str | None = None, url: str | None = None):
@@ -76,11 +121,13 @@ class Manifest:
         A refused shrink (SuspectShrinkError) is recorded as 'suspect_shrink'.
         """
         result = IngestResult(source=source, target=target, partition=partition, url=url)
+        self.mark_interrupted()
         started = _now()
         with closing(self._connect()) as conn, conn:
             cur = conn.execute(
-                "INSERT INTO ingests (source, target, partition, url, started_at, outcome) VALUES (?,?,?,?,?,?)",
-                (source, target, partition, url, started, "running"),
+                "INSERT INTO ingests (source, target, partition, url, started_at, outcome, pid, host)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (source, target, partition, url, started, "running", os.getpid(), socket.gethostname()),
             )
             row_id = cur.lastrowid
         try:
@@ -124,6 +171,8 @@ class Manifest:
         for row in rows:
             d = dict(row)
             d["rows"] = json.loads(d.pop("rows_json"))
+            d.pop("pid", None)
+            d.pop("host", None)
             out.append(d)
         return out
 

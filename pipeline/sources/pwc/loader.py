@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -228,6 +229,7 @@ def ingest_dumps(settings, force: bool = False, only=None) -> list[IngestResult]
     location = open_location(settings)
     manifest = Manifest(settings.state)
     work_dir = Path(settings.lake) / "_tmp" / f"pwc-download-{uuid.uuid4().hex}"
+    owner = lake.claim_tmp(work_dir)  # so a killed run's download is swept by the next cleanup
     results: list[IngestResult] = []
     failures: list[tuple[str, MlgraphError]] = []
     try:
@@ -239,10 +241,8 @@ def ingest_dumps(settings, force: bool = False, only=None) -> list[IngestResult]
                 failures.append((name, exc))
     finally:
         location.close()
-        if work_dir.exists():
-            for leftover in work_dir.iterdir():
-                leftover.unlink(missing_ok=True)
-            work_dir.rmdir()
+        shutil.rmtree(work_dir, ignore_errors=True)
+        owner.close()
     if failures:
         if len(failures) == 1:
             raise failures[0][1]
