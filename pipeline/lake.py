@@ -91,6 +91,11 @@ def newest_partition(lake: Path, spec: DatasetSpec | str) -> str | None:
     return best[1] if best else None
 
 
+def sql_literal(value) -> str:
+    """A path (or any text) as a DuckDB string literal: quotes doubled, so a ``'`` in a path is safe."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def check_schema(spec: DatasetSpec, schema: pa.Schema) -> None:
     """Raise SchemaDriftError naming the first column that differs from the declared schema."""
     expected = spec.schema

@@ -208,16 +208,16 @@ class _Harvest:
         if any(self.staging.glob("*/papers-*.parquet")):
             # The same paper shows up in several sets (cross-lists) and, rarely, twice in a
             # window; keep its latest datestamp, then the latest version, deterministically.
-            new = (f"SELECT {cols} FROM read_parquet('{papers_glob}', filename = true) "
+            new = (f"SELECT {cols} FROM read_parquet({lake.sql_literal(papers_glob)}, filename = true) "
                    "QUALIFY row_number() OVER (PARTITION BY arxiv_id ORDER BY oai_datestamp DESC, "
                    "last_updated_date DESC NULLS LAST, latest_version DESC NULLS LAST, filename DESC) = 1")
-            quarantine_sql = f"SELECT * FROM read_parquet('{quarantine_glob}') ORDER BY location, record_key"
+            quarantine_sql = f"SELECT * FROM read_parquet({lake.sql_literal(quarantine_glob)}) ORDER BY location, record_key"
         else:
             new = quarantine_sql = None
         previous = lake.partition_dir(self.settings.lake, papers_spec, self.partition)
         keep = None
         if None not in self.sets and any(previous.glob("*.parquet")):
-            keep = (f"SELECT {cols} FROM read_parquet('{previous / '*.parquet'}') "
+            keep = (f"SELECT {cols} FROM read_parquet({lake.sql_literal(previous / '*.parquet')}) "
                     f"WHERE NOT list_bool_or(list_transform(coalesce(categories, []), lambda c: {_set_match_sql(self.sets)}))")
             if new:
                 keep += f" AND arxiv_id NOT IN (SELECT arxiv_id FROM ({new}))"

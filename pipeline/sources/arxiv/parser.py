@@ -439,8 +439,8 @@ def _parse_datestamp(text: str | None) -> date:
         raise _Reject(f"bad header datestamp {text!r}") from None
 
 
-_BARE_NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
-_VERSION_LABEL = re.compile(r"v\d+")
+_BARE_NEW_ID = re.compile(r"([0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?")
+_VERSION_LABEL = re.compile(r"v[0-9]+")
 _GROUP = re.compile(r"\b(?:collaboration|consortium|team|group)\b", re.IGNORECASE)
 _PARENS = re.compile(r"\([^()]*\)")
 _AND = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)

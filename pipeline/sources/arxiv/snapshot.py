@@ -59,8 +59,8 @@ _COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'ti
 
 # SQL twin of pipeline.ids.split_arxiv_id for bare snapshot ids (tests check they agree):
 # new style YYMM.NNNN(N)(vN); old style archive(.SUBJ)/NNNNNNN(vN) with the subject class dropped.
-_NEW_ID = r"^(\d{4}\.\d{4,5})(v\d+)?$"
-_OLD_ID = r"^([a-z][a-z\-]*)(\.[a-z\-]{2,})?/(\d{7})(v\d+)?$"
+_NEW_ID = r"^([0-9]{4}\.[0-9]{4,5})(v[0-9]+)?$"
+_OLD_ID = r"^([a-z][a-z\-]*)(\.[a-z\-]{2,})?/([0-9]{7})(v[0-9]+)?$"
 _ID_SQL = f"""
     CASE WHEN regexp_full_match(_rid, '{_NEW_ID}') THEN regexp_extract(_rid, '{_NEW_ID}', 1)
          WHEN regexp_full_match(_rid, '{_OLD_ID}')

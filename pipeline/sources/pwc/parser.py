@@ -46,7 +46,7 @@ PLACEHOLDER_YEAR = 2000
 RAW_LIMIT = 64 * 1024
 BATCH_ROWS = 20_000
 _GZIP_MAGIC = b"\x1f\x8b"
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 # A Unicode noncharacter: never meaningful in interchanged text, so it can stand for a byte that

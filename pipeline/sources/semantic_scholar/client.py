@@ -47,7 +47,7 @@ DATASETS = ("semantic_scholar/papers", "semantic_scholar/references", "semantic_
 # fetch_log first: an interrupted drop then leaves ids that will simply be fetched again.
 _DROP_ORDER = ("semantic_scholar/fetch_log",) + tuple(k for k in DATASETS if k != "semantic_scholar/fetch_log")
 _BATCH_NAME = re.compile(r"^[A-Za-z0-9_.:\-]+$")
-_CHUNK_SUFFIX = re.compile(r"-c(\d{4,})$")
+_CHUNK_SUFFIX = re.compile(r"-c([0-9]{4,})$")
 
 
 def chunk_partition(batch: str, chunk: int) -> str:
