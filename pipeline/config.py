@@ -37,6 +37,11 @@ class Settings:
     user_agent: str = "mlgraph/0.1 (+https://github.com/mlgraph/mlgraph)"
     # A source whose new data holds fewer than shrink_ratio x the rows it replaces is refused
     # (outcome suspect_shrink, previous version kept) unless allow_shrink (--allow-shrink).
+    # Reader bounds: past one, the record is quarantined (or the file refused), never loaded whole.
+    reader_max_line_bytes: int = 64 * 1024 * 1024           # one snapshot line
+    reader_max_field_bytes: int = 8 * 1024 * 1024           # one PwC string field
+    reader_max_decompressed_bytes: int = 64 * 1024 ** 3     # one snapshot / dump file, decompressed
+    http_max_body_bytes: int = 512 * 1024 * 1024            # one OAI page / S2 batch response
     shrink_ratio: float = 0.5
     allow_shrink: bool = False
     sample_papers: int = 8000

@@ -71,6 +71,26 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, (when - now_dt).total_seconds())
 
 
+def _read_bounded(response: requests.Response, limit: int, name: str, safe_url: str) -> None:
+    """Read the body into ``response.content``, refusing one longer than ``limit`` bytes."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise SourceError(f"{name}: {safe_url} announces a {int(declared):,}-byte body, more than the "
+                          f"{limit:,}-byte limit (http_max_body_bytes)")
+    chunks, size = [], 0
+    for chunk in response.iter_content(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise SourceError(f"{name}: {safe_url} sent more than {limit:,} bytes (http_max_body_bytes); refused")
+        chunks.append(chunk)
+    # requests' own cache of a read body: .content/.text/.json() then work as without streaming.
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+    response.close()
+
+
 class HttpClient:
     """A requests session with a minimum interval between requests and bounded retries.
 
@@ -83,8 +103,10 @@ class HttpClient:
     def __init__(self, *, name: str, min_interval: float = 0.0, timeout: float = 60.0,
                  max_retries: int = 5, backoff: float = 2.0, max_retry_after: float = 600.0,
                  headers: Mapping[str, str] | None = None, user_agent: str = "mlgraph",
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 max_body_bytes: int | None = 512 * 1024 * 1024):
         self.name = name
+        self.max_body_bytes = max_body_bytes
         self.min_interval = min_interval
         self.timeout = timeout
         self.max_retries = max_retries
@@ -106,7 +128,8 @@ class HttpClient:
         return cls(name=name, min_interval=min_interval, timeout=settings.http_timeout_seconds,
                    max_retries=settings.http_max_retries, backoff=settings.http_backoff_seconds,
                    max_retry_after=settings.http_max_retry_after_seconds, headers=headers,
-                   user_agent=settings.user_agent, **kw)
+                   user_agent=settings.user_agent,
+                   max_body_bytes=getattr(settings, "http_max_body_bytes", 512 * 1024 * 1024), **kw)
 
     def _pace(self) -> None:
         if self._last_request is not None and self.min_interval > 0:
@@ -119,6 +142,11 @@ class HttpClient:
                 **kwargs) -> requests.Response:
         """Send a request, retrying as described above; returns a response with an ok status."""
         kwargs.setdefault("timeout", self.timeout)
+        # Unless the caller streams the body itself, read it here, bounded by max_body_bytes, so
+        # that a break mid-body is retried like any other transport error.
+        bounded = not kwargs.get("stream") and self.max_body_bytes is not None
+        if bounded:
+            kwargs["stream"] = True
         safe_url = redact_url(url)
         last_problem = ""
         for attempt in range(self.max_retries + 1):
@@ -127,6 +155,8 @@ class HttpClient:
             wait: float | None = None
             try:
                 response = self.session.request(method, url, **kwargs)
+                if bounded:
+                    _read_bounded(response, self.max_body_bytes, self.name, safe_url)
             except TRANSIENT_ERRORS as exc:
                 last_problem = f"{type(exc).__name__}"
                 if type(exc) is requests.ConnectionError:

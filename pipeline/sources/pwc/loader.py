@@ -77,7 +77,8 @@ def _duplicate_seqs(con, stage: _Stage) -> pa.Array:
 
 
 def load_dump(lake_path: Path, name: str, path: Path, version: str,
-              batch_rows: int = BATCH_ROWS, supersedes=(), guard: lake.ShrinkGuard | None = None) -> LoadReport:
+              batch_rows: int = BATCH_ROWS, supersedes=(), guard: lake.ShrinkGuard | None = None,
+              limits: dict | None = None) -> LoadReport:
     """Parse one dump file into its datasets' ``version`` partitions, atomically (or not at all).
 
     ``supersedes`` lists (dataset, version) partitions the same commit drops, so staging never
@@ -101,7 +102,7 @@ def load_dump(lake_path: Path, name: str, path: Path, version: str,
         gc.disable()
         progress = bar(desc=f"pwc {name}", unit=" rows")
         try:
-            for key, table in parse_dump(name, path, batch_rows, ingested_at):
+            for key, table in parse_dump(name, path, batch_rows, ingested_at, **(limits or {})):
                 progress.update(table.num_rows)
                 if key == QUARANTINE:
                     txn.write(QUARANTINE, version, table)
@@ -195,7 +196,9 @@ def _ingest_one(settings, location, manifest: Manifest, name: str, force: bool, 
         try:
             report = load_dump(settings.lake, name, fetched.path, fetched.version,
                                supersedes=_superseded(settings, name, fetched.version, previous),
-                               guard=lake.ShrinkGuard.from_settings(settings, FEEDS[name]))
+                               guard=lake.ShrinkGuard.from_settings(settings, FEEDS[name]),
+                               limits={"max_field_bytes": settings.reader_max_field_bytes,
+                                       "max_decompressed_bytes": settings.reader_max_decompressed_bytes})
         finally:
             fetched.discard()
         result.rows = report.rows

@@ -52,6 +52,10 @@ _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # A Unicode noncharacter: never meaningful in interchanged text, so it can stand for a byte that
 # was not UTF-8 until the record holding it is quarantined.
 INVALID_BYTE = "\ufdd0"
+# Another noncharacter: where a string field was cut at the field-size bound.
+OVERSIZED = "\ufdd1"
+MAX_FIELD_BYTES = 8 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3
 _MARK_ERRORS = "mlgraph-pwc-invalid-utf8"
 
 
@@ -453,11 +457,18 @@ class _CountingReader:
     them are quarantined.
     """
 
-    def __init__(self, fh, first: bytes):
+    def __init__(self, fh, first: bytes, max_field: int = MAX_FIELD_BYTES,
+                 max_total: int = MAX_DECOMPRESSED_BYTES, name: str = "dump"):
         self._fh = fh
         self._first = first
         self.position = 0
         self.invalid = 0
+        self.oversized = 0
+        self.max_field = max_field
+        self.max_total = max_total
+        self.name = name
+        self._run = 0
+        self._skipping = False
         self._held = ""
         self._context = ""
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors=_MARK_ERRORS)
@@ -502,9 +513,56 @@ class _CountingReader:
                 text = self._mark_lone_surrogates(text, final=not data)
             else:
                 self._context = text[-6:]
+            if self.position > self.max_total:
+                raise MalformedPageError(f"{self.name}: decompresses to more than {self.max_total:,} bytes "
+                                         "(the reader_max_decompressed_bytes limit); refused")
+            text = self._bound_fields(text)
             # An empty read means end of file to ijson: while bytes are only held back, read on.
             if text or not data:
                 return text.encode("utf-8")
+
+    def _bound_fields(self, text: str) -> str:
+        """Cut any run between two quotes (a string's body) at ``max_field`` characters, marked OVERSIZED.
+
+        So a 200 MB string is never built: the item holding the mark is quarantined.  (An
+        escaped quote also ends a run here; the bound is on runs, which is what costs memory.)
+        """
+        if not self._skipping and len(text) <= self.max_field:
+            last = text.rfind('"')
+            if last < 0 and self._run + len(text) <= self.max_field:
+                self._run += len(text)
+                return text
+            if last >= 0 and self._run + text.find('"') <= self.max_field:
+                self._run = len(text) - last - 1
+                return text
+        out, i, n = [], 0, len(text)
+        while i < n:
+            j = text.find('"', i)
+            end = n if j < 0 else j
+            if self._skipping:
+                if j < 0:
+                    break
+                self._skipping, self._run = False, 0
+                out.append('"')
+                i = j + 1
+                continue
+            room = self.max_field - self._run
+            if end - i > room:
+                cut = i + room
+                back = text.rfind("\\", max(i, cut - 6), cut)  # never cut an escape sequence in two
+                out += [text[i:back if back >= 0 else cut], OVERSIZED]
+                self.oversized += 1
+                self._skipping = True
+                i = end
+                continue
+            out.append(text[i:end])
+            self._run += end - i
+            if j < 0:
+                break
+            out.append('"')
+            self._run = 0
+            i = j + 1
+        return "".join(out)
 
 
 @contextmanager
@@ -531,17 +589,20 @@ def _one_line(message: str) -> str:
     return (lines[0] if lines else message)[:300]
 
 
-class NotUtf8:
-    """An item that held bytes which are not UTF-8 (shown as INVALID_BYTE); it is quarantined."""
+class FlaggedItem:
+    """An item the reader had to alter (bytes not UTF-8, a field past the size bound): quarantined."""
 
-    def __init__(self, item):
+    def __init__(self, item, reason: str):
         self.item = item
+        self.reason = reason
 
 
-def iter_items(path: Path) -> Iterator[tuple[int, object]]:
+def iter_items(path: Path, max_field: int = MAX_FIELD_BYTES,
+               max_total: int = MAX_DECOMPRESSED_BYTES) -> Iterator[tuple[int, object]]:
     """Yield (index, item) of the top-level JSON array, streaming; malformed files raise.
 
-    An item holding bytes that are not UTF-8 comes wrapped in :class:`NotUtf8`.
+    An item holding bytes that are not UTF-8, or a string longer than ``max_field``, comes
+    wrapped in :class:`FlaggedItem`.
     """
     path = Path(path)
     index = -1
@@ -554,14 +615,18 @@ def iter_items(path: Path) -> Iterator[tuple[int, object]]:
             if not stripped.startswith(b"["):
                 what = "empty" if not stripped else f"starts with {stripped[:20]!r}"
                 raise MalformedPageError(f"{path.name}: not a JSON array ({what})")
-            reader = _CountingReader(fh, stripped)
+            reader = _CountingReader(fh, stripped, max_field, max_total, path.name)
             seen = 0
             for index, item in enumerate(ijson.items(reader, "item", use_float=True)):
-                if reader.invalid > seen:
-                    marks = raw_json(item).count(INVALID_BYTE)
-                    if marks:
-                        seen += marks
-                        item = NotUtf8(item)
+                if reader.invalid + reader.oversized > seen:
+                    # The whole item (raw_json truncates), bounded by the field bound anyway.
+                    text = json.dumps(item, ensure_ascii=False, default=str)
+                    invalid, oversized = text.count(INVALID_BYTE), text.count(OVERSIZED)
+                    if invalid or oversized:
+                        seen += invalid + oversized
+                        item = FlaggedItem(item, f"a string field is longer than {max_field:,} bytes "
+                                                 "(reader_max_field_bytes); not loaded" if oversized else
+                                           "record holds bytes that are not UTF-8")
                 yield index, item
     except ijson.JSONError as exc:
         raise MalformedPageError(
@@ -603,7 +668,8 @@ def quarantine_table(rejects: list[Reject], ingested_at: datetime | None = None)
 
 
 def parse_dump(name: str, path: Path, batch_rows: int = BATCH_ROWS,
-               ingested_at: datetime | None = None) -> Iterator[tuple[str, pa.Table]]:
+               ingested_at: datetime | None = None, max_field_bytes: int = MAX_FIELD_BYTES,
+               max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES) -> Iterator[tuple[str, pa.Table]]:
     """Stream a dump file as (dataset key, Arrow table) batches of about ``batch_rows`` rows.
 
     Quarantined records come out as ``pwc/quarantine`` tables. Rows keep the file's order;
@@ -625,11 +691,10 @@ def parse_dump(name: str, path: Path, batch_rows: int = BATCH_ROWS,
             yield QUARANTINE, quarantine_table(out.rejects, when)
             out.rejects = []
 
-    for index, item in iter_items(path):
+    for index, item in iter_items(path, max_field_bytes, max_decompressed_bytes):
         loc = f"{file_name}#item {index}"
-        if isinstance(item, NotUtf8):
-            out.reject(item_dataset, _record_key(item.item, key_field), "record holds bytes that are not UTF-8",
-                       item.item, loc)
+        if isinstance(item, FlaggedItem):
+            out.reject(item_dataset, _record_key(item.item, key_field), item.reason, item.item, loc)
             continue
         if not isinstance(item, dict):
             out.reject(item_dataset, None, f"item is {_type_name(item)}, expected an object", item, loc)
