@@ -31,7 +31,3 @@ class SuspectShrinkError(MlgraphError):
 
 class LockedError(MlgraphError):
     """Another process holds the lock of this operation (e.g. a build is already running)."""
-
-
-class PoisonRecordError(MlgraphError):
-    """One record cannot be represented in the lake (out-of-range number, invalid text…)."""

@@ -65,11 +65,15 @@ def dataset_glob(lake: Path, spec: DatasetSpec | str) -> str:
     and never get picked by the order of their hashes.
     """
     spec = schemas.get(spec) if isinstance(spec, str) else spec
+    # Through the generation ``raw`` points at now, not through the symlink: a query then reads
+    # one generation even if a commit swaps ``raw`` while it runs (old generations are kept).
+    gen = current_generation(lake)
+    root = gen / spec.source / spec.name if gen is not None else dataset_dir(lake, spec)
     if is_versioned_snapshot(spec):
         newest = newest_partition(lake, spec)
         if newest is not None:
-            return str(partition_dir(lake, spec, newest) / "*.parquet")
-    return str(dataset_dir(lake, spec) / "*" / "*.parquet")
+            return str(root / f"{spec.partition_key}={newest}" / "*.parquet")
+    return str(root / "*" / "*.parquet")
 
 
 def is_versioned_snapshot(spec: DatasetSpec) -> bool:
@@ -442,6 +446,8 @@ class LakeTransaction:
         for w in self.writers.values():
             w.close()
         if not self.writers and not self.drops:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self._owner.close()
             return {}
         faults.point("lake.commit.closed")
         with lake_lock(self.lake):
