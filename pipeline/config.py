@@ -49,6 +49,15 @@ class Settings:
     http_backoff_seconds: float = 2.0
     http_max_retry_after_seconds: float = 600.0
     user_agent: str = "mlgraph/0.1 (+https://github.com/mlgraph/mlgraph)"
+    # A source whose new data holds fewer than shrink_ratio x the rows it replaces is refused
+    # (outcome suspect_shrink, previous version kept) unless allow_shrink (--allow-shrink).
+    # Reader bounds: past one, the record is quarantined (or the file refused), never loaded whole.
+    reader_max_line_bytes: int = 64 * 1024 * 1024           # one snapshot line
+    reader_max_field_bytes: int = 8 * 1024 * 1024           # one PwC string field
+    reader_max_decompressed_bytes: int = 64 * 1024 ** 3     # one snapshot / dump file, decompressed
+    http_max_body_bytes: int = 512 * 1024 * 1024            # one OAI page / S2 batch response
+    shrink_ratio: float = 0.5
+    allow_shrink: bool = False
     sample_papers: int = 8000
     sample_seed: int = 42
     # Foundation-model lineage sources. Blank means "not configured": the source is skipped with a
@@ -108,6 +117,13 @@ def _coerce(name: str, raw, target_type):
             if isinstance(raw, str):
                 return tuple(p.strip() for p in raw.split(",") if p.strip())
             return tuple(str(p) for p in raw)
+        if target_type == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("1", "0", "true", "false", "yes", "no", "on", "off", ""):
+                raise ValueError("expected true or false")
+            return text in ("1", "true", "yes", "on")
         if target_type == "int":
             return int(raw)
         if target_type == "float":
@@ -156,13 +172,15 @@ def load_settings(env: dict[str, str] | None = None, toml_path: str | Path | Non
 
     for name, raw in overrides.items():
         if raw is not None:
-            values[name] = _coerce(name, raw, types[name]) if not isinstance(raw, (Path, tuple)) else raw
+            values[name] = _coerce(name, raw, types[name]) if not isinstance(raw, (Path, tuple, bool)) else raw
 
     if values.get("profile", "") is None:  # a blank MLGRAPH_PROFILE= is the default
         values.pop("profile")
     settings = replace(Settings(), **values)
     if settings.profile not in PROFILES:
         raise ConfigError(f"MLGRAPH_PROFILE must be one of {', '.join(PROFILES)}, not {settings.profile!r}")
+    if not 0.0 <= settings.shrink_ratio <= 1.0:
+        raise ConfigError(f"shrink_ratio must be between 0 and 1, not {settings.shrink_ratio}")
     if settings.arxiv_format not in ("arXivRaw", "arXiv"):
         raise ConfigError(f"arxiv_format must be arXivRaw or arXiv, not {settings.arxiv_format!r}")
     return settings

@@ -23,3 +23,11 @@ class SchemaDriftError(MlgraphError):
 
 class QualityGateError(MlgraphError):
     """A data-quality suite failed; publishing was blocked."""
+
+
+class SuspectShrinkError(MlgraphError):
+    """A source returned far fewer rows than the lake holds for it; the previous data was kept."""
+
+
+class LockedError(MlgraphError):
+    """Another process holds the lock of this operation (e.g. a build is already running)."""

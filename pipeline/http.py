@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import http.client
 import logging
 import random
 import time
@@ -11,6 +12,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import urllib3
 
 from pipeline.errors import SourceError
 
@@ -18,6 +20,29 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization", "cookie"})
+# Transport failures worth another attempt: the connection broke (before or mid-body), the body
+# was cut short or its chunking/encoding torn.  requests wraps most of these, but not all.
+TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError, http.client.IncompleteRead,
+                    http.client.RemoteDisconnected, urllib3.exceptions.ProtocolError,
+                    urllib3.exceptions.ReadTimeoutError, ConnectionError, TimeoutError)
+
+
+class _Session(requests.Session):
+    """A session whose credentials never follow a redirect to another host.
+
+    requests' own ``rebuild_auth`` drops only ``Authorization``; the S2 key travels as
+    ``x-api-key`` (and a cookie may be set by hand), so every secret header goes when the host,
+    scheme or port changes.
+    """
+
+    def rebuild_auth(self, prepared_request, response):
+        """Strip secret headers on a cross-host redirect, then let requests do the rest."""
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            for name in list(prepared_request.headers):
+                if name.lower() in _SECRET_HEADERS:
+                    del prepared_request.headers[name]
+        super().rebuild_auth(prepared_request, response)
 
 
 def redact_url(url: str) -> str:
@@ -46,10 +71,31 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, (when - now_dt).total_seconds())
 
 
+def _read_bounded(response: requests.Response, limit: int, name: str, safe_url: str) -> None:
+    """Read the body into ``response.content``, refusing one longer than ``limit`` bytes."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise SourceError(f"{name}: {safe_url} announces a {int(declared):,}-byte body, more than the "
+                          f"{limit:,}-byte limit (http_max_body_bytes)")
+    chunks, size = [], 0
+    for chunk in response.iter_content(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise SourceError(f"{name}: {safe_url} sent more than {limit:,} bytes (http_max_body_bytes); refused")
+        chunks.append(chunk)
+    # requests' own cache of a read body: .content/.text/.json() then work as without streaming.
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+    response.close()
+
+
 class HttpClient:
     """A requests session with a minimum interval between requests and bounded retries.
 
-    Retries connection errors, timeouts and 429/5xx, waiting ``Retry-After`` when the server
+    Retries transient transport errors (``TRANSIENT_ERRORS``: resets, cut or torn bodies,
+    timeouts) and 429/5xx, waiting ``Retry-After`` when the server
     sends one (capped by ``max_retry_after``) and exponential backoff with jitter otherwise.
     Other 4xx fail at once. Failures raise :class:`SourceError` with a readable message.
     """
@@ -57,8 +103,10 @@ class HttpClient:
     def __init__(self, *, name: str, min_interval: float = 0.0, timeout: float = 60.0,
                  max_retries: int = 5, backoff: float = 2.0, max_retry_after: float = 600.0,
                  headers: Mapping[str, str] | None = None, user_agent: str = "mlgraph",
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 max_body_bytes: int | None = 512 * 1024 * 1024):
         self.name = name
+        self.max_body_bytes = max_body_bytes
         self.min_interval = min_interval
         self.timeout = timeout
         self.max_retries = max_retries
@@ -66,7 +114,7 @@ class HttpClient:
         self.max_retry_after = max_retry_after
         self.sleep = sleep
         self.clock = clock
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.headers["User-Agent"] = user_agent
         if headers:
             self.session.headers.update(headers)
@@ -80,7 +128,8 @@ class HttpClient:
         return cls(name=name, min_interval=min_interval, timeout=settings.http_timeout_seconds,
                    max_retries=settings.http_max_retries, backoff=settings.http_backoff_seconds,
                    max_retry_after=settings.http_max_retry_after_seconds, headers=headers,
-                   user_agent=settings.user_agent, **kw)
+                   user_agent=settings.user_agent,
+                   max_body_bytes=getattr(settings, "http_max_body_bytes", 512 * 1024 * 1024), **kw)
 
     def _pace(self) -> None:
         if self._last_request is not None and self.min_interval > 0:
@@ -93,6 +142,11 @@ class HttpClient:
                 **kwargs) -> requests.Response:
         """Send a request, retrying as described above; returns a response with an ok status."""
         kwargs.setdefault("timeout", self.timeout)
+        # Unless the caller streams the body itself, read it here, bounded by max_body_bytes, so
+        # that a break mid-body is retried like any other transport error.
+        bounded = not kwargs.get("stream") and self.max_body_bytes is not None
+        if bounded:
+            kwargs["stream"] = True
         safe_url = redact_url(url)
         last_problem = ""
         for attempt in range(self.max_retries + 1):
@@ -101,9 +155,11 @@ class HttpClient:
             wait: float | None = None
             try:
                 response = self.session.request(method, url, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                if bounded:
+                    _read_bounded(response, self.max_body_bytes, self.name, safe_url)
+            except TRANSIENT_ERRORS as exc:
                 last_problem = f"{type(exc).__name__}"
-                if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
+                if type(exc) is requests.ConnectionError:
                     last_problem = "connection failed"
             except requests.RequestException as exc:
                 raise SourceError(f"{self.name}: bad request to {safe_url}: {exc}") from None

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 
 # New style (since 2007-04): YYMM.NNNN or YYMM.NNNNN, optional version.
-_NEW = re.compile(r"^(\d{4}\.\d{4,5})(?:v(\d+))?$")
+_NEW = re.compile(r"^([0-9]{4}\.[0-9]{4,5})(?:v([0-9]+))?$", re.ASCII)
 # Old style: archive(.subject-class)?/YYMMNNN, optional version; the subject class is not part
 # of the identifier (math.GT/0309136 is math/0309136).
-_OLD = re.compile(r"^([a-z][a-z\-]*)(?:\.[a-z\-]{2,})?/(\d{7})(?:v(\d+))?$", re.IGNORECASE)
+_OLD = re.compile(r"^([a-z][a-z\-]*)(?:\.[a-z\-]{2,})?/([0-9]{7})(?:v([0-9]+))?$", re.IGNORECASE | re.ASCII)
 _PREFIXES = ("oai:arxiv.org:", "arxiv:", "https://arxiv.org/abs/", "http://arxiv.org/abs/",
              "https://arxiv.org/pdf/", "http://arxiv.org/pdf/", "https://export.arxiv.org/abs/",
              "http://export.arxiv.org/abs/", "https://www.arxiv.org/abs/", "http://www.arxiv.org/abs/")
 
-ARXIV_ID_PATTERN = r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*/\d{7})$"
+ARXIV_ID_PATTERN = r"^([0-9]{4}\.[0-9]{4,5}|[a-z][a-z\-]*/[0-9]{7})$"
 
 
 def split_arxiv_id(raw: str | None) -> tuple[str, int | None] | None:

@@ -65,11 +65,17 @@ def configure(parser) -> None:
 
     sub.add_parser("sample", help="everything from the bundled sample, through the real clients on loopback")
     for p in sub.choices.values():
+        p.add_argument("--allow-shrink", action="store_true",
+                       help="accept new data even when it holds far fewer rows than the lake had")
         p.add_argument("--json", action="store_true", help="print the ingest results as JSON")
 
 
 def run(args, settings) -> int:
     """Dispatch to the chosen source (served from the sample under the sample profile)."""
+    if getattr(args, "allow_shrink", False):
+        from dataclasses import replace
+
+        settings = replace(settings, allow_shrink=True)
     if args.source == "sample":
         from pipeline.sample.ingest import ingest_sample
 

@@ -7,6 +7,8 @@ SQLite serialises writers for us.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 from contextlib import closing, contextmanager
@@ -33,7 +35,6 @@ CREATE TABLE IF NOT EXISTS ingests (
 )
 """
 # Manifests written before provenance was recorded lack the column; NULL there reads as 'unknown'.
-_MIGRATE = "ALTER TABLE ingests ADD COLUMN profile TEXT"
 
 # The profile every ingest recorded in this context belongs to. The sources know nothing of the
 # sample, so the sample profile (pipeline.sample.sources) sets this for the span of its servers
@@ -54,6 +55,20 @@ def ingest_profile(profile: str):
 def current_profile() -> str:
     """The profile ingests are recorded under right now ('production' unless inside ingest_profile)."""
     return _PROFILE.get()
+
+
+_ADDED_COLUMNS = (("profile", "TEXT"), ("pid", "INTEGER"), ("host", "TEXT"))
+STALE_RUNNING_HOURS = 24
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
@@ -91,34 +106,61 @@ class Manifest:
         conn = sqlite3.connect(self.path, timeout=60)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(_DDL)
-        if "profile" not in {row[1] for row in conn.execute("PRAGMA table_info(ingests)")}:
-            try:
-                conn.execute(_MIGRATE)
-            except sqlite3.OperationalError as exc:  # another process added it first
-                if "duplicate column" not in str(exc):
-                    raise
+        # Added columns (additive: older manifests gain them on first use).
+        have = {r[1] for r in conn.execute("PRAGMA table_info(ingests)")}
+        for name, decl in _ADDED_COLUMNS:
+            if name not in have:
+                try:
+                    conn.execute(f"ALTER TABLE ingests ADD COLUMN {name} {decl}")
+                except sqlite3.OperationalError:
+                    pass  # another process added it first
         return conn
+
+    def mark_interrupted(self) -> int:
+        """Rows left 'running' by a process that is gone become 'interrupted'; returns how many.
+
+        Same host: the recorded PID no longer runs.  Another host (or no PID, from older
+        manifests): the row started more than STALE_RUNNING_HOURS ago.
+        """
+        if not self.path.exists():
+            return 0
+        host = socket.gethostname()
+        cutoff = datetime.fromtimestamp(time.time() - STALE_RUNNING_HOURS * 3600, timezone.utc)
+        with closing(self._connect()) as conn, conn:
+            rows = conn.execute("SELECT id, pid, host, started_at FROM ingests WHERE outcome = 'running'").fetchall()
+            dead = [row_id for row_id, pid, row_host, started in rows
+                    if (row_host == host and pid is not None and not _alive(pid))
+                    or ((row_host != host or pid is None) and started < cutoff.isoformat(timespec="seconds"))]
+            for row_id in dead:
+                conn.execute("UPDATE ingests SET outcome='interrupted', ended_at=?, detail=coalesce(detail, ?)"
+                             " WHERE id=? AND outcome='running'",
+                             (_now(), "the process running this ingest died", row_id))
+        return len(dead)
 
     @contextmanager
     def record(self, source: str, target: str, partition: str | None = None, url: str | None = None):
         """Record an ingest: yields an IngestResult to fill; outcome 'ok' on success, 'failed' on error.
 
         A source may set ``result.outcome`` itself (e.g. 'unchanged', 'empty') before returning.
+        A refused shrink (SuspectShrinkError) is recorded as 'suspect_shrink'.
         """
         result = IngestResult(source=source, target=target, partition=partition, url=url,
                               profile=current_profile())
+        self.mark_interrupted()
         started = _now()
         with closing(self._connect()) as conn, conn:
             cur = conn.execute(
-                "INSERT INTO ingests (source, target, partition, url, started_at, outcome, profile)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (source, target, partition, url, started, "running", result.profile),
+                "INSERT INTO ingests (source, target, partition, url, started_at, outcome, profile, pid, host)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (source, target, partition, url, started, "running", result.profile, os.getpid(), socket.gethostname()),
             )
             row_id = cur.lastrowid
         try:
             yield result
         except BaseException as exc:
-            result.outcome = "failed"
+            from pipeline.errors import SuspectShrinkError
+
+            result.outcome = "suspect_shrink" if isinstance(exc, SuspectShrinkError) else "failed"
             result.detail = f"{type(exc).__name__}: {exc}"[:2000]
             self._finish(row_id, result)
             raise
@@ -155,6 +197,8 @@ class Manifest:
             d = dict(row)
             d["rows"] = json.loads(d.pop("rows_json"))
             d["profile"] = d.get("profile") or "unknown"
+            d.pop("pid", None)
+            d.pop("host", None)
             out.append(d)
         return out
 

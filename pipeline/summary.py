@@ -16,7 +16,7 @@ def lake_rows(settings) -> dict[str, int]:
     for spec in schemas.all_specs():
         if lake.list_partitions(settings.lake, spec):
             glob = lake.dataset_glob(settings.lake, spec)
-            out[spec.key] = con.execute(f"SELECT count(*) FROM read_parquet('{glob}')").fetchone()[0]
+            out[spec.key] = con.execute("SELECT count(*) FROM read_parquet(?)", [glob]).fetchone()[0]
     con.close()
     return out
 

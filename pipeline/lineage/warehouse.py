@@ -207,7 +207,8 @@ def build_lineage(con, ctx) -> None:
     lg.write_graphml(fg, exports / "family_lineage.graphml")
     for table, fname in (("fct_lineage_edges", "lineage_edges.parquet"), ("fct_method_lineage", "lineage_nodes.parquet")):
         tmp = exports / (fname + ".tmp")
-        con.execute(f"COPY (SELECT * FROM {table}) TO '{tmp}' (FORMAT parquet)")
+        quoted = "'" + str(tmp).replace("'", "''") + "'"  # a ' in MLGRAPH_HOME must not end the literal
+        con.execute(f"COPY (SELECT * FROM {table}) TO {quoted} (FORMAT parquet)")
         tmp.replace(exports / fname)
     ctx.log.info("lineage: %d methods, %d edges (%d dropped as backwards in time), %d cycle groups, %d foundations",
                  g.number_of_nodes(), g.number_of_edges(), len(dropped), len(cycles),

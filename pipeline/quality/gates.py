@@ -296,7 +296,7 @@ def _raw_gates(v: _Validator, lake: Path, max_rows: int, sampled: dict[str, int]
             if not list(lake_mod.dataset_dir(lake, spec).glob("*/*.parquet")):
                 continue
             glob = lake_mod.dataset_glob(lake, spec)
-            table_sql = f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+            table_sql = f"read_parquet({lake_mod.sql_literal(glob)}, hive_partitioning = true, union_by_name = true)"
             # DuckDB may type a partition value (a batch date) itself; the key just needs its text.
             columns = {f.name: ("VARCHAR" if str(f.type) == "string" else str(f.type)) for f in spec.schema}
             columns.update(_columns_of_sql(con, table_sql))

@@ -5,28 +5,39 @@ Layout under ``<home>/warehouse/``:
 - ``previous.duckdb`` — the one it replaced (rollback; the gates compare row counts with it);
 - ``candidates/<run_id>.building.duckdb`` while a build runs, ``<run_id>.duckdb`` once closed,
   ``failed-<run_id>.duckdb`` when the build or the gates failed (the newest few are kept);
-- ``exports/`` — GraphML/Parquet exports and the data dictionary of the published build.
+- ``exports`` — a symlink to ``exports.d/<run_id>/``, the GraphML/Parquet exports and the data
+  dictionary of the published build (``exports-previous`` points at the one before);
+- ``build.lock`` — held (flock) by the one build or publish running, with its PID and host;
+- ``publish.json`` — the intent of a publish in progress: a publish killed half-way is rolled
+  forward by the next run, so ``mlgraph.duckdb`` and ``exports`` never stay out of step.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
 import os
 import re
 import shutil
+import socket
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.config import Settings
-from pipeline.errors import MlgraphError
+from pipeline import faults
+from pipeline.errors import LockedError, MlgraphError
 from pipeline.warehouse.context import BuildContext
 from pipeline.warehouse.contracts import REPO, WAREHOUSE_DIR, build_order, discover_models
 from pipeline.warehouse.runner import ModelTestError, data_dictionary, run_build, run_model_tests
 
 log = logging.getLogger("mlgraph.warehouse")
 KEEP_FAILED = 3
+KEEP_CANDIDATES = 2        # closed, unpublished candidates kept for a later publish (Airflow's split tasks)
 
 
 def warehouse_dir(settings: Settings) -> Path:
@@ -52,6 +63,101 @@ def exports_for(candidate: Path) -> Path:
 def new_run_id() -> str:
     """A sortable, unique run id: UTC timestamp plus a random suffix."""
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+_held_locks: dict[str, int] = {}
+
+
+@contextmanager
+def build_lock(settings: Settings, what: str = "build"):
+    """One build or publish at a time: ``build.lock`` (flock) carries the holder's PID and host.
+
+    A second build fails fast with LockedError naming the holder.  The kernel drops a flock when
+    its process dies, so a lock file left by a killed build is stale by construction: the next
+    build takes it over (and says so).  Re-entrant within a process (build_and_publish).
+    """
+    path = warehouse_dir(settings) / "build.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = str(path.resolve())
+    if _held_locks.get(key):
+        _held_locks[key] += 1
+        try:
+            yield
+        finally:
+            _held_locks[key] -= 1
+        return
+    fh = open(path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = _lock_info(fh.read())
+            raise LockedError(f"another {holder.get('what', 'build')} is running (pid {holder.get('pid', '?')} on "
+                              f"{holder.get('host', '?')} since {holder.get('since', '?')}); lock {path}") from None
+        fh.seek(0)
+        stale = _lock_info(fh.read())
+        if stale:
+            log.warning("taking over a stale build lock of pid %s on %s (since %s): that build died",
+                        stale.get("pid"), stale.get("host"), stale.get("since"))
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "what": what,
+                             "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
+        fh.flush()
+        _held_locks[key] = 1
+        try:
+            yield
+        finally:
+            _held_locks.pop(key, None)
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    finally:
+        fh.close()
+
+
+def _lock_info(text: str) -> dict:
+    try:
+        info = json.loads(text)
+        return info if isinstance(info, dict) else {}
+    except ValueError:
+        return {}
+
+
+def cleanup(settings: Settings) -> dict[str, int]:
+    """Start-of-run cleanup (under the build lock): finish a half-done publish, drop debris.
+
+    Rolls a killed publish forward; removes orphan ``*.building`` candidates (no build can be
+    running: we hold the lock) and closed candidates beyond the newest KEEP_CANDIDATES; sweeps
+    dead transactions from ``lake/_tmp``; marks manifest rows of dead ingests ``interrupted``.
+    """
+    from pipeline import lake
+    from pipeline.manifest import Manifest
+
+    done = {"publish_rolled_forward": int(_recover_publish(settings))}
+    cdir = candidates_dir(settings)
+    removed = 0
+    if cdir.exists():
+        for p in cdir.glob("*.building.duckdb"):
+            _remove_db(p)
+            removed += 1
+        for p in list(cdir.glob("*.spill")) + [e for e in cdir.glob("*.building.exports")]:
+            shutil.rmtree(p, ignore_errors=True)
+        closed = sorted((p for p in cdir.glob("*.duckdb") if not p.name.startswith("failed-")
+                         and ".building" not in p.name), key=lambda p: p.stat().st_mtime)
+        for p in closed[:-KEEP_CANDIDATES] if len(closed) > KEEP_CANDIDATES else []:
+            _remove_db(p)
+            shutil.rmtree(exports_for(p), ignore_errors=True)
+            removed += 1
+        for e in cdir.glob("*.exports"):
+            if not e.with_name(e.name.removesuffix(".exports") + ".duckdb").exists():
+                shutil.rmtree(e, ignore_errors=True)
+    done["candidates_removed"] = removed
+    done["lake_tmp_removed"] = len(lake.cleanup_tmp(settings.lake))
+    done["manifest_interrupted"] = Manifest(settings.state).mark_interrupted()
+    return done
 
 
 def _remove_db(path: Path) -> None:
@@ -88,7 +194,7 @@ def export_parquet(con, models, folder: Path) -> list[Path]:
         if model.layer not in EXPORTED_LAYERS or model.name not in present:
             continue
         path = folder / f"{model.name}.parquet"
-        con.execute(f'COPY (SELECT * FROM "{model.name}") TO \'{path}\' (FORMAT parquet, COMPRESSION zstd)')
+        con.execute(f'COPY (SELECT * FROM "{model.name}") TO {_sql_str(path)} (FORMAT parquet, COMPRESSION zstd)')
         written.append(path)
     return written
 
@@ -105,8 +211,6 @@ def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str
     repository's ``warehouse/``). A lake mixing sample and real rows is refused unless
     ``allow_sample_mix``.
     """
-    import duckdb
-
     from pipeline.provenance import check_no_sample_mix
 
     if not allow_sample_mix:
@@ -117,6 +221,15 @@ def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str
     # Malformed contracts, a cycle or an unknown select fail before any file is created.
     models = discover_models(models_root or WAREHOUSE_DIR)
     build_order(models, None if select is None else set(select))
+    with build_lock(settings, "build"):
+        cleanup(settings)
+        return _build(settings, run_id, models, select=select, steps=steps, memory_limit=memory_limit,
+                      threads=threads, write_docs=write_docs)
+
+
+def _build(settings: Settings, run_id: str, models, *, select, steps, memory_limit, threads, write_docs) -> Path:
+    import duckdb
+
     cdir = candidates_dir(settings)
     cdir.mkdir(parents=True, exist_ok=True)
     building = cdir / f"{run_id}.building.duckdb"
@@ -134,7 +247,7 @@ def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str
                 con.execute(f"SET memory_limit = '{memory_limit}'")
             if threads:
                 con.execute(f"SET threads = {int(threads)}")
-            con.execute(f"SET temp_directory = '{spill}'")
+            con.execute("SET temp_directory = " + _sql_str(spill))
             con.execute("SET preserve_insertion_order = false")
             models = run_build(con, ctx, models, select=select, steps=steps)
             failures = run_model_tests(con, models)
@@ -160,58 +273,132 @@ def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str
     if building.with_name(building.name + ".wal").exists():
         _mark_failed(building, exports, run_id)
         raise MlgraphError(f"candidate {building} left a WAL after close; not publishing it")
+    faults.point("build.before_close")
     os.replace(building, final)
     log.info("built candidate %s", final)
     return final
+
+
+def _sql_str(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def publish(settings: Settings, candidate: Path) -> Path:
     """Atomically swap ``candidate`` into ``settings.warehouse``; the old file becomes previous.duckdb.
 
     ``os.replace`` is atomic on POSIX: a reader opening the warehouse sees the old or the new
-    file, never a mix, and readers that already have the old file open keep reading it.
+    file, never a mix, and readers that already have the old file open keep reading it.  The
+    exports folder is swapped the same way (a symlink to its versioned folder), and the whole
+    publish is journalled in ``publish.json`` first: a kill at any step is rolled forward by the
+    next run (``cleanup``), so the file and its exports are never missing nor left out of step.
     """
+    from pipeline.state import atomic_write_json
+
     candidate = Path(candidate)
-    if not candidate.exists():
-        raise MlgraphError(f"candidate {candidate} does not exist")
-    if candidate.with_name(candidate.name + ".wal").exists():
-        raise MlgraphError(f"candidate {candidate} has an un-checkpointed WAL; close it before publishing")
-    target = settings.warehouse
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        # Hard-link the old file as previous.duckdb first, so the published path never disappears.
-        tmp = target.with_name(f".previous-{uuid.uuid4().hex}.duckdb")
-        try:
-            os.link(target, tmp)
-        except OSError:
-            shutil.copy2(target, tmp)
-        os.replace(tmp, previous_path(settings))
-    os.replace(candidate, target)
-    exports = exports_for(candidate)
-    if exports.exists():
-        current = warehouse_dir(settings) / "exports"
-        if current.exists():
-            old = warehouse_dir(settings) / "exports-previous"
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(current, old)
-        os.replace(exports, current)
+    with build_lock(settings, "publish"):
+        _recover_publish(settings)
+        if not candidate.exists():
+            raise MlgraphError(f"candidate {candidate} does not exist")
+        if candidate.with_name(candidate.name + ".wal").exists():
+            raise MlgraphError(f"candidate {candidate} has an un-checkpointed WAL; close it before publishing")
+        target = settings.warehouse
+        target.parent.mkdir(parents=True, exist_ok=True)
+        run = candidate.name.removesuffix(".duckdb")
+        atomic_write_json(_journal(settings), {"candidate": str(candidate.resolve()), "run": run,
+                                               "exports": str(exports_for(candidate).resolve())})
+        faults.point("publish.journalled")
+        _publish_steps(settings, candidate, run, exports_for(candidate))
     log.info("published %s", target)
     return target
 
 
+def _journal(settings: Settings) -> Path:
+    return warehouse_dir(settings) / "publish.json"
+
+
+def _recover_publish(settings: Settings) -> bool:
+    """Finish a publish a kill interrupted (its journal is still there); True when there was one."""
+    journal = _journal(settings)
+    try:
+        intent = json.loads(journal.read_text())
+    except FileNotFoundError:
+        return False
+    except ValueError:
+        journal.unlink(missing_ok=True)
+        return False
+    log.warning("finishing the publish of %s that was interrupted", intent.get("run"))
+    _publish_steps(settings, Path(intent["candidate"]), intent["run"], Path(intent["exports"]))
+    return True
+
+
+def _publish_steps(settings: Settings, candidate: Path, run: str, exports: Path) -> None:
+    """The publish proper; every step is idempotent so that a rerun can complete it."""
+    target = settings.warehouse
+    if candidate.exists():
+        if target.exists():
+            # Hard-link the old file as previous.duckdb first, so the published path never disappears.
+            tmp = target.with_name(f".previous-{uuid.uuid4().hex}.duckdb")
+            try:
+                os.link(target, tmp)
+            except OSError:
+                shutil.copy2(target, tmp)
+            os.replace(tmp, previous_path(settings))
+            faults.point("publish.previous_linked")
+        os.replace(candidate, target)
+        faults.point("publish.file_swapped")
+    wdir = warehouse_dir(settings)
+    versions = wdir / "exports.d"
+    versions.mkdir(exist_ok=True)
+    dest = versions / run
+    if exports.exists() and not dest.exists():
+        os.replace(exports, dest)
+        faults.point("publish.exports_moved")
+    current = wdir / "exports"
+    if dest.exists():
+        previous = current.resolve() if current.is_symlink() else None
+        if current.exists() and not current.is_symlink():
+            # A folder from before versioned exports: it becomes a version of its own.
+            os.replace(current, versions / f"legacy-{uuid.uuid4().hex[:6]}")
+            previous = None
+        if previous is None or previous.name != run:
+            _point(wdir / "exports", dest)
+            faults.point("publish.exports_swapped")
+            if previous is not None and previous.exists():
+                _point(wdir / "exports-previous", previous)
+        keep = {dest.name}
+        for link in ("exports", "exports-previous"):
+            if (wdir / link).is_symlink():
+                keep.add(Path(os.readlink(wdir / link)).name)
+        for old in versions.iterdir():
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+    _journal(settings).unlink(missing_ok=True)
+
+
+def _point(link: Path, target: Path) -> None:
+    """Atomically make ``link`` a symlink to ``target`` (relative, so the folder can move)."""
+    tmp = link.with_name(f".{link.name}-{uuid.uuid4().hex[:6]}")
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    if link.exists() and link.is_dir() and not link.is_symlink():
+        shutil.rmtree(link)
+    os.replace(tmp, link)
+
+
 def rollback(settings: Settings) -> Path:
     """Atomically put previous.duckdb back in place; the replaced file becomes previous.duckdb."""
-    previous = previous_path(settings)
-    target = settings.warehouse
-    if not previous.exists():
-        raise MlgraphError(f"no previous warehouse at {previous} to roll back to")
-    swapped = None
-    if target.exists():
-        swapped = target.with_name(f".rollback-{uuid.uuid4().hex}.duckdb")
-        os.link(target, swapped)
-    os.replace(previous, target)
-    if swapped is not None:
-        os.replace(swapped, previous)  # so that a rollback can itself be undone
+    with build_lock(settings, "rollback"):
+        _recover_publish(settings)
+        previous = previous_path(settings)
+        target = settings.warehouse
+        if not previous.exists():
+            raise MlgraphError(f"no previous warehouse at {previous} to roll back to")
+        swapped = None
+        if target.exists():
+            swapped = target.with_name(f".rollback-{uuid.uuid4().hex}.duckdb")
+            os.link(target, swapped)
+        os.replace(previous, target)
+        if swapped is not None:
+            os.replace(swapped, previous)  # so that a rollback can itself be undone
     log.info("rolled back %s to the previous build", target)
     return target
 
@@ -240,8 +427,10 @@ def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | N
                       memory_limit: str | None = None, threads: int | None = None,
                       models_root: Path | None = None, allow_sample_mix: bool = False) -> Path:
     """Build → quality gates (``pipeline.quality.run_gates``) → publish; failures publish nothing."""
-    candidate = build(settings, run_id, select=select, steps=steps, write_docs=write_docs, memory_limit=memory_limit,
-                      threads=threads, models_root=models_root, allow_sample_mix=allow_sample_mix)
-    if gates:
-        audit(settings, candidate, previous=settings.warehouse if settings.warehouse.exists() else None)
-    return publish(settings, candidate)
+    with build_lock(settings, "build"):
+        candidate = build(settings, run_id, select=select, steps=steps, write_docs=write_docs,
+                          memory_limit=memory_limit, threads=threads, models_root=models_root,
+                          allow_sample_mix=allow_sample_mix)
+        if gates:
+            audit(settings, candidate, previous=settings.warehouse if settings.warehouse.exists() else None)
+        return publish(settings, candidate)

@@ -166,7 +166,8 @@ def parse_model(yaml_path: Path, layer: str) -> Model:
     if data.get("layer", layer) != layer:
         raise ModelError(f"{yaml_path}: layer {data.get('layer')!r} but the file is in {layer}/")
     sql_path = yaml_path.with_suffix(".sql")
-    materialized = data.get("materialized") or ("view" if layer == "staging" else "table")
+    # Staging too defaults to a table: the published file must never read the live lake.
+    materialized = data.get("materialized") or "table"
     if materialized not in MATERIALIZATIONS:
         raise ModelError(f"{yaml_path}: materialized must be one of {MATERIALIZATIONS}")
     if materialized == "python" and sql_path.exists():

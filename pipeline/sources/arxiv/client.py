@@ -175,9 +175,11 @@ class _Harvest:
         now = datetime.now(timezone.utc)
         for row in page.rows:
             row["ingested_at"] = now
-        papers = lake.table_from_rows(PAPERS, page.rows)
+        rejects: list = []
+        papers = lake.table_from_rows(PAPERS, page.rows, rejects)
         quarantine = lake.table_from_rows(QUARANTINE, [
-            {"dataset": PAPERS, "ingested_at": now, **q} for q in page.quarantined])
+            {"dataset": PAPERS, "ingested_at": now, **q} for q in page.quarantined]
+            + lake.reject_rows(PAPERS, rejects, now, f"page {page_no}", key="arxiv_id"))
         d = self._set_dir(set_spec)
         for kind, table in (("papers", papers), ("quarantine", quarantine)):
             sink = pa.BufferOutputStream()
@@ -201,23 +203,24 @@ class _Harvest:
         if any(self.staging.glob("*/papers-*.parquet")):
             # The same paper shows up in several sets (cross-lists) and, rarely, twice in a
             # window; keep its latest datestamp, then the latest version, deterministically.
-            new = (f"SELECT {cols} FROM read_parquet('{papers_glob}', filename = true) "
+            new = (f"SELECT {cols} FROM read_parquet({lake.sql_literal(papers_glob)}, filename = true) "
                    "QUALIFY row_number() OVER (PARTITION BY arxiv_id ORDER BY oai_datestamp DESC, "
                    "last_updated_date DESC NULLS LAST, latest_version DESC NULLS LAST, filename DESC) = 1")
-            quarantine_sql = f"SELECT * FROM read_parquet('{quarantine_glob}') ORDER BY location, record_key"
+            quarantine_sql = f"SELECT * FROM read_parquet({lake.sql_literal(quarantine_glob)}) ORDER BY location, record_key"
         else:
             new = quarantine_sql = None
         previous = lake.partition_dir(self.settings.lake, papers_spec, self.partition)
         keep = None
         if None not in self.sets and any(previous.glob("*.parquet")):
-            keep = (f"SELECT {cols} FROM read_parquet('{previous / '*.parquet'}') "
+            keep = (f"SELECT {cols} FROM read_parquet({lake.sql_literal(previous / '*.parquet')}) "
                     f"WHERE NOT list_bool_or(list_transform(coalesce(categories, []), lambda c: {_set_match_sql(self.sets)}))")
             if new:
                 keep += f" AND arxiv_id NOT IN (SELECT arxiv_id FROM ({new}))"
         con = duckdb.connect()
         try:
             con.execute("SET TimeZone = 'UTC'")
-            with lake.transaction(self.settings.lake) as txn:
+            guard = lake.ShrinkGuard.from_settings(self.settings, [PAPERS])
+            with lake.transaction(self.settings.lake, guard) as txn:
                 parts = [q for q in (new, keep) if q]
                 if parts:
                     papers = con.sql(" UNION ALL ".join(f"({q})" for q in parts) + " ORDER BY arxiv_id").to_arrow_table()

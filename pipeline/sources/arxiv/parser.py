@@ -103,34 +103,83 @@ def parse_page(content: bytes, location: str | None = None) -> Page:
     """Parse a ListRecords/GetRecord response page into rows, quarantine, token and OAI error.
 
     noRecordsMatch and badResumptionToken come back as ``page.error``; other OAI error codes
-    raise :class:`OaiError`; a page that is not well-formed XML raises MalformedPageError.
+    raise :class:`OaiError`; a page that is not well-formed XML raises MalformedPageError —
+    unless the fault lies inside whole ``<record>`` elements (an unbound namespace prefix, a text
+    node past lxml's bound): then each record is read on its own and only the bad ones are
+    quarantined, so one record never fails the window.
     """
+    try:
+        return _parse(content, location)
+    except etree.XMLSyntaxError as exc:
+        page = _parse_record_by_record(content, location)
+        if page is None:
+            raise MalformedPageError(f"OAI-PMH page {location or ''} is not well-formed XML: {exc}".replace("  ", " ")) from None
+        return page
+
+
+_NAME = rb"(?:[A-Za-z_][\w.-]*:)?"
+_ROOT_START = re.compile(rb"<(" + _NAME + rb"OAI-PMH)[\s>][^>]*>", re.S)
+_RECORD_SPAN = re.compile(rb"<" + _NAME + rb"record[\s>].*?</" + _NAME + rb"record\s*>", re.S)
+_IDENTIFIER_TEXT = re.compile(rb"<" + _NAME + rb"identifier[^>]*>\s*([^<]{1,200}?)\s*</", re.S)
+
+
+def _parse_record_by_record(content: bytes, location: str | None) -> Page | None:
+    """The page read one ``<record>`` at a time; None when the fault is outside the records."""
+    root = _ROOT_START.search(content)
+    if root is None:
+        return None
+    head, close = content[:root.end()], b"</" + root.group(1) + b">"
+    spans = list(_RECORD_SPAN.finditer(content, root.end()))
+    pieces, last = [], 0
+    for m in spans:
+        pieces.append(content[last:m.start()])
+        last = m.end()
+    pieces.append(content[last:])
+    try:
+        page = _parse(b"".join(pieces), location)
+    except etree.XMLSyntaxError:
+        return None
+    for index, m in enumerate(spans, start=1):
+        where = f"{location or 'page'} record {index}"
+        try:
+            one = _parse(head + m.group(0) + close, location, first_index=index - 1)
+        except etree.XMLSyntaxError as exc:
+            ident = _IDENTIFIER_TEXT.search(m.group(0))
+            page.quarantined.append({
+                "record_key": ident.group(1).decode("utf-8", "replace") if ident else None,
+                "reason": f"record is not well-formed XML: {exc}"[:1000],
+                "raw": m.group(0)[:_RAW_LIMIT].decode("utf-8", "replace"), "location": where})
+            continue
+        page.rows += one.rows
+        page.quarantined += one.quarantined
+        page.deleted += one.deleted
+    return page
+
+
+def _parse(content: bytes, location: str | None, first_index: int = 0) -> Page:
     page = Page()
     other_error: OaiError | None = None
-    index = 0
+    index = first_index
     events = etree.iterparse(
         io.BytesIO(content), events=("end",), tag=(_RECORD, _TOKEN, _ERROR),
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
     )
-    try:
-        for _, elem in events:
-            if elem.tag == _RECORD:
-                index += 1
-                _convert_record(elem, page, f"{location or 'page'} record {index}")
-                elem.clear(keep_tail=False)
-                parent = elem.getparent()
-                while parent is not None and elem.getprevious() is not None:
-                    del parent[0]
-            elif elem.tag == _TOKEN:
-                page.token = _token(elem)
-            else:
-                err = OaiError(elem.get("code") or "unknown", collapse_text(_text(elem)) or "")
-                if err.code in _HANDLED_CODES:
-                    page.error = err
-                elif other_error is None:
-                    other_error = err
-    except etree.XMLSyntaxError as exc:
-        raise MalformedPageError(f"OAI-PMH page {location or ''} is not well-formed XML: {exc}".replace("  ", " ")) from None
+    for _, elem in events:
+        if elem.tag == _RECORD:
+            index += 1
+            _convert_record(elem, page, f"{location or 'page'} record {index}")
+            elem.clear(keep_tail=False)
+            parent = elem.getparent()
+            while parent is not None and elem.getprevious() is not None:
+                del parent[0]
+        elif elem.tag == _TOKEN:
+            page.token = _token(elem)
+        else:
+            err = OaiError(elem.get("code") or "unknown", collapse_text(_text(elem)) or "")
+            if err.code in _HANDLED_CODES:
+                page.error = err
+            elif other_error is None:
+                other_error = err
     if other_error is not None:
         raise other_error
     return page
@@ -182,10 +231,13 @@ def _convert_record(record, page: Page, location: str) -> None:
             raise _Reject(f"unsupported metadata format {qname.localname!r} ({qname.namespace})")
         row["oai_datestamp"] = datestamp
         page.rows.append(row)
-    except _Reject as exc:
+    except (_Reject, ValueError, TypeError) as exc:
+        # Every error met converting one record is that record's quarantine reason (lxml raises
+        # ValueError for names it accepted while parsing, e.g. an unbound prefix in metadata).
+        reason = str(exc) if isinstance(exc, _Reject) else f"{type(exc).__name__}: {exc}"
         identifier = collapse_text(header.findtext(_IDENTIFIER)) if header is not None else None
         raw = etree.tostring(record, encoding="unicode")
-        page.quarantined.append({"record_key": identifier, "reason": str(exc), "raw": raw[:_RAW_LIMIT],
+        page.quarantined.append({"record_key": identifier, "reason": reason[:1000], "raw": raw[:_RAW_LIMIT],
                                  "location": location})
 
 
@@ -387,8 +439,8 @@ def _parse_datestamp(text: str | None) -> date:
         raise _Reject(f"bad header datestamp {text!r}") from None
 
 
-_BARE_NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
-_VERSION_LABEL = re.compile(r"v\d+")
+_BARE_NEW_ID = re.compile(r"([0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?")
+_VERSION_LABEL = re.compile(r"v[0-9]+")
 _GROUP = re.compile(r"\b(?:collaboration|consortium|team|group)\b", re.IGNORECASE)
 _PARENS = re.compile(r"\([^()]*\)")
 _AND = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)

@@ -49,6 +49,11 @@ log = logging.getLogger(__name__)
 
 PARTITION = "snapshot"
 BLOCK_BYTES = 16 * 1024 * 1024
+# Bounds of the block reader (settings reader_max_line_bytes / reader_max_decompressed_bytes): a
+# longer line is skipped (its place taken by a one-line note the parser then quarantines), so the
+# leftover buffer never grows past it; past the total the file is refused.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3
 _FAST_BATCH_ROWS = 50_000
 _RAW_LIMIT = 64 * 1024
 
@@ -60,8 +65,8 @@ _COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'ti
 
 # SQL twin of pipeline.ids.split_arxiv_id for bare snapshot ids (tests check they agree):
 # new style YYMM.NNNN(N)(vN); old style archive(.SUBJ)/NNNNNNN(vN) with the subject class dropped.
-_NEW_ID = r"^(\d{4}\.\d{4,5})(v\d+)?$"
-_OLD_ID = r"^([a-z][a-z\-]*)(\.[a-z\-]{2,})?/(\d{7})(v\d+)?$"
+_NEW_ID = r"^([0-9]{4}\.[0-9]{4,5})(v[0-9]+)?$"
+_OLD_ID = r"^([a-z][a-z\-]*)(\.[a-z\-]{2,})?/([0-9]{7})(v[0-9]+)?$"
 _ID_SQL = f"""
     CASE WHEN regexp_full_match(_rid, '{_NEW_ID}') THEN regexp_extract(_rid, '{_NEW_ID}', 1)
          WHEN regexp_full_match(_rid, '{_OLD_ID}')
@@ -216,28 +221,47 @@ def _in_thread(make_items, name: str, depth: int = 2) -> Iterator:
         thread.join()
 
 
-def _raw_blocks(path: Path, reader: _CountingReader) -> Iterator[tuple[bytes, int, int]]:
+def _raw_blocks(path: Path, reader: _CountingReader, max_line: int = MAX_LINE_BYTES,
+                max_total: int = MAX_DECOMPRESSED_BYTES) -> Iterator[tuple[bytes, int, int]]:
     """Yield (block of whole lines, its first line number, its line count), gunzipping when needed."""
     with open(path, "rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
+
+    def note(size: int) -> bytes:
+        return f"line skipped: {size:,} bytes is more than the {max_line:,}-byte line limit\n".encode()
+
     try:
         buffered = io.BufferedReader(reader, buffer_size=4 << 20)
         stream = gzip.GzipFile(fileobj=buffered, mode="rb") if gzipped else buffered
-        carry, line = b"", 1
+        carry, line, skipping, total = b"", 1, 0, 0
         while True:
             data = stream.read(BLOCK_BYTES)
             if not data:
                 break
+            total += len(data)
+            if total > max_total:
+                raise MalformedPageError(f"arXiv snapshot {path.name} decompresses to more than {max_total:,} bytes "
+                                         "(the reader_max_decompressed_bytes limit); refused")
+            if skipping:
+                end = data.find(b"\n")
+                if end < 0:
+                    skipping += len(data)
+                    continue
+                data = note(skipping + end) + data[end + 1:]
+                skipping = 0
             data = carry + data
             cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
-                continue
             carry, block = data[cut:], data[:cut]
+            if len(carry) > max_line:
+                skipping, carry = len(carry), b""
+            if not block:
+                continue
             n_lines = block.count(b"\n")
             yield block, line, n_lines
             line += n_lines
-        if carry.strip():
+        if skipping:
+            yield note(skipping), line, 1
+        elif carry.strip():
             yield carry, line, 1
     except (OSError, EOFError, zlib.error) as exc:
         raise MalformedPageError(f"arXiv snapshot {path.name} is unreadable "
@@ -320,12 +344,14 @@ class _BlockParser:
 
 
 def _parsed_blocks(path: Path, reader: _CountingReader, location: str,
-                   scratch_dir: Path) -> Iterator[tuple[bytes, int, pa.Table | None, list]]:
+                   scratch_dir: Path, limits: tuple[int, int] = (MAX_LINE_BYTES, MAX_DECOMPRESSED_BYTES),
+                   ) -> Iterator[tuple[bytes, int, pa.Table | None, list]]:
     """Yield (block, first line number, mapped rows of its good lines, quarantined lines)."""
     def parse():
         parser = _BlockParser(location, scratch_dir)
         try:
-            for block, first_line, n_lines in _in_thread(lambda: _raw_blocks(path, reader), "arxiv-snapshot-read"):
+            for block, first_line, n_lines in _in_thread(lambda: _raw_blocks(path, reader, *limits),
+                                                         "arxiv-snapshot-read"):
                 table, bad = parser.parse(block, first_line, n_lines)
                 yield block, first_line, table, bad
         finally:
@@ -395,12 +421,12 @@ def _load(settings, path: Path, shown: str, result: IngestResult) -> None:
     digest = hashing.submit(_sha256, path)
     hashing.shutdown(wait=False)
     try:
-        with lake.transaction(settings.lake) as txn:
-            _fast_path(path, shown, txn)
+        with lake.transaction(settings.lake, lake.ShrinkGuard.from_settings(settings, [PAPERS])) as txn:
+            _fast_path(path, shown, txn, getattr(settings, "reader_max_line_bytes", MAX_LINE_BYTES))
             rows = _finish(txn, path)
     except _Balked as exc:
         log.info("arxiv snapshot %s: %s; reading it block by block", path.name, exc)
-        with lake.transaction(settings.lake) as txn:
+        with lake.transaction(settings.lake, lake.ShrinkGuard.from_settings(settings, [PAPERS])) as txn:
             _block_path(settings, path, shown, txn)
             rows = _finish(txn, path)
     result.rows = {PAPERS: rows.get(PAPERS, 0)}
@@ -429,7 +455,7 @@ def _finish(txn, path: Path) -> dict[str, int]:
     return rows
 
 
-def _fast_path(path: Path, shown: str, txn) -> None:
+def _fast_path(path: Path, shown: str, txn, max_line: int = MAX_LINE_BYTES) -> None:
     """The whole file in one streaming DuckDB query (parallel JSON parsing, native gunzip).
 
     Results keep file order (DuckDB preserves insertion order) and blank lines are skipped, so
@@ -440,7 +466,8 @@ def _fast_path(path: Path, shown: str, txn) -> None:
 
     papers_spec = schemas.get(PAPERS)
     now = pa.scalar(datetime.now(timezone.utc), pa.timestamp("us", tz="UTC"))
-    sql = _TRANSFORM.replace("compression = 'none'", f"compression = '{'gzip' if _is_gzip(path) else 'none'}'")
+    sql = _TRANSFORM.replace("compression = 'none'", f"compression = '{'gzip' if _is_gzip(path) else 'none'}', "
+                                                      f"maximum_object_size = {int(max_line)}")
     rejects: list[tuple[int, str, str]] = []
     offset = 0
     con = duckdb.connect()
@@ -499,7 +526,9 @@ def _block_path(settings, path: Path, shown: str, txn) -> None:
     try:
         with open(path, "rb") as raw_fh:
             reader = _CountingReader(raw_fh)
-            for data, first_line, table, bad in _parsed_blocks(path, reader, shown, _scratch_dir(settings)):
+            limits = (getattr(settings, "reader_max_line_bytes", MAX_LINE_BYTES),
+                      getattr(settings, "reader_max_decompressed_bytes", MAX_DECOMPRESSED_BYTES))
+            for data, first_line, table, bad in _parsed_blocks(path, reader, shown, _scratch_dir(settings), limits):
                 if table is not None:
                     rejected = pc.is_valid(table.column("_reason"))
                     if pc.any(rejected).as_py():

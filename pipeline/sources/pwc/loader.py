@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -78,24 +79,34 @@ def _duplicate_seqs(con, stage: _Stage) -> pa.Array:
 
 
 def load_dump(lake_path: Path, name: str, path: Path, version: str,
-              batch_rows: int = BATCH_ROWS) -> LoadReport:
-    """Parse one dump file into its datasets' ``version`` partitions, atomically (or not at all)."""
-    return _load(lake_path, name, lambda when: parse_dump(name, path, batch_rows, when), version)
+              batch_rows: int = BATCH_ROWS, supersedes=(), guard: lake.ShrinkGuard | None = None,
+              limits: dict | None = None) -> LoadReport:
+    """Parse one dump file into its datasets' ``version`` partitions, atomically (or not at all).
+
+    ``supersedes`` lists (dataset, version) partitions the same commit drops, so staging never
+    sees both versions nor neither; ``guard`` refuses a commit that would shrink the dump's data.
+    """
+    return _load(lake_path, name, lambda when: parse_dump(name, path, batch_rows, when, **(limits or {})),
+                 version, supersedes, guard)
 
 
 def load_shards(lake_path: Path, name: str, shards: list[Shard], version: str,
-                batch_rows: int = BATCH_ROWS) -> LoadReport:
+                batch_rows: int = BATCH_ROWS, supersedes=(), guard: lake.ShrinkGuard | None = None) -> LoadReport:
     """Parse a dump's Parquet shards into its datasets' ``version`` partitions, atomically."""
-    return _load(lake_path, name, lambda when: parse_shards(name, shards, batch_rows, when), version)
+    return _load(lake_path, name, lambda when: parse_shards(name, shards, batch_rows, when), version,
+                 supersedes, guard)
 
 
-def _load(lake_path: Path, name: str, parse, version: str) -> LoadReport:
+def _load(lake_path: Path, name: str, parse, version: str, supersedes=(),
+          guard: lake.ShrinkGuard | None = None) -> LoadReport:
     import duckdb
 
     feeds = FEEDS[name]
     report = LoadReport()
     ingested_at = datetime.now(timezone.utc)
-    with lake.transaction(lake_path) as txn:
+    with lake.transaction(lake_path, guard) as txn:
+        for key, value in supersedes:
+            txn.drop(key, value)
         for key in feeds + (QUARANTINE,):
             txn.writer(key, version)  # every dataset gets its partition, even an empty one
         staging = txn.root / "_pwc_staging"
@@ -152,18 +163,26 @@ def _in_lake(lake_path: Path, name: str, version: str | None) -> bool:
     return all(version in lake.list_partitions(lake_path, key) for key in FEEDS[name] + (QUARANTINE,))
 
 
-def _prune(settings, name: str, version: str, previous: dict | None) -> None:
-    """Drop superseded versions so staging sees exactly one version of each dump."""
-    for key in FEEDS[name]:
-        for value in lake.list_partitions(settings.lake, key):
-            if value != version:
-                lake.drop_partition(settings.lake, key, value)
+def _superseded(settings, name: str, version: str, previous: dict | None) -> list[tuple[str, str]]:
+    """Partitions of other versions of this dump, to drop so staging sees exactly one version."""
+    out = [(key, value) for key in FEEDS[name] for value in lake.list_partitions(settings.lake, key)
+           if value != version]
     # pwc/quarantine is shared by all five dumps: drop only this dump's own previous version.
     old = (previous or {}).get("version")
-    if old and old != version:
+    if old and old != version and old in lake.list_partitions(settings.lake, QUARANTINE):
         others = {(load_state(settings.state, other) or {}).get("version") for other in DUMPS if other != name}
         if old not in others:
-            lake.drop_partition(settings.lake, QUARANTINE, old)
+            out.append((QUARANTINE, old))
+    return out
+
+
+def _prune(settings, name: str, version: str, previous: dict | None) -> None:
+    """Drop superseded versions (one lake transaction)."""
+    stale = _superseded(settings, name, version, previous)
+    if stale:
+        with lake.transaction(settings.lake) as txn:
+            for key, value in stale:
+                txn.drop(key, value)
 
 
 def _detail(report: LoadReport) -> str | None:
@@ -190,16 +209,21 @@ def _ingest_one(settings, location, manifest: Manifest, name: str, force: bool, 
             _prune(settings, name, fetched.version, None)
             return result
         try:
+            supersedes = _superseded(settings, name, fetched.version, previous)
+            guard = lake.ShrinkGuard.from_settings(settings, FEEDS[name])
             if isinstance(fetched, FetchedShards):
-                report = load_shards(settings.lake, name, fetched.shards, fetched.version)
+                report = load_shards(settings.lake, name, fetched.shards, fetched.version,
+                                     supersedes=supersedes, guard=guard)
             else:
-                report = load_dump(settings.lake, name, fetched.path, fetched.version)
+                report = load_dump(settings.lake, name, fetched.path, fetched.version, supersedes=supersedes,
+                                   guard=guard,
+                                   limits={"max_field_bytes": settings.reader_max_field_bytes,
+                                           "max_decompressed_bytes": settings.reader_max_decompressed_bytes})
         finally:
             fetched.discard()
         result.rows = report.rows
         result.quarantined = report.quarantined
         result.detail = _detail(report)
-        _prune(settings, name, fetched.version, previous)
         if isinstance(fetched, FetchedShards):
             save_state(settings.state, name, {
                 **fetched.state(), "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
@@ -232,6 +256,7 @@ def ingest_dumps(settings, force: bool = False, only=None) -> list[IngestResult]
     location = open_archive(settings)
     manifest = Manifest(settings.state)
     work_dir = Path(settings.lake) / "_tmp" / f"pwc-download-{uuid.uuid4().hex}"
+    owner = lake.claim_tmp(work_dir)  # so a killed run's download is swept by the next cleanup
     results: list[IngestResult] = []
     failures: list[tuple[str, MlgraphError]] = []
     try:
@@ -243,10 +268,8 @@ def ingest_dumps(settings, force: bool = False, only=None) -> list[IngestResult]
                 failures.append((name, exc))
     finally:
         location.close()
-        if work_dir.exists():
-            for leftover in work_dir.iterdir():
-                leftover.unlink(missing_ok=True)
-            work_dir.rmdir()
+        shutil.rmtree(work_dir, ignore_errors=True)
+        owner.close()
     if failures:
         if len(failures) == 1:
             raise failures[0][1]

@@ -9,9 +9,11 @@ and the rest proceeds; a file that is not valid JSON or gzip raises :class:`Malf
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ import pyarrow as pa
 import schemas
 from pipeline.errors import MalformedPageError
 from pipeline.ids import normalize_arxiv_id
+from pipeline.lake import _ROW_ERRORS, storable
 
 DUMPS = ("papers-with-abstracts", "methods", "evaluation-tables", "links-between-papers-and-code", "datasets")
 
@@ -43,7 +46,32 @@ PLACEHOLDER_YEAR = 2000
 RAW_LIMIT = 64 * 1024
 BATCH_ROWS = 20_000
 _GZIP_MAGIC = b"\x1f\x8b"
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+# A Unicode noncharacter: never meaningful in interchanged text, so it can stand for a byte that
+# was not UTF-8 until the record holding it is quarantined.
+INVALID_BYTE = "\ufdd0"
+# Another noncharacter: where a string field was cut at the field-size bound.
+OVERSIZED = "\ufdd1"
+MAX_FIELD_BYTES = 8 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3
+_MARK_ERRORS = "mlgraph-pwc-invalid-utf8"
+
+
+_MARK_ESCAPE = "\\ufdd0"
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                             r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_MARKS = threading.local()
+_MARKS.count = 0
+
+
+def _mark_invalid(exc: UnicodeDecodeError):
+    _MARKS.count = getattr(_MARKS, "count", 0) + 1
+    return INVALID_BYTE, exc.end
+
+
+codecs.register_error(_MARK_ERRORS, _mark_invalid)
 
 
 class BadRecord(Exception):
@@ -67,7 +95,15 @@ def raw_json(obj) -> str:
         text = json.dumps(obj, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         text = repr(obj)
-    return text[:RAW_LIMIT]
+    return storable(text[:RAW_LIMIT])
+
+
+def _text_field(name: str, value: str) -> str:
+    if storable(value) is not value:
+        raise BadRecord(f"field {name!r} holds a lone surrogate (not valid Unicode text)")
+    if INVALID_BYTE in value:
+        raise BadRecord(f"field {name!r} holds bytes that are not UTF-8")
+    return value
 
 
 # --- typed field readers: a wrong type is a BadRecord naming the field -------------------------
@@ -82,28 +118,32 @@ def req_str(obj: dict, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadRecord(f"missing key field {name!r}" if value in (None, "") else
                         f"key field {name!r} is {_type_name(value)}, expected a string")
-    return value
+    return _text_field(name, value)
 
 
 def opt_str(obj: dict, name: str) -> str | None:
     """An optional string field (None when absent)."""
     value = obj.get(name)
-    if value is None or isinstance(value, str):
+    if value is None:
         return value
+    if isinstance(value, str):
+        return _text_field(name, value)
     raise BadRecord(f"field {name!r} is {_type_name(value)}, expected a string")
 
 
-def opt_int(obj: dict, name: str) -> int | None:
-    """An optional integer field (a float with an integral value is accepted)."""
+def opt_int(obj: dict, name: str, bits: int = 64) -> int | None:
+    """An optional integer field (a float with an integral value is accepted), within ``bits``."""
     value = obj.get(name)
     if value is None:
         return None
     if isinstance(value, bool):
         raise BadRecord(f"field {name!r} is bool, expected an integer")
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int):
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            raise BadRecord(f"field {name!r} is {value:.3g}, out of range of a {bits}-bit integer")
+        return value
     raise BadRecord(f"field {name!r} is {_type_name(value)} {value!r}, expected an integer")
 
 
@@ -155,6 +195,8 @@ def opt_str_list(obj: dict, name: str) -> list[str] | None:
     out = [v for v in value if v is not None]
     if any(not isinstance(v, str) for v in out):
         raise BadRecord(f"field {name!r} holds a non-string element")
+    for v in out:
+        _text_field(name, v)
     return out
 
 
@@ -170,7 +212,7 @@ def opt_obj(obj: dict, name: str) -> dict:
 
 def introduced_year(obj: dict) -> int | None:
     """``introduced_year`` with PwC's placeholder 2000 (and 0) read as unknown."""
-    year = opt_int(obj, "introduced_year")
+    year = opt_int(obj, "introduced_year", bits=32)
     return None if year in (PLACEHOLDER_YEAR, 0) else year
 
 
@@ -252,8 +294,8 @@ class Rows:
 
     def reject(self, dataset: str, record_key, reason: str, obj, location: str) -> None:
         """Quarantine one record or nested entry."""
-        key = record_key if isinstance(record_key, str) else None
-        self.rejects.append(Reject(dataset, key, reason, self.raw_of(obj), location))
+        key = storable(record_key) if isinstance(record_key, str) else None
+        self.rejects.append(Reject(dataset, key, storable(reason), self.raw_of(obj), storable(location)))
 
 
 def _record_key(obj, name: str):
@@ -422,22 +464,119 @@ FLATTENERS: dict[str, tuple[Callable[[dict, str, Rows], None], str, str]] = {
 # --- streaming the file --------------------------------------------------------------------------
 
 class _CountingReader:
-    """Binary reader that counts bytes handed to the parser (for error positions)."""
+    """Binary reader that counts bytes handed to the parser (for error positions).
 
-    def __init__(self, fh, first: bytes):
+    Bytes that are not UTF-8 would make yajl reject the whole file; they are handed on as the
+    noncharacter ``INVALID_BYTE`` instead (counted in ``invalid``), so only the records holding
+    them are quarantined.
+    """
+
+    def __init__(self, fh, first: bytes, max_field: int = MAX_FIELD_BYTES,
+                 max_total: int = MAX_DECOMPRESSED_BYTES, name: str = "dump"):
         self._fh = fh
         self._first = first
         self.position = 0
+        self.invalid = 0
+        self.oversized = 0
+        self.max_field = max_field
+        self.max_total = max_total
+        self.name = name
+        self._run = 0
+        self._skipping = False
+        self._held = ""
+        self._context = ""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors=_MARK_ERRORS)
+
+    def _mark_lone_surrogates(self, text: str, final: bool) -> str:
+        """yajl turns a lone surrogate escape into bytes Python then refuses, failing the file: mark it.
+
+        The last 12 characters wait for the next chunk (an escape or its pair may be cut), and
+        the 6 before the chunk are kept as context for the pair test.
+        """
+        full = self._context + text
+        start = len(self._context)
+        limit = len(full) if final else max(start, len(full) - 12)
+        out, last = [], start
+        for m in _LONE_SURROGATE.finditer(full, start):
+            if m.start() >= limit:
+                break
+            out.append(full[last:m.start()])
+            out.append(_MARK_ESCAPE)
+            self.invalid += 1
+            last = m.end()
+        end = max(last, limit)
+        out.append(full[last:end])
+        self._held = full[end:]
+        self._context = full[max(0, end - 6):end]
+        return "".join(out)
 
     def read(self, size: int = -1) -> bytes:
         if size == 0:  # ijson probes with read(0) to tell bytes from text
             return b""
-        if self._first:
-            data, self._first = self._first, b""
-        else:
-            data = self._fh.read(size)
-        self.position += len(data)
-        return data
+        while True:
+            if self._first:
+                data, self._first = self._first, b""
+            else:
+                data = self._fh.read(size)
+            self.position += len(data)
+            before = getattr(_MARKS, "count", 0)
+            text = self._held + self._decoder.decode(data, final=not data)
+            self.invalid += getattr(_MARKS, "count", 0) - before
+            self._held = ""
+            if "\\u" in text or "\\" in text[-12:]:
+                text = self._mark_lone_surrogates(text, final=not data)
+            else:
+                self._context = text[-6:]
+            if self.position > self.max_total:
+                raise MalformedPageError(f"{self.name}: decompresses to more than {self.max_total:,} bytes "
+                                         "(the reader_max_decompressed_bytes limit); refused")
+            text = self._bound_fields(text)
+            # An empty read means end of file to ijson: while bytes are only held back, read on.
+            if text or not data:
+                return text.encode("utf-8")
+
+    def _bound_fields(self, text: str) -> str:
+        """Cut any run between two quotes (a string's body) at ``max_field`` characters, marked OVERSIZED.
+
+        So a 200 MB string is never built: the item holding the mark is quarantined.  (An
+        escaped quote also ends a run here; the bound is on runs, which is what costs memory.)
+        """
+        if not self._skipping and len(text) <= self.max_field:
+            last = text.rfind('"')
+            if last < 0 and self._run + len(text) <= self.max_field:
+                self._run += len(text)
+                return text
+            if last >= 0 and self._run + text.find('"') <= self.max_field:
+                self._run = len(text) - last - 1
+                return text
+        out, i, n = [], 0, len(text)
+        while i < n:
+            j = text.find('"', i)
+            end = n if j < 0 else j
+            if self._skipping:
+                if j < 0:
+                    break
+                self._skipping, self._run = False, 0
+                out.append('"')
+                i = j + 1
+                continue
+            room = self.max_field - self._run
+            if end - i > room:
+                cut = i + room
+                back = text.rfind("\\", max(i, cut - 6), cut)  # never cut an escape sequence in two
+                out += [text[i:back if back >= 0 else cut], OVERSIZED]
+                self.oversized += 1
+                self._skipping = True
+                i = end
+                continue
+            out.append(text[i:end])
+            self._run += end - i
+            if j < 0:
+                break
+            out.append('"')
+            self._run = 0
+            i = j + 1
+        return "".join(out)
 
 
 @contextmanager
@@ -464,8 +603,21 @@ def _one_line(message: str) -> str:
     return (lines[0] if lines else message)[:300]
 
 
-def iter_items(path: Path) -> Iterator[tuple[int, object]]:
-    """Yield (index, item) of the top-level JSON array, streaming; malformed files raise."""
+class FlaggedItem:
+    """An item the reader had to alter (bytes not UTF-8, a field past the size bound): quarantined."""
+
+    def __init__(self, item, reason: str):
+        self.item = item
+        self.reason = reason
+
+
+def iter_items(path: Path, max_field: int = MAX_FIELD_BYTES,
+               max_total: int = MAX_DECOMPRESSED_BYTES) -> Iterator[tuple[int, object]]:
+    """Yield (index, item) of the top-level JSON array, streaming; malformed files raise.
+
+    An item holding bytes that are not UTF-8, or a string longer than ``max_field``, comes
+    wrapped in :class:`FlaggedItem`.
+    """
     path = Path(path)
     index = -1
     try:
@@ -477,8 +629,18 @@ def iter_items(path: Path) -> Iterator[tuple[int, object]]:
             if not stripped.startswith(b"["):
                 what = "empty" if not stripped else f"starts with {stripped[:20]!r}"
                 raise MalformedPageError(f"{path.name}: not a JSON array ({what})")
-            reader = _CountingReader(fh, stripped)
+            reader = _CountingReader(fh, stripped, max_field, max_total, path.name)
+            seen = 0
             for index, item in enumerate(ijson.items(reader, "item", use_float=True)):
+                if reader.invalid + reader.oversized > seen:
+                    # The whole item (raw_json truncates), bounded by the field bound anyway.
+                    text = json.dumps(item, ensure_ascii=False, default=str)
+                    invalid, oversized = text.count(INVALID_BYTE), text.count(OVERSIZED)
+                    if invalid or oversized:
+                        seen += invalid + oversized
+                        item = FlaggedItem(item, f"a string field is longer than {max_field:,} bytes "
+                                                 "(reader_max_field_bytes); not loaded" if oversized else
+                                           "record holds bytes that are not UTF-8")
                 yield index, item
     except ijson.JSONError as exc:
         raise MalformedPageError(
@@ -489,12 +651,27 @@ def iter_items(path: Path) -> Iterator[tuple[int, object]]:
                                  f"{exc}") from None
 
 
-def _table(key: str, rows: list[tuple]) -> pa.Table:
+def _table(key: str, rows: list[tuple], rejects: list[Reject] | None = None) -> pa.Table:
     spec = schemas.get(key)
     columns = list(zip(*rows)) if rows else [()] * len(spec.schema)
     if len(columns) != len(spec.schema):
         raise ValueError(f"{key}: flattened rows have {len(columns)} columns, schema has {len(spec.schema)}")
-    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, spec.schema)]
+    try:
+        arrays = [pa.array(col, type=f.type) for col, f in zip(columns, spec.schema)]
+    except _ROW_ERRORS:
+        if rejects is None:
+            raise
+        # The field readers check every value; should one still not fit, only its row is lost.
+        good = []
+        for row in rows:
+            try:
+                _table(key, [row])
+            except _ROW_ERRORS as exc:
+                rejects.append(Reject(key, None, storable(f"value does not fit {key}: {type(exc).__name__}: {exc}")[:1000],
+                                      raw_json(list(row)), ""))
+            else:
+                good.append(row)
+        return _table(key, good)
     return pa.Table.from_arrays(arrays, schema=spec.schema)
 
 
@@ -505,14 +682,16 @@ def quarantine_table(rejects: list[Reject], ingested_at: datetime | None = None)
 
 
 def parse_dump(name: str, path: Path, batch_rows: int = BATCH_ROWS,
-               ingested_at: datetime | None = None) -> Iterator[tuple[str, pa.Table]]:
+               ingested_at: datetime | None = None, max_field_bytes: int = MAX_FIELD_BYTES,
+               max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES) -> Iterator[tuple[str, pa.Table]]:
     """Stream a dump file as (dataset key, Arrow table) batches of about ``batch_rows`` rows.
 
     Quarantined records come out as ``pwc/quarantine`` tables. Rows keep the file's order;
     duplicates are not removed here (the loader does that across the whole file).
     """
     file_name = Path(path).name
-    items = ((f"{file_name}#item {index}", item) for index, item in iter_items(path))
+    items = ((f"{file_name}#item {index}", item)
+             for index, item in iter_items(path, max_field_bytes, max_decompressed_bytes))
     return parse_items(name, items, batch_rows, ingested_at)
 
 
@@ -533,13 +712,16 @@ def parse_items(name: str, items: Iterator[tuple[str, object]], batch_rows: int 
     def drain(force: bool):
         for key, rows in list(out.data.items()):
             if rows and (force or len(rows) >= batch_rows):
-                yield key, _table(key, rows)
+                yield key, _table(key, rows, out.rejects)
                 out.data[key] = []
         if out.rejects and (force or len(out.rejects) >= batch_rows):
             yield QUARANTINE, quarantine_table(out.rejects, when)
             out.rejects = []
 
     for loc, item in items:
+        if isinstance(item, FlaggedItem):
+            out.reject(item_dataset, _record_key(item.item, key_field), item.reason, item.item, loc)
+            continue
         if not isinstance(item, dict):
             out.reject(item_dataset, None, f"item is {_type_name(item)}, expected an object", item, loc)
             continue

@@ -49,7 +49,7 @@ DATASETS = ("semantic_scholar/papers", "semantic_scholar/references", "semantic_
 # fetch_log first: an interrupted drop then leaves ids that will simply be fetched again.
 _DROP_ORDER = ("semantic_scholar/fetch_log",) + tuple(k for k in DATASETS if k != "semantic_scholar/fetch_log")
 _BATCH_NAME = re.compile(r"^[A-Za-z0-9_.:\-]+$")
-_CHUNK_SUFFIX = re.compile(r"-c(\d{4,})$")
+_CHUNK_SUFFIX = re.compile(r"-c([0-9]{4,})$")
 
 
 def chunk_partition(batch: str, chunk: int) -> str:
@@ -140,9 +140,16 @@ def _load_candidates(con, settings, batch: str, first_chunk: int, limit: int | N
 
 
 def _write_parsed(txn, partition: str, parsed: ParsedBatch) -> None:
-    for key, rows in zip(DATASETS, (parsed.papers, parsed.references, parsed.fetch_log, parsed.quarantine)):
+    # The parser checks every value; a row Arrow still refuses is quarantined, not a crash.
+    at = datetime.now(timezone.utc)
+    quarantine = list(parsed.quarantine)
+    for key, rows in zip(DATASETS[:3], (parsed.papers, parsed.references, parsed.fetch_log)):
         if rows:
-            txn.write(key, partition, rows)
+            rejects: list = []
+            txn.write(key, partition, lake.table_from_rows(key, rows, rejects))
+            quarantine += lake.reject_rows(key, rejects, at, f"batch {partition}", key="arxiv_id")
+    if quarantine:
+        txn.write(DATASETS[3], partition, quarantine)
 
 
 def _fetch(settings, api_url: str, batch: str, limit, arxiv_ids, calls_per_commit: int, sleep, clock) -> IngestResult:

@@ -14,9 +14,11 @@ from datetime import datetime
 
 from pipeline.errors import MalformedPageError
 from pipeline.ids import normalize_arxiv_id
+from pipeline.lake import storable
 
 RAW_LIMIT = 64 * 1024
 _INT32_MAX = 2**31 - 1
+_INT64_MAX = 2**63 - 1
 
 
 @dataclass
@@ -42,7 +44,9 @@ class _Unusable(ValueError):
 
 def _raw(value) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
-    return text[:RAW_LIMIT]
+    # A lone surrogate cannot be stored as UTF-8: keep it visible as its \\u escape instead.
+    return storable(text[:RAW_LIMIT])
+
 
 
 def _opt_int(obj: dict, key: str, *, bits32: bool = False) -> int | None:
@@ -52,14 +56,18 @@ def _opt_int(obj: dict, key: str, *, bits32: bool = False) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Unusable(f"{key} is {type(value).__name__} {value!r}, expected an integer")
-    if bits32 and abs(value) > _INT32_MAX:
+    if abs(value) > (_INT32_MAX if bits32 else _INT64_MAX):
         raise _Unusable(f"{key} {value} is out of range")
     return value
 
 
 def _opt_str(obj: dict, key: str) -> str | None:
     value = obj.get(key)
-    if value is None or isinstance(value, str):
+    if value is None:
+        return value
+    if isinstance(value, str):
+        if storable(value) is not value:
+            raise _Unusable(f"{key} holds a lone surrogate (not valid Unicode text)")
         return value
     raise _Unusable(f"{key} is {type(value).__name__}, expected a string")
 
@@ -99,8 +107,8 @@ def _reference_row(citing: str, position: int, ref, fetched_at: datetime) -> dic
 
 
 def _paper_row(arxiv_id: str, entry: dict, fetched_at: datetime) -> dict:
-    paper_id = entry.get("paperId")
-    if not isinstance(paper_id, str) or not paper_id:
+    paper_id = _opt_str(entry, "paperId")
+    if not paper_id:
         raise _Unusable("entry has no paperId")
     ext = _external_ids(entry)
     return {
@@ -182,5 +190,5 @@ def parse_entry(arxiv_id: str, entry, fetched_at: datetime, location: str = "") 
 
 
 def _quarantined(dataset: str, key: str, reason: str, raw, location: str, at: datetime) -> dict:
-    return {"dataset": dataset, "record_key": key, "reason": reason, "raw": _raw(raw),
-            "location": location or None, "ingested_at": at}
+    return {"dataset": dataset, "record_key": storable(key), "reason": storable(reason), "raw": _raw(raw),
+            "location": storable(location) or None, "ingested_at": at}
