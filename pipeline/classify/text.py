@@ -139,6 +139,9 @@ class TextClassifier:
         self.proposal_weight = float(ctx["proposal_weight"])
         self.background_weight = float(ctx["background_weight"])
         self.min_score = float(ctx["min_family_score"])
+        # Strong evidence (a named model or family phrase) decides even when only in background
+        # ("recent diffusion models ..."): papers of 2025 often name their architecture once.
+        self.min_strong_score = float(ctx.get("min_strong_score", self.min_score))
         self.secondary_ratio = float(ctx["secondary_ratio"])
         self.other_confidence = float(ctx["other_confidence"])
         self.family_order = {f: i for i, f in enumerate(FAMILIES)}
@@ -179,6 +182,9 @@ class TextClassifier:
         self.proposal_before_re = _cue_regex(ctx["proposal_before"])
         self.proposal_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["proposal_after"]).pattern)
         self.background_re = _cue_regex(ctx["background"])
+        # "such as CNNs": a family named only as an example of something else.
+        self.enumeration_re = _cue_regex(ctx.get("enumeration") or ["such as"])
+        self.enumeration_weight = float(ctx.get("enumeration_weight", self.background_weight))
         self.component_families = frozenset(ctx["component_families"])
         self.component_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["component_after"]).pattern)
 
@@ -206,7 +212,7 @@ class TextClassifier:
         return hits
 
     def _context(self, low: str, starts: list[int], ends: list[int], start: int, end: int) -> str:
-        """'negated', 'proposal', 'background' or 'mention' for the hit at low[start:end].
+        """'negated', 'proposal', 'enumeration', 'background' or 'mention' for the hit at low[start:end].
 
         ``starts``/``ends`` are the sentence-break spans of the text (a context never crosses one).
         """
@@ -233,6 +239,8 @@ class TextClassifier:
             return "negated"
         if self.proposal_before_re.search(window) or self.proposal_after_re.match(post):
             return "proposal"
+        if self.enumeration_re.search(" ".join(words[-4:])):
+            return "enumeration"
         if self.background_re.search(window):
             return "background"
         return "mention"
@@ -273,6 +281,8 @@ class TextClassifier:
                     weight *= self.proposal_weight
                 elif verdict == "background":
                     weight *= self.background_weight
+                elif verdict == "enumeration":
+                    weight *= self.enumeration_weight
                 target = weak if kind == "weak" else strong
                 for family in families:
                     target[family] = target.get(family, 0.0) + weight
@@ -282,15 +292,17 @@ class TextClassifier:
             for family, value in weak.items():
                 if family in scores:
                     scores[family] += value
+            threshold = self.min_strong_score
         else:
             scores = weak
+            threshold = self.min_score
         if not scores:
             return Classification("other", ("other",), self.other_confidence, PROVENANCE, tuple(evidence))
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.family_order[kv[0]]))
         top_family, top = ranked[0]
-        if top < self.min_score:
+        if top < threshold:
             return Classification("other", ("other",), self.other_confidence, PROVENANCE, tuple(evidence))
-        kept = tuple(f for f, s in ranked if s >= self.min_score and s >= self.secondary_ratio * top)
+        kept = (top_family,) + tuple(f for f, s in ranked[1:] if s >= self.min_score and s >= self.secondary_ratio * top)
         share = top / sum(scores.values())
         confidence = share * (1.0 - math.exp(-top / 2.5))
         confidence = round(min(0.99, max(0.2, confidence)), 3)
