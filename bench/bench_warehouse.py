@@ -195,7 +195,7 @@ def run_build(home: Path, memory_limit: str, threads: int, plan_kind: str) -> di
     log.addHandler(Collect())
     settings = load_settings(env={}, home=home)
     if plan_kind == "own":
-        plan = ["sql:staging", "sql:intermediate", "sql:marts", "pipeline.warehouse.citations:build_citation_metrics"]
+        plan = ["sql:staging", "pipeline.classify.warehouse:classify_domains", "sql:intermediate", "sql:marts", "pipeline.warehouse.citations:build_citation_metrics"]
     else:
         plan = available_plan(DEFAULT_PLAN)
         if plan_kind == "graphs":  # the warehouse and both graphs, without the indicators

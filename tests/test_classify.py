@@ -218,7 +218,9 @@ def test_cli_round_trip_with_bad_lines(tmp_path, settings, capsys, monkeypatch):
     records = [json.loads(x) for x in out.splitlines()]
     assert [r["id"] for r in records] == ["a", 5]
     assert records[0]["primary_family"] == "transformer" and records[1]["families"] == ["gnn"]
-    assert set(records[0]) == {"id", "primary_family", "families", "confidence", "provenance"}
+    assert set(records[0]) == {"id", "primary_family", "families", "confidence", "domain", "domain_source",
+                               "provenance"}
+    assert records[0]["domain"] == "general_ml" and records[0]["domain_source"] == "default_general_ml"
     assert "line 2: invalid JSON" in err and "line 4:" in err and 'line 5: missing "id"' in err
     assert rc == 1
 

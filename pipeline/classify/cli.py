@@ -12,7 +12,8 @@ from pipeline.errors import MlgraphError
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the classify arguments."""
-    parser.add_argument("--input", help='JSON lines {"id","title","abstract"} (default: stdin)')
+    parser.add_argument("--input", help='JSON lines {"id","title","abstract"[,"categories"]} (default: stdin); '
+                                        'categories: space-separated arXiv categories, primary first')
     parser.add_argument("--output", help="where to write the JSON-lines results (default: stdout)")
     parser.add_argument("--evaluate", action="store_true",
                         help="score the text classifier against the families PwC's methods establish "
@@ -53,14 +54,19 @@ def _parse_line(line: str) -> dict:
     for key in ("title", "abstract"):
         if record.get(key) is not None and not isinstance(record[key], str):
             raise ValueError(f'"{key}" must be a string or null')
+    cats = record.get("categories")
+    if cats is not None and not isinstance(cats, str) and not (
+            isinstance(cats, list) and all(isinstance(c, str) for c in cats)):
+        raise ValueError('"categories" must be a space-separated string, a list of strings or null')
     return record
 
 
 def classify_stream(src, dst, err) -> int:
     """Classify JSON lines from ``src`` into ``dst``; report bad lines on ``err``; return how many were bad."""
-    from pipeline.classify.text import get_classifier
+    from pipeline.classify.domain import get_domain_classifier
+    from pipeline.classify.text import PaperClassification, get_classifier
 
-    classifier = get_classifier()
+    classifier, domains = get_classifier(), get_domain_classifier()
     bad = 0
     for lineno, line in enumerate(src, start=1):
         if not line.strip():
@@ -71,7 +77,11 @@ def classify_stream(src, dst, err) -> int:
             bad += 1
             print(f"mlgraph classify: line {lineno}: {exc}; skipped", file=err)
             continue
-        verdict = classifier.classify(record.get("title"), record.get("abstract"))
+        title, abstract = record.get("title"), record.get("abstract")
+        family = classifier.classify(title, abstract)
+        domain = domains.decide(title, abstract, record.get("categories"))
+        verdict = PaperClassification(family.primary_family, family.families, family.confidence,
+                                      domain.domain, domain.domain_source, family.provenance)
         dst.write(json.dumps(verdict.to_record(record["id"]), ensure_ascii=False) + "\n")
     dst.flush()
     if bad:

@@ -317,3 +317,53 @@ def _classifier_for(path: str | None) -> TextClassifier:
 def get_classifier(taxonomy_path=None) -> TextClassifier:
     """The compiled classifier for a taxonomy file (the repo's seed by default), cached."""
     return _classifier_for(str(taxonomy_path) if taxonomy_path is not None else None)
+
+
+@dataclass(frozen=True)
+class PaperClassification:
+    """Family and domain of one paper read from its text (and categories when given)."""
+
+    primary_family: str
+    families: tuple[str, ...]
+    confidence: float
+    domain: str
+    domain_source: str
+    provenance: str = PROVENANCE
+    evidence: tuple[str, ...] = ()
+
+    def to_record(self, paper_id) -> dict:
+        """The JSON-lines output record of ``mlgraph classify``."""
+        return {"id": paper_id, "primary_family": self.primary_family, "families": list(self.families),
+                "confidence": self.confidence, "domain": self.domain, "domain_source": self.domain_source,
+                "provenance": self.provenance}
+
+
+def classify_text(title: str | None, abstract: str | None, categories=None) -> PaperClassification:
+    """Classify one paper (or a short model name such as 'ViT-H/14') into family and domain.
+
+    ``categories`` is the snapshot's space-separated string or a list; the first is the primary.
+    """
+    from pipeline.classify.domain import get_domain_classifier
+
+    family = get_classifier().classify(title, abstract)
+    domain = get_domain_classifier().decide(title, abstract, categories)
+    return PaperClassification(family.primary_family, family.families, family.confidence, domain.domain,
+                               domain.domain_source, family.provenance, family.evidence)
+
+
+def classify_texts(titles, abstracts, categories=None) -> dict[str, list]:
+    """Columns primary_family, families, confidence, domain, domain_source for parallel lists."""
+    from pipeline.classify.domain import get_domain_classifier
+
+    clf, dom = get_classifier(), get_domain_classifier()
+    cats = categories if categories is not None else [None] * len(titles)
+    out: dict[str, list] = {k: [] for k in ("primary_family", "families", "confidence", "domain", "domain_source")}
+    for title, abstract, cat in zip(titles, abstracts, cats):
+        family = clf.classify(title, abstract)
+        domain = dom.decide(title, abstract, cat)
+        out["primary_family"].append(family.primary_family)
+        out["families"].append(list(family.families))
+        out["confidence"].append(family.confidence)
+        out["domain"].append(domain.domain)
+        out["domain_source"].append(domain.domain_source)
+    return out

@@ -36,6 +36,7 @@ MATERIALIZATIONS = ("view", "table", "python")
 DEFAULT_PLAN: tuple[str, ...] = (
     "sql:staging",
     "pipeline.classify.warehouse:load_taxonomy",
+    "pipeline.classify.warehouse:classify_domains",
     "sql:intermediate",
     "pipeline.classify.warehouse:classify_papers",
     "sql:marts",
