@@ -327,7 +327,10 @@ def test_evaluate_on_a_warehouse_file(tmp_path, settings, capsys):
     assert report["papers"] == 4 and report["accuracy"] == pytest.approx(2 / 4)  # p1 and p5 (cnn, 3 methods)
     by = {s["family"]: s for s in report["per_family"]}
     assert by["transformer"]["support"] == 3 and by["transformer"]["true_positives"] == 1
-    assert main(["--home", str(settings.home), "classify", "--evaluate"]) == 2  # no published warehouse
+    # a missing warehouse or corpus is a one-line error, exit 2 (without --warehouse/--corpus the
+    # shared real corpus is evaluated when present, so name them explicitly here)
+    assert main(["--home", str(settings.home), "classify", "--evaluate", "--warehouse", str(tmp_path / "no.duckdb")]) == 2
+    assert main(["--home", str(settings.home), "classify", "--evaluate", "--corpus", str(tmp_path / "no.jsonl")]) == 2
 
 
 def test_offsets_survive_characters_that_grow_when_lower_cased():

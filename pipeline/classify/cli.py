@@ -18,17 +18,49 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--evaluate", action="store_true",
                         help="score the text classifier against the families PwC's methods establish "
                              "(papers of the published warehouse)")
+    parser.add_argument("--corpus", help="with --evaluate/--calibrate: a real arXiv snapshot JSON-lines file "
+                                         "(.jsonl or .jsonl.gz; default: the shared 2025 cs listings when present)")
+    parser.add_argument("--gold", help="with --evaluate/--calibrate: the gold CSV (default tests/data/gold_2025.csv)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="fit the confidence calibration on the gold set and write "
+                             "warehouse/seeds/classify_calibration.csv")
     parser.add_argument("--json", action="store_true", help="with --evaluate: print the report as JSON")
     parser.add_argument("--warehouse", help="with --evaluate: a warehouse file other than the published one")
 
 
 def run(args, settings) -> int:
     """Run the classify stage; exit status 1 when some input lines were malformed."""
+    if args.calibrate:
+        from pipeline.classify import realdata
+
+        fit = realdata.fit_calibration(Path(args.corpus) if args.corpus else realdata.DEFAULT_CORPUS,
+                                       Path(args.gold) if args.gold else realdata.GOLD_PATH)
+        print(json.dumps(fit, indent=2))
+        return 0
     if args.evaluate:
+        from pipeline.classify import realdata
         from pipeline.classify.evaluate import format_report
 
-        report = evaluate_warehouse(Path(args.warehouse) if args.warehouse else settings.warehouse)
-        print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
+        out: dict = {}
+        texts = []
+        warehouse = Path(args.warehouse) if args.warehouse else settings.warehouse
+        # --warehouse alone: the PwC-label scores only (the report's JSON shape as before);
+        # --corpus alone: the real corpus only; neither: both, whichever is present.
+        if args.warehouse or (not args.corpus and Path(warehouse).exists()):
+            report = evaluate_warehouse(warehouse)
+            if not args.corpus and args.warehouse:
+                print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
+                return 0
+            out["pwc_labels"] = report.to_dict()
+            texts += ["PwC-label scores (papers of the warehouse with PwC methods):", format_report(report), ""]
+        corpus = Path(args.corpus) if args.corpus else realdata.DEFAULT_CORPUS
+        if args.corpus or (not args.warehouse and corpus.exists()):
+            real = realdata.evaluate_corpus(corpus, Path(args.gold) if args.gold else realdata.GOLD_PATH)
+            out["real_corpus"] = real.to_dict()
+            texts.append(realdata.format_real_report(real))
+        if not out:
+            raise MlgraphError(f"nothing to evaluate: no warehouse at {warehouse} and no corpus at {corpus}")
+        print(json.dumps(out, indent=2) if args.json else "\n".join(texts))
         return 0
     src = open(args.input, encoding="utf-8") if args.input else sys.stdin
     dst = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout

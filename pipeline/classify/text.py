@@ -14,10 +14,12 @@ scan costs one pass over the text whatever the lexicon size.
 from __future__ import annotations
 
 import bisect
+import csv
 import functools
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.classify.taxonomy import FAMILIES, Taxonomy, load_taxonomy_file
 
@@ -145,6 +147,7 @@ class TextClassifier:
         self.secondary_ratio = float(ctx["secondary_ratio"])
         self.other_confidence = float(ctx["other_confidence"])
         self.family_order = {f: i for i, f in enumerate(FAMILIES)}
+        self.calibration = _load_calibration(taxonomy.version)
 
         # normalised phrase -> (families, kind); the strongest kind wins when a phrase repeats.
         rank = {"backbones": 0, "phrases": 1, "weak": 2}
@@ -187,6 +190,12 @@ class TextClassifier:
         self.enumeration_weight = float(ctx.get("enumeration_weight", self.background_weight))
         self.component_families = frozenset(ctx["component_families"])
         self.component_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["component_after"]).pattern)
+
+    def _calibrate(self, raw: float) -> float:
+        for low, high, value in self.calibration:
+            if low <= raw < high or (raw == high and high == self.calibration[-1][1]):
+                return round(min(0.99, value), 3)
+        return raw
 
     # -- matching ---------------------------------------------------------------------------
     def _mentions(self, text: str, low: str):
@@ -246,8 +255,13 @@ class TextClassifier:
         return "mention"
 
     # -- classification ---------------------------------------------------------------------
-    def classify(self, title: str | None, abstract: str | None) -> Classification:
-        """Classify one paper from its title and abstract."""
+    def classify(self, title: str | None, abstract: str | None, calibrated: bool = True) -> Classification:
+        """Classify one paper from its title and abstract.
+
+        With ``calibrated`` the confidence of a family is the calibration seed's observed accuracy
+        for its raw evidence strength (warehouse/seeds/classify_calibration.csv); 'other' keeps
+        ``other_confidence``.
+        """
         strong: dict[str, float] = {}
         weak: dict[str, float] = {}
         evidence: list[str] = []
@@ -306,7 +320,27 @@ class TextClassifier:
         share = top / sum(scores.values())
         confidence = share * (1.0 - math.exp(-top / 2.5))
         confidence = round(min(0.99, max(0.2, confidence)), 3)
+        if calibrated and self.calibration:
+            confidence = self._calibrate(confidence)
         return Classification(top_family, kept, confidence, PROVENANCE, tuple(evidence))
+
+
+CALIBRATION_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "seeds" / "classify_calibration.csv"
+
+
+def _load_calibration(version: str) -> tuple[tuple[float, float, float], ...]:
+    """(raw_low, raw_high, confidence) bins of the calibration seed fitted for this taxonomy version.
+
+    A seed fitted for another version is not used (its raw scores meant something else): the raw
+    confidence is reported instead, and ``mlgraph classify --calibrate`` refits it.
+    """
+    try:
+        with open(CALIBRATION_PATH, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except FileNotFoundError:
+        return ()
+    return tuple((float(r["raw_low"]), float(r["raw_high"]), float(r["confidence"]))
+                 for r in rows if r.get("taxonomy_version") == version)
 
 
 @functools.lru_cache(maxsize=4)
