@@ -179,3 +179,25 @@ def test_gold_accuracy_on_real_2025_abstracts():
     assert dom_ok / n >= 0.65
     pairs = gold_pairs(DEFAULT_CORPUS, GOLD_PATH)
     assert len(pairs) >= 100
+
+
+def test_classify_domains_step_reads_general_papers_only():
+    import logging
+    from types import SimpleNamespace
+
+    import duckdb
+
+    from pipeline.classify.warehouse import classify_domains
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE stg_arxiv__papers (paper_id VARCHAR, title VARCHAR, abstract VARCHAR, "
+                "primary_category VARCHAR)")
+    con.executemany("INSERT INTO stg_arxiv__papers VALUES (?, ?, ?, ?)", [
+        ("a", "GNNs for node classification", "A graph neural network on citation graphs and social networks.",
+         "cs.LG"),
+        ("b", "ViT", "Image classification with images.", "cs.CV"),        # the category decides: not read
+        ("c", "On SGD", "We prove a rate.", "cs.AI"),
+        ("d", None, None, None)])
+    classify_domains(con, SimpleNamespace(log=logging.getLogger("test")))
+    got = dict(con.execute("SELECT paper_id, text_domain FROM int_paper_text_domains").fetchall())
+    assert got == {"a": "graphs", "c": None, "d": None}
