@@ -131,6 +131,7 @@ def evaluate_warehouse(path: Path):
     try:
         classifier = get_classifier()
         labels, predictions = {}, {}
+        confidences: list = []
         # The classifier sees only title and abstract; the PwC labels stay on this side of the join.
         # The label's primary family is ranked from PwC evidence alone (generic mlp/linear last, then
         # most methods): is_primary may come from the text classifier and would leak its answer.
@@ -152,8 +153,16 @@ def evaluate_warehouse(path: Path):
                 labels[pid] = (families[0], families)
                 verdict = classifier.classify(title, abstract)
                 predictions[pid] = (verdict.primary_family, verdict.families)
+                if verdict.primary_family != "other":
+                    # right = the predicted primary is one of PwC's families for the paper
+                    confidences.append((verdict.confidence, verdict.primary_family in families))
     finally:
         con.close()
     if not labels:
         raise MlgraphError(f"warehouse {path} has no papers with PwC-provenance families to evaluate on")
-    return evaluate(labels, predictions)
+    from dataclasses import asdict, replace
+
+    from pipeline.classify.realdata import reliability_bins
+
+    return replace(evaluate(labels, predictions),
+                   reliability=tuple(asdict(b) for b in reliability_bins(confidences)))
