@@ -4,7 +4,8 @@
 
 Abstracts come from the sample generator's TextMaker (the same writer as the bundled corpus:
 proposals, secondary components, comparison/baseline negatives, ambiguous papers), plus the real
-arXiv snapshot head when ../shared/data/real is present. Prints JSON: papers/s single-process, and
+arXiv snapshot head when ../shared/data/real is present, and the real 2025 cs listings
+(../shared/data/real-scale, CPU time per core beside a bare-regex anchor). Prints JSON: papers/s single-process, and
 accuracy of the primary family against the planted one (ambiguous papers expect 'other').
 """
 
@@ -25,6 +26,8 @@ from pipeline.classify.taxonomy import FAMILIES  # noqa: E402
 from pipeline.sample.catalog import FAMILY_TEXT, TASKS  # noqa: E402
 from pipeline.sample.text import TextMaker  # noqa: E402
 
+REAL_2025 = (REPO.parent / "shared" / "data" / "real-scale" / "arxiv-cs-2025"
+             / "arxiv-metadata-oai-snapshot.cs-2025.jsonl.gz")
 REAL_HEAD = REPO.parent / "shared" / "data" / "real" / "arxiv-kaggle-snapshot" / "arxiv-metadata-oai-snapshot.head.jsonl"
 
 
@@ -53,6 +56,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--papers", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--real-papers", type=int, default=20000,
+                    help="how many of the real 2025 listings to time (0 = all)")
     ap.add_argument("--step-rows", type=int, default=0,
                     help="also time the warehouse step classify_papers on this many generated ML papers")
     args = ap.parse_args()
@@ -81,9 +86,54 @@ def main() -> None:
         result["real_arxiv_head"] = {"papers": len(recs) * reps, "seconds": round(dt, 3),
                                      "papers_per_s": round(len(recs) * reps / dt),
                                      "mean_abstract_chars": round(sum(len(r.get("abstract") or "") for r in recs) / len(recs))}
+    if REAL_2025.exists():
+        result["real_2025"] = bench_real_2025(clf, args.real_papers)
     if args.step_rows:
         result["classify_papers_step"] = bench_step(papers, args.step_rows)
     print(json.dumps(result, indent=2))
+
+
+def bench_real_2025(clf, limit: int) -> dict:
+    """Abstracts/s per core (CPU time of this process) on the real 2025 listings, beside an anchor.
+
+    The anchor is one bare regular-expression scan (four family words) over the same lower-cased
+    texts: the ratio says how much the classifier costs relative to the cheapest possible pass,
+    which stays meaningful on a busy shared machine where wall time is not.
+    """
+    import gzip
+    import re
+
+    from pipeline.classify.domain import get_domain_classifier
+
+    texts = []
+    with gzip.open(REAL_2025, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            texts.append((rec.get("title"), rec.get("abstract"), rec.get("categories")))
+            if limit and len(texts) >= limit:
+                break
+    dom = get_domain_classifier()
+    clf.classify("warm", "up")
+    t0 = time.process_time()
+    for title, abstract, _ in texts:
+        clf.classify(title, abstract)
+    fam_s = time.process_time() - t0
+    t0 = time.process_time()
+    for title, abstract, cats in texts:
+        clf.classify(title, abstract)
+        dom.decide(title, abstract, cats)
+    both_s = time.process_time() - t0
+    anchor = re.compile(r"\b(?:transformer|convolutional|recurrent|diffusion)\b")
+    t0 = time.process_time()
+    for title, abstract, _ in texts:
+        anchor.findall((title or "").lower())
+        anchor.findall((abstract or "").lower())
+    anchor_s = time.process_time() - t0
+    n = len(texts)
+    return {"papers": n, "mean_abstract_chars": round(sum(len(a or "") for _, a, _ in texts) / n),
+            "family_per_core_s": round(n / fam_s), "family_and_domain_per_core_s": round(n / both_s),
+            "anchor_bare_regex_per_core_s": round(n / anchor_s),
+            "classifier_cost_vs_anchor": round(fam_s / anchor_s, 1)}
 
 
 def bench_step(papers, rows: int) -> dict:

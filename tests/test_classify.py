@@ -218,7 +218,9 @@ def test_cli_round_trip_with_bad_lines(tmp_path, settings, capsys, monkeypatch):
     records = [json.loads(x) for x in out.splitlines()]
     assert [r["id"] for r in records] == ["a", 5]
     assert records[0]["primary_family"] == "transformer" and records[1]["families"] == ["gnn"]
-    assert set(records[0]) == {"id", "primary_family", "families", "confidence", "provenance"}
+    assert set(records[0]) == {"id", "primary_family", "families", "confidence", "domain", "domain_source",
+                               "provenance"}
+    assert records[0]["domain"] == "general_ml" and records[0]["domain_source"] == "default_general_ml"
     assert "line 2: invalid JSON" in err and "line 4:" in err and 'line 5: missing "id"' in err
     assert rc == 1
 
@@ -325,7 +327,10 @@ def test_evaluate_on_a_warehouse_file(tmp_path, settings, capsys):
     assert report["papers"] == 4 and report["accuracy"] == pytest.approx(2 / 4)  # p1 and p5 (cnn, 3 methods)
     by = {s["family"]: s for s in report["per_family"]}
     assert by["transformer"]["support"] == 3 and by["transformer"]["true_positives"] == 1
-    assert main(["--home", str(settings.home), "classify", "--evaluate"]) == 2  # no published warehouse
+    # a missing warehouse or corpus is a one-line error, exit 2 (without --warehouse/--corpus the
+    # shared real corpus is evaluated when present, so name them explicitly here)
+    assert main(["--home", str(settings.home), "classify", "--evaluate", "--warehouse", str(tmp_path / "no.duckdb")]) == 2
+    assert main(["--home", str(settings.home), "classify", "--evaluate", "--corpus", str(tmp_path / "no.jsonl")]) == 2
 
 
 def test_offsets_survive_characters_that_grow_when_lower_cased():

@@ -1,7 +1,8 @@
 """Architecture-family classification: the taxonomy, the text classifier and its warehouse steps.
 
-``classify(title, abstract)`` is the public entry point; ``classify_records`` maps it over
-JSON-like records ``{"id", "title", "abstract"}``.
+``classify_text(title, abstract, categories=None)`` is the public entry point (family, confidence,
+domain, domain_source); ``classify_texts`` is its column-wise batch form; ``classify(title,
+abstract)`` gives the family verdict alone; ``classify_records`` maps it over JSON-like records.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pipeline.classify.taxonomy import FAMILIES, Taxonomy, load_taxonomy_file
-from pipeline.classify.text import Classification, TextClassifier, get_classifier
+from pipeline.classify.text import (Classification, PaperClassification, TextClassifier, classify_text,
+                                    classify_texts, get_classifier)
 
-__all__ = ["FAMILIES", "Classification", "Taxonomy", "TextClassifier", "classify", "classify_records",
-           "get_classifier", "load_taxonomy_file"]
+__all__ = ["FAMILIES", "Classification", "PaperClassification", "Taxonomy", "TextClassifier", "classify",
+           "classify_records", "classify_text", "classify_texts", "get_classifier", "load_taxonomy_file"]
 
 
 def classify(title: str | None, abstract: str | None) -> Classification:

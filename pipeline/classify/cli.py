@@ -12,22 +12,55 @@ from pipeline.errors import MlgraphError
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the classify arguments."""
-    parser.add_argument("--input", help='JSON lines {"id","title","abstract"} (default: stdin)')
+    parser.add_argument("--input", help='JSON lines {"id","title","abstract"[,"categories"]} (default: stdin); '
+                                        'categories: space-separated arXiv categories, primary first')
     parser.add_argument("--output", help="where to write the JSON-lines results (default: stdout)")
     parser.add_argument("--evaluate", action="store_true",
                         help="score the text classifier against the families PwC's methods establish "
                              "(papers of the published warehouse)")
+    parser.add_argument("--corpus", help="with --evaluate/--calibrate: a real arXiv snapshot JSON-lines file "
+                                         "(.jsonl or .jsonl.gz; default: the shared 2025 cs listings when present)")
+    parser.add_argument("--gold", help="with --evaluate/--calibrate: the gold CSV (default tests/data/gold_2025.csv)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="fit the confidence calibration on the gold set and write "
+                             "warehouse/seeds/classify_calibration.csv")
     parser.add_argument("--json", action="store_true", help="with --evaluate: print the report as JSON")
     parser.add_argument("--warehouse", help="with --evaluate: a warehouse file other than the published one")
 
 
 def run(args, settings) -> int:
     """Run the classify stage; exit status 1 when some input lines were malformed."""
+    if args.calibrate:
+        from pipeline.classify import realdata
+
+        fit = realdata.fit_calibration(Path(args.corpus) if args.corpus else realdata.DEFAULT_CORPUS,
+                                       Path(args.gold) if args.gold else realdata.GOLD_PATH)
+        print(json.dumps(fit, indent=2))
+        return 0
     if args.evaluate:
+        from pipeline.classify import realdata
         from pipeline.classify.evaluate import format_report
 
-        report = evaluate_warehouse(Path(args.warehouse) if args.warehouse else settings.warehouse)
-        print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
+        out: dict = {}
+        texts = []
+        warehouse = Path(args.warehouse) if args.warehouse else settings.warehouse
+        # --warehouse alone: the PwC-label scores only (the report's JSON shape as before);
+        # --corpus alone: the real corpus only; neither: both, whichever is present.
+        if args.warehouse or (not args.corpus and Path(warehouse).exists()):
+            report = evaluate_warehouse(warehouse)
+            if not args.corpus and args.warehouse:
+                print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
+                return 0
+            out["pwc_labels"] = report.to_dict()
+            texts += ["PwC-label scores (papers of the warehouse with PwC methods):", format_report(report), ""]
+        corpus = Path(args.corpus) if args.corpus else realdata.DEFAULT_CORPUS
+        if args.corpus or (not args.warehouse and corpus.exists()):
+            real = realdata.evaluate_corpus(corpus, Path(args.gold) if args.gold else realdata.GOLD_PATH)
+            out["real_corpus"] = real.to_dict()
+            texts.append(realdata.format_real_report(real))
+        if not out:
+            raise MlgraphError(f"nothing to evaluate: no warehouse at {warehouse} and no corpus at {corpus}")
+        print(json.dumps(out, indent=2) if args.json else "\n".join(texts))
         return 0
     src = _open(args.input, "r") if args.input else sys.stdin
     dst = _open(args.output, "w") if args.output else sys.stdout
@@ -61,14 +94,19 @@ def _parse_line(line: str) -> dict:
     for key in ("title", "abstract"):
         if record.get(key) is not None and not isinstance(record[key], str):
             raise ValueError(f'"{key}" must be a string or null')
+    cats = record.get("categories")
+    if cats is not None and not isinstance(cats, str) and not (
+            isinstance(cats, list) and all(isinstance(c, str) for c in cats)):
+        raise ValueError('"categories" must be a space-separated string, a list of strings or null')
     return record
 
 
 def classify_stream(src, dst, err) -> int:
     """Classify JSON lines from ``src`` into ``dst``; report bad lines on ``err``; return how many were bad."""
-    from pipeline.classify.text import get_classifier
+    from pipeline.classify.domain import get_domain_classifier
+    from pipeline.classify.text import PaperClassification, get_classifier
 
-    classifier = get_classifier()
+    classifier, domains = get_classifier(), get_domain_classifier()
     bad = 0
     for lineno, line in enumerate(src, start=1):
         if not line.strip():
@@ -79,7 +117,11 @@ def classify_stream(src, dst, err) -> int:
             bad += 1
             print(f"mlgraph classify: line {lineno}: {exc}; skipped", file=err)
             continue
-        verdict = classifier.classify(record.get("title"), record.get("abstract"))
+        title, abstract = record.get("title"), record.get("abstract")
+        family = classifier.classify(title, abstract)
+        domain = domains.decide(title, abstract, record.get("categories"))
+        verdict = PaperClassification(family.primary_family, family.families, family.confidence,
+                                      domain.domain, domain.domain_source, family.provenance)
         dst.write(json.dumps(verdict.to_record(record["id"]), ensure_ascii=False) + "\n")
     dst.flush()
     if bad:
@@ -97,6 +139,7 @@ def evaluate_warehouse(path: Path):
     try:
         classifier = get_classifier()
         labels, predictions = {}, {}
+        confidences: list = []
         # The classifier sees only title and abstract; the PwC labels stay on this side of the join.
         # The label's primary family is ranked from PwC evidence alone (generic mlp/linear last, then
         # most methods): is_primary may come from the text classifier and would leak its answer.
@@ -118,8 +161,16 @@ def evaluate_warehouse(path: Path):
                 labels[pid] = (families[0], families)
                 verdict = classifier.classify(title, abstract)
                 predictions[pid] = (verdict.primary_family, verdict.families)
+                if verdict.primary_family != "other":
+                    # right = the predicted primary is one of PwC's families for the paper
+                    confidences.append((verdict.confidence, verdict.primary_family in families))
     finally:
         con.close()
     if not labels:
         raise MlgraphError(f"warehouse {path} has no papers with PwC-provenance families to evaluate on")
-    return evaluate(labels, predictions)
+    from dataclasses import asdict, replace
+
+    from pipeline.classify.realdata import reliability_bins
+
+    return replace(evaluate(labels, predictions),
+                   reliability=tuple(asdict(b) for b in reliability_bins(confidences)))

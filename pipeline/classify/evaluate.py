@@ -40,6 +40,8 @@ class EvaluationReport:
     micro_f1: float | None
     macro_f1: float | None          # mean F1 over families with support > 0
     per_family: tuple[FamilyScore, ...]
+    # (bin low, high, n, mean confidence, accuracy) of the papers given a family; empty if not measured
+    reliability: tuple = ()
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -104,4 +106,10 @@ def format_report(report: EvaluationReport) -> str:
     lines.append(f"micro P/R/F1:                {fmt(report.micro_precision).strip()} / "
                  f"{fmt(report.micro_recall).strip()} / {fmt(report.micro_f1).strip()}")
     lines.append(f"macro F1 (families seen):    {fmt(report.macro_f1).strip()}")
+    if report.reliability:
+        lines.append("reliability (papers given a family; right = primary among PwC's families):")
+        for b in report.reliability:
+            if b["n"]:
+                lines.append(f"  [{b['low']:.2f}, {b['high']:.2f})  n={b['n']:>5}  conf {b['mean_confidence']:.2f}"
+                             f"  acc {b['accuracy']:.2f}")
     return "\n".join(lines)

@@ -50,6 +50,7 @@ class Taxonomy:
     stopphrases: tuple[str, ...] = ()      # look like family names, are not (datasets, tasks)
     context: dict = field(default_factory=dict)
     lineage: dict = field(default_factory=dict)
+    domain_cues: dict = field(default_factory=dict)   # domain -> cue phrases (pipeline.classify.domain)
     path: Path | None = None
 
     def collection_kind(self, collection: str) -> str | None:
@@ -138,7 +139,7 @@ def parse_taxonomy(data: dict, path: Path | str = "<memory>") -> Taxonomy:
     return Taxonomy(version=version, families=tuple(families), collections=dict(mapped),
                     mixed_collections=mixed, ignored_collections=ignored,
                     method_overrides=dict(overrides), lexicon=lexicon, stopphrases=stopphrases, context=dict(context),
-                    lineage=dict(lineage), path=Path(path) if path != "<memory>" else None)
+                    lineage=dict(lineage), domain_cues=dict(data.get("domain_cues", {})), path=Path(path) if path != "<memory>" else None)
 
 
 def load_taxonomy_file(path: Path | str | None = None) -> Taxonomy:

@@ -14,10 +14,12 @@ scan costs one pass over the text whatever the lexicon size.
 from __future__ import annotations
 
 import bisect
+import csv
 import functools
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.classify.taxonomy import FAMILIES, Taxonomy, load_taxonomy_file
 
@@ -139,9 +141,13 @@ class TextClassifier:
         self.proposal_weight = float(ctx["proposal_weight"])
         self.background_weight = float(ctx["background_weight"])
         self.min_score = float(ctx["min_family_score"])
+        # Strong evidence (a named model or family phrase) decides even when only in background
+        # ("recent diffusion models ..."): papers of 2025 often name their architecture once.
+        self.min_strong_score = float(ctx.get("min_strong_score", self.min_score))
         self.secondary_ratio = float(ctx["secondary_ratio"])
         self.other_confidence = float(ctx["other_confidence"])
         self.family_order = {f: i for i, f in enumerate(FAMILIES)}
+        self.calibration = _load_calibration(taxonomy.version)
 
         # normalised phrase -> (families, kind); the strongest kind wins when a phrase repeats.
         rank = {"backbones": 0, "phrases": 1, "weak": 2}
@@ -179,8 +185,17 @@ class TextClassifier:
         self.proposal_before_re = _cue_regex(ctx["proposal_before"])
         self.proposal_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["proposal_after"]).pattern)
         self.background_re = _cue_regex(ctx["background"])
+        # "such as CNNs": a family named only as an example of something else.
+        self.enumeration_re = _cue_regex(ctx.get("enumeration") or ["such as"])
+        self.enumeration_weight = float(ctx.get("enumeration_weight", self.background_weight))
         self.component_families = frozenset(ctx["component_families"])
         self.component_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["component_after"]).pattern)
+
+    def _calibrate(self, raw: float) -> float:
+        for low, high, value in self.calibration:
+            if low <= raw < high or (raw == high and high == self.calibration[-1][1]):
+                return round(min(0.99, value), 3)
+        return raw
 
     # -- matching ---------------------------------------------------------------------------
     def _mentions(self, text: str, low: str):
@@ -206,7 +221,7 @@ class TextClassifier:
         return hits
 
     def _context(self, low: str, starts: list[int], ends: list[int], start: int, end: int) -> str:
-        """'negated', 'proposal', 'background' or 'mention' for the hit at low[start:end].
+        """'negated', 'proposal', 'enumeration', 'background' or 'mention' for the hit at low[start:end].
 
         ``starts``/``ends`` are the sentence-break spans of the text (a context never crosses one).
         """
@@ -233,13 +248,20 @@ class TextClassifier:
             return "negated"
         if self.proposal_before_re.search(window) or self.proposal_after_re.match(post):
             return "proposal"
+        if self.enumeration_re.search(" ".join(words[-4:])):
+            return "enumeration"
         if self.background_re.search(window):
             return "background"
         return "mention"
 
     # -- classification ---------------------------------------------------------------------
-    def classify(self, title: str | None, abstract: str | None) -> Classification:
-        """Classify one paper from its title and abstract."""
+    def classify(self, title: str | None, abstract: str | None, calibrated: bool = True) -> Classification:
+        """Classify one paper from its title and abstract.
+
+        With ``calibrated`` the confidence of a family is the calibration seed's observed accuracy
+        for its raw evidence strength (warehouse/seeds/classify_calibration.csv); 'other' keeps
+        ``other_confidence``.
+        """
         strong: dict[str, float] = {}
         weak: dict[str, float] = {}
         evidence: list[str] = []
@@ -273,6 +295,8 @@ class TextClassifier:
                     weight *= self.proposal_weight
                 elif verdict == "background":
                     weight *= self.background_weight
+                elif verdict == "enumeration":
+                    weight *= self.enumeration_weight
                 target = weak if kind == "weak" else strong
                 for family in families:
                     target[family] = target.get(family, 0.0) + weight
@@ -282,19 +306,41 @@ class TextClassifier:
             for family, value in weak.items():
                 if family in scores:
                     scores[family] += value
+            threshold = self.min_strong_score
         else:
             scores = weak
+            threshold = self.min_score
         if not scores:
             return Classification("other", ("other",), self.other_confidence, PROVENANCE, tuple(evidence))
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.family_order[kv[0]]))
         top_family, top = ranked[0]
-        if top < self.min_score:
+        if top < threshold:
             return Classification("other", ("other",), self.other_confidence, PROVENANCE, tuple(evidence))
-        kept = tuple(f for f, s in ranked if s >= self.min_score and s >= self.secondary_ratio * top)
+        kept = (top_family,) + tuple(f for f, s in ranked[1:] if s >= self.min_score and s >= self.secondary_ratio * top)
         share = top / sum(scores.values())
         confidence = share * (1.0 - math.exp(-top / 2.5))
         confidence = round(min(0.99, max(0.2, confidence)), 3)
+        if calibrated and self.calibration:
+            confidence = self._calibrate(confidence)
         return Classification(top_family, kept, confidence, PROVENANCE, tuple(evidence))
+
+
+CALIBRATION_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "seeds" / "classify_calibration.csv"
+
+
+def _load_calibration(version: str) -> tuple[tuple[float, float, float], ...]:
+    """(raw_low, raw_high, confidence) bins of the calibration seed fitted for this taxonomy version.
+
+    A seed fitted for another version is not used (its raw scores meant something else): the raw
+    confidence is reported instead, and ``mlgraph classify --calibrate`` refits it.
+    """
+    try:
+        with open(CALIBRATION_PATH, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except FileNotFoundError:
+        return ()
+    return tuple((float(r["raw_low"]), float(r["raw_high"]), float(r["confidence"]))
+                 for r in rows if r.get("taxonomy_version") == version)
 
 
 @functools.lru_cache(maxsize=4)
@@ -305,3 +351,53 @@ def _classifier_for(path: str | None) -> TextClassifier:
 def get_classifier(taxonomy_path=None) -> TextClassifier:
     """The compiled classifier for a taxonomy file (the repo's seed by default), cached."""
     return _classifier_for(str(taxonomy_path) if taxonomy_path is not None else None)
+
+
+@dataclass(frozen=True)
+class PaperClassification:
+    """Family and domain of one paper read from its text (and categories when given)."""
+
+    primary_family: str
+    families: tuple[str, ...]
+    confidence: float
+    domain: str
+    domain_source: str
+    provenance: str = PROVENANCE
+    evidence: tuple[str, ...] = ()
+
+    def to_record(self, paper_id) -> dict:
+        """The JSON-lines output record of ``mlgraph classify``."""
+        return {"id": paper_id, "primary_family": self.primary_family, "families": list(self.families),
+                "confidence": self.confidence, "domain": self.domain, "domain_source": self.domain_source,
+                "provenance": self.provenance}
+
+
+def classify_text(title: str | None, abstract: str | None, categories=None) -> PaperClassification:
+    """Classify one paper (or a short model name such as 'ViT-H/14') into family and domain.
+
+    ``categories`` is the snapshot's space-separated string or a list; the first is the primary.
+    """
+    from pipeline.classify.domain import get_domain_classifier
+
+    family = get_classifier().classify(title, abstract)
+    domain = get_domain_classifier().decide(title, abstract, categories)
+    return PaperClassification(family.primary_family, family.families, family.confidence, domain.domain,
+                               domain.domain_source, family.provenance, family.evidence)
+
+
+def classify_texts(titles, abstracts, categories=None) -> dict[str, list]:
+    """Columns primary_family, families, confidence, domain, domain_source for parallel lists."""
+    from pipeline.classify.domain import get_domain_classifier
+
+    clf, dom = get_classifier(), get_domain_classifier()
+    cats = categories if categories is not None else [None] * len(titles)
+    out: dict[str, list] = {k: [] for k in ("primary_family", "families", "confidence", "domain", "domain_source")}
+    for title, abstract, cat in zip(titles, abstracts, cats):
+        family = clf.classify(title, abstract)
+        domain = dom.decide(title, abstract, cat)
+        out["primary_family"].append(family.primary_family)
+        out["families"].append(list(family.families))
+        out["confidence"].append(family.confidence)
+        out["domain"].append(domain.domain)
+        out["domain_source"].append(domain.domain_source)
+    return out

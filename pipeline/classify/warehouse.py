@@ -178,4 +178,44 @@ def classify_papers(con, ctx) -> None:
     ctx.log.info("text classifier: %d ML papers classified (%d process(es)), %d as 'other'", total, workers, others)
 
 
-__all__ = ["load_taxonomy", "classify_papers", "classify_batch", "classify_texts", "method_families", "FAMILIES"]
+__all__ = ["load_taxonomy", "classify_domains", "classify_papers", "classify_batch", "classify_texts", "method_families", "FAMILIES"]
+
+
+def classify_domains(con, ctx) -> None:
+    """Create int_paper_text_domains: the domain the text names, for arXiv papers of a general category.
+
+    Runs before the intermediate layer so that int_paper_domains.sql can fall back on it (after the
+    specific primary category and the PwC task areas). Only papers whose primary category maps to
+    general_ml are read: for the others the category decides and the text is not needed.
+    """
+    from pipeline.classify.domain import GENERAL, category_domain, get_domain_classifier
+
+    rules = get_domain_classifier()
+    con.execute("CREATE OR REPLACE TABLE int_paper_text_domains (paper_id VARCHAR, text_domain VARCHAR, "
+                "text_domain_score DOUBLE)")
+    reader = con.sql("SELECT paper_id, title, abstract, primary_category FROM stg_arxiv__papers"
+                     ).to_arrow_reader(BATCH_ROWS)
+    writer = con.cursor()
+    total = named = 0
+    try:
+        for batch in reader:
+            ids, domains, scores = [], [], []
+            for pid, title, abstract, category in zip(*(batch.column(i).to_pylist() for i in range(4))):
+                if category_domain(category) != GENERAL:
+                    continue
+                domain, score = rules.text_domain(title, abstract)
+                ids.append(pid)
+                domains.append(domain)
+                scores.append(score)
+                named += domain is not None
+            if not ids:
+                continue
+            writer.register("_text_domains_batch", pa.table({"paper_id": pa.array(ids, pa.string()),
+                                                             "text_domain": pa.array(domains, pa.string()),
+                                                             "text_domain_score": pa.array(scores, pa.float64())}))
+            writer.execute("INSERT INTO int_paper_text_domains SELECT * FROM _text_domains_batch")
+            writer.unregister("_text_domains_batch")
+            total += len(ids)
+    finally:
+        writer.close()
+    ctx.log.info("text domains: %d papers of a general primary category read, %d name a domain", total, named)

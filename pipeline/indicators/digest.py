@@ -43,7 +43,7 @@ def digest(warehouse_path) -> dict:
                     SELECT *, row_number() OVER (PARTITION BY domain ORDER BY low_n, year DESC) AS rn
                     FROM ind_concentration WHERE domain <> 'all' AND n_papers > 0
                 )
-                SELECT r.domain, r.year, r.n_papers, r.dominant_family, r.dominant_share AS share,
+                SELECT r.domain, r.year, r.n_papers, r.unclassified_share, r.dominant_family, r.dominant_share AS share,
                        r.dominant_share_ci_low AS share_ci_low, r.dominant_share_ci_high AS share_ci_high,
                        r.hhi, r.effective_families, a.year_passed_50pct AS year_passed_50pct,
                        a.low_n_at_50pct, r.low_n
@@ -178,6 +178,10 @@ def format_digest(d: dict) -> str:
                          f"{_fmt(r['hhi']):>6}  {passed}{flag}")
         if any(r.get("low_n_at_50pct") for r in domains):
             lines.append("* crossed 50 % in a year with fewer than 10 papers in the domain")
+        gaps = [f"{r['domain']} {_fmt(r.get('unclassified_share'), '.0%')}" for r in domains
+                if r.get("unclassified_share") is not None]
+        if gaps:
+            lines.append("unclassified (no family; left out of shares): " + ", ".join(gaps))
         lines.append("")
     u = d.get("unification")
     if u:

@@ -13,13 +13,16 @@ TAKEOVER_THRESHOLD = 0.50
 
 def build_shares(con, log) -> None:
     """ind_family_share, ind_concentration and ind_unification from paper-level fractional weights."""
-    families = family_vocabulary(con)
+    # 'other' means unclassified, not a family: shares, HHI, entropy and JSD are over classified
+    # papers only, and the unclassified share is reported in its own column.
+    families = [f for f in family_vocabulary(con) if f != "other"]
     fam_index = {f: i for i, f in enumerate(families)}
     n_fam = len(families)
     rows = fetch_arrays(con, load_sql("paper_family_weights"))
     share_cols = {k: [] for k in ("year", "domain", "family", "papers_fractional", "papers_any", "domain_papers",
+                                  "classified_papers", "unclassified_share",
                                   "share", "share_ci_low", "share_ci_high", "low_n")}
-    conc_cols = {k: [] for k in ("year", "domain", "n_papers", "n_families", "hhi", "hhi_ci_low", "hhi_ci_high",
+    conc_cols = {k: [] for k in ("year", "domain", "n_papers", "n_classified", "unclassified_share", "n_families", "hhi", "hhi_ci_low", "hhi_ci_high",
                                  "effective_families", "shannon_entropy", "pielou_evenness", "gini",
                                  "dominant_family", "dominant_share", "dominant_share_ci_low",
                                  "dominant_share_ci_high", "low_n")}
@@ -56,12 +59,15 @@ def build_shares(con, log) -> None:
         fi = fam_idx[sel]
         ok = fi >= 0
         np.add.at(w, (unit[ok], fi[ok]), weights[sel][ok])
+        w = w[w.sum(axis=1) > 0]          # classified papers only
+        n_cls = w.shape[0]
+        unclassified = (n - n_cls) / n if n else np.nan
         frac = w.sum(axis=0)
         anyc = (w > 0).sum(axis=0)
-        share = frac / n
-        reps = stats.bootstrap_weighted_shares(w, rng)
+        share = frac / n_cls if n_cls else np.zeros(n_fam)
+        reps = stats.bootstrap_weighted_shares(w, rng) if n_cls else np.full((1, n_fam), np.nan)
         lo, hi = stats.percentile_ci(reps)
-        low_n = n < stats.MIN_COUNT
+        low_n = n_cls < stats.MIN_COUNT
         for f in range(n_fam):
             share_cols["year"].append(year)
             share_cols["domain"].append(domain)
@@ -69,6 +75,8 @@ def build_shares(con, log) -> None:
             share_cols["papers_fractional"].append(frac[f])
             share_cols["papers_any"].append(int(anyc[f]))
             share_cols["domain_papers"].append(n)
+            share_cols["classified_papers"].append(n_cls)
+            share_cols["unclassified_share"].append(unclassified)
             share_cols["share"].append(share[f])
             share_cols["share_ci_low"].append(lo[f])
             share_cols["share_ci_high"].append(hi[f])
@@ -88,6 +96,8 @@ def build_shares(con, log) -> None:
         conc_cols["year"].append(year)
         conc_cols["domain"].append(domain)
         conc_cols["n_papers"].append(n)
+        conc_cols["n_classified"].append(n_cls)
+        conc_cols["unclassified_share"].append(unclassified)
         conc_cols["n_families"].append(present)
         conc_cols["hhi"].append(conc_hhi if total > 0 else np.nan)
         conc_cols["hhi_ci_low"].append(float(hlo))
@@ -104,10 +114,10 @@ def build_shares(con, log) -> None:
         if domain != ALL_DOMAINS:
             replicates[(year, domain)] = (dist, rep_dist, n)
 
-    for key in ("share", "share_ci_low", "share_ci_high", "papers_fractional"):
+    for key in ("share", "share_ci_low", "share_ci_high", "papers_fractional", "unclassified_share"):
         share_cols[key] = np.array(share_cols[key], dtype=float)
     write_table(con, "ind_family_share", share_cols, order_by="domain, year, family")
-    for key in ("hhi", "hhi_ci_low", "hhi_ci_high", "effective_families", "shannon_entropy",
+    for key in ("unclassified_share", "hhi", "hhi_ci_low", "hhi_ci_high", "effective_families", "shannon_entropy",
                 "pielou_evenness", "gini", "dominant_share", "dominant_share_ci_low", "dominant_share_ci_high"):
         conc_cols[key] = np.array(conc_cols[key], dtype=float)
     write_table(con, "ind_concentration", conc_cols, order_by="domain, year")

@@ -10,14 +10,14 @@ import pytest
 
 from pipeline.lake import write_partition
 from pipeline.warehouse.builder import build_and_publish
-from warehouse_fixtures import _paper, copy_models, standard_plan, write_small_lake
+from warehouse_fixtures import _paper, copy_models, standin_steps, write_small_lake
 
 
 @pytest.fixture
 def published(settings, tmp_path):
     write_small_lake(settings.lake)
     root = copy_models(tmp_path / "models")
-    build_and_publish(settings, gates=False, plan=standard_plan(), models_root=root)
+    build_and_publish(settings, gates=False, steps=standin_steps(), models_root=root)
     return settings, root
 
 
@@ -52,7 +52,7 @@ def test_a_long_lived_reader_sees_a_new_publish_after_reconnecting(published):
     assert reader.execute("SELECT count(*) FROM dim_papers").fetchone()[0] == 6
     write_partition(settings.lake, "arxiv/papers", "2025-02-01_2025-02-28", [
         _paper("2502.00001", "New G", ["cs.LG"], date(2025, 2, 1), date(2025, 2, 1), [("Roe", "Ann")])])
-    build_and_publish(settings, gates=False, plan=standard_plan(), models_root=root)
+    build_and_publish(settings, gates=False, steps=standin_steps(), models_root=root)
     assert reader.execute("SELECT count(*) FROM dim_papers").fetchone()[0] == 6   # still its build
     reader.close()
     with duckdb.connect(str(settings.warehouse), read_only=True) as fresh:

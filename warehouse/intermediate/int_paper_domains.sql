@@ -1,5 +1,6 @@
 -- Research domains of each ML paper from its arXiv categories and, for generic-ML papers, from
--- the areas of its Papers With Code tasks.
+-- the areas of its Papers With Code tasks, then from the domain its text names
+-- (int_paper_text_domains, the classify step's cue rules).
 WITH papers AS (
     SELECT paper_id, arxiv_id, pwc_paper_url, categories, primary_category
     FROM int_papers
@@ -55,21 +56,29 @@ area_domain AS (
     QUALIFY row_number() OVER (PARTITION BY paper_id ORDER BY votes DESC, domain) = 1
 ),
 
+text_domain AS (
+    SELECT paper_id, text_domain AS domain
+    FROM int_paper_text_domains
+    WHERE text_domain IS NOT NULL
+),
+
 primary_domain AS (
     SELECT
         p.paper_id,
         CASE
             WHEN cd.domain IS NOT NULL AND cd.domain <> 'general_ml' THEN cd.domain
-            ELSE coalesce(ad.domain, 'general_ml')
+            ELSE coalesce(ad.domain, td.domain, 'general_ml')
         END AS domain,
         CASE
             WHEN cd.domain IS NOT NULL AND cd.domain <> 'general_ml' THEN 'arxiv_primary_category'
             WHEN ad.domain IS NOT NULL THEN 'pwc_task_area'
+            WHEN td.domain IS NOT NULL THEN 'text'
             ELSE 'default_general_ml'
         END AS domain_source
     FROM papers AS p
     LEFT JOIN category_domains AS cd ON cd.paper_id = p.paper_id AND cd.category_position = 1
     LEFT JOIN area_domain AS ad ON ad.paper_id = p.paper_id
+    LEFT JOIN text_domain AS td ON td.paper_id = p.paper_id
 ),
 
 secondary_domains AS (
