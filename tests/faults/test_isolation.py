@@ -45,7 +45,7 @@ def test_a_second_build_fails_fast_naming_the_holder_and_a_dead_holder_is_stale(
     try:
         started = time.monotonic()
         with pytest.raises(LockedError, match=rf"another build is running \(pid {holder.pid} on "):
-            builder.build(settings, plan=())
+            builder.build(settings, select=())
         with pytest.raises(LockedError):
             builder.publish(settings, settings.home / "nothing.duckdb")
         assert time.monotonic() - started < 5

@@ -64,12 +64,12 @@ def test_kill_matrix(settings, tmp_path):
     # A build killed just before its candidate is closed: the next build cleans up and succeeds.
     s = dataclasses.replace(settings, home=tmp_path / "build")
     code = ("from pipeline.config import load_settings\nfrom pipeline.warehouse import builder\n"
-            f"builder.build(load_settings(env={{}}, home={str(s.home)!r}), 'killed', plan=())\n")
+            f"builder.build(load_settings(env={{}}, home={str(s.home)!r}), 'killed', select=())\n")
     rc = subprocess.run([sys.executable, "-c", code], cwd=km.REPO, timeout=120,
                         env={**os.environ, "MLGRAPH_FAULT_KILL": "build.before_close"}).returncode
     orphan = builder.candidates_dir(s) / "killed.building.duckdb"
     had_orphan = orphan.exists()
-    again = builder.build(s, "again", plan=())
+    again = builder.build(s, "again", select=())
     results["build @ build.before_close"] = {"killed": rc == -signal.SIGKILL, "no_gap": True, "lost": 0,
                                              "survived": rc == -signal.SIGKILL and had_orphan and not orphan.exists()
                                              and again.exists()}
