@@ -22,7 +22,8 @@ PWC = "https://paperswithcode.com/paper/"
 # Models this helper owns; tests copy only these so colleagues' work-in-progress cannot break them.
 OWN_MODELS = {
     "staging": None,  # every staging model
-    "intermediate": ["int_papers", "int_paper_domains", "int_references_resolved"],
+    "intermediate": ["int_papers", "int_paper_domains", "int_references_resolved", "int_paper_model_mentions",
+                     "int_leaderboard_model_families"],
     "marts": ["dim_papers", "dim_domains", "dim_authors", "fct_authorships", "fct_paper_families",
               "fct_paper_domains", "fct_references", "fct_citations", "fct_code_links",
               "fct_leaderboard_results", "mart_family_domain_year", "rpt_identity_resolution",
@@ -75,7 +76,8 @@ def family_standin(method_families=None, text_families=None):
 
 def standard_plan(standin=None, citations=True):
     """The build plan for tests: SQL layers, the family stand-in, and the citation metrics."""
-    plan = ["sql:staging", "sql:intermediate", standin or family_standin(), "sql:marts"]
+    plan = ["sql:staging", "sql:intermediate", standin or family_standin(),
+            "pipeline.classify.mentions_warehouse:build_mentions", "sql:marts"]
     if citations:
         plan.append("pipeline.warehouse.citations:build_citation_metrics")
     return plan

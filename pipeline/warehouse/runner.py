@@ -38,6 +38,7 @@ DEFAULT_PLAN: tuple[str, ...] = (
     "pipeline.classify.warehouse:load_taxonomy",
     "sql:intermediate",
     "pipeline.classify.warehouse:classify_papers",
+    "pipeline.classify.mentions_warehouse:build_mentions",
     "sql:marts",
     "pipeline.warehouse.citations:build_citation_metrics",
     "pipeline.lineage.warehouse:build_lineage",
