@@ -104,6 +104,10 @@ _AFTER_BASELINE = re.compile(
 _AFTER_BUILDS = re.compile(
     r"[\s\-]*(?:based|backbones?|initiali[sz]ed|as\s+(?:the\s+|a\s+|an\s+|our\s+)?(?:\w+\s+)?"
     r"(?:backbone|base|base\s+model|foundation|starting\s+point|initiali[sz]ation|policy|language\s+model))\b")
+_AFTER_BACKGROUND = re.compile(
+    r"[\s\-,)]*(?:has|have|had)\s+(?:\w+\s+)?(?:made|shown|achieved|become|emerged|gained|demonstrated|"
+    r"revolutioni[sz]ed|transformed|attracted|drawn|enabled|been)\b")
+_LIST_MARKER = re.compile(r"(?<![a-z0-9])(?:such as|like|e\.?g\.?|including|for example|for instance)(?![a-z0-9])")
 _AFTER_FINE = re.compile(r"[\s\-]*(?:(?!and\b|or\b|with\b)\w+\s+)?(?:(?:is|was|were|are)\s+)?"
                          r"(?:fine[\s\-]?tuned|finetuned|lora|adapted|distilled)\b")
 _AFTER_USES = re.compile(
@@ -280,9 +284,17 @@ class MentionExtractor:
             pass
         if last_comp is not None and not _OWNERSHIP.search(window, last_comp.end()):
             return None, "comparison:" + last_comp.group(0), 0.0
+        if _AFTER_BACKGROUND.match(post):
+            return None, "background_after", 0.0
+        others = None
+        for others in _BACKGROUND.finditer(window):
+            pass
+        owned_after_background = others is None or _OWNERSHIP.search(window, others.end()) is not None
         for pattern, relation in ((_AFTER_FINE, "fine_tunes"), (_AFTER_BUILDS, "builds_on"), (_AFTER_USES, "uses")):
             m = pattern.match(post)
             if m:
+                if not owned_after_background:  # "recent advances in Gaussian Splatting-based rendering"
+                    return None, "background:" + others.group(0), 0.0
                 return relation, "after:" + " ".join(m.group(0).split()), _CONFIDENCE["after:" + relation]
         best = None
         for pattern, relation in ((_FINE_TUNE, "fine_tunes"), (_BUILDS_ON, "builds_on"), (_USES, "uses"),
@@ -301,6 +313,8 @@ class MentionExtractor:
             pass
         if others is not None and not _OWNERSHIP.search(window, others.end()):
             return None, "background:" + others.group(0), 0.0  # "existing methods built on ResNet"
+        if cue in _WEAK_USES and _LIST_MARKER.search(window, m.end()):
+            return None, "background:" + cue + " ... such as", 0.0  # "with models like SDXL"
         distance = len(_WORD.findall(window[m.end():]))
         base = _CONFIDENCE["weak"] if relation == "uses" and cue in _WEAK_USES else _CONFIDENCE[relation]
         return relation, cue, round(max(0.3, base - 0.03 * max(0, distance - 3)), 3)
