@@ -154,3 +154,19 @@ def test_leaderboard_family_from_model_name_paper_then_title(built):
 def test_model_tests_pass(built):
     con, root = built
     assert run_model_tests(con, discover_models(root)) == []
+
+
+def test_parallel_batches_equal_the_serial_ones():
+    """The process pool (used from PARALLEL_MIN_ROWS papers) yields the same rows in the same order."""
+    import pyarrow as pa
+
+    from pipeline.classify.mentions import get_extractor
+    from pipeline.classify.mentions_warehouse import _mention_batches
+
+    texts = ["We fine-tune Llama 2 on code.", "Built on CLIP; outperforms SAM.", "Nothing here.", None] * 50
+    table = pa.table({"paper_id": [f"p{i}" for i in range(len(texts))], "title": [None] * len(texts),
+                      "abstract": texts})
+    serial = [b for _, b in _mention_batches(table.to_batches(max_chunksize=30), 1, get_extractor())]
+    parallel = [b for _, b in _mention_batches(table.to_batches(max_chunksize=30), 2, get_extractor())]
+    assert pa.Table.from_batches(parallel).equals(pa.Table.from_batches(serial))
+    assert pa.Table.from_batches(serial).num_rows == 100

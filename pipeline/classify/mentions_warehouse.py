@@ -8,6 +8,7 @@ model_name and paper_title name, for rows whose paper is not in the lake).
 
 from __future__ import annotations
 
+import os
 import time
 
 import pyarrow as pa
@@ -16,6 +17,9 @@ from pipeline.classify.mentions import MentionExtractor, extract_batch, get_extr
 from pipeline.classify.text import get_classifier
 
 BATCH_ROWS = 20_000
+# As in classify_papers: below this many ML papers one process is faster than starting a pool.
+PARALLEL_MIN_ROWS = 100_000
+MAX_WORKERS = 4
 LEADERBOARD_SCHEMA = pa.schema([
     ("model_name", pa.string()),
     ("paper_title", pa.string()),
@@ -49,6 +53,38 @@ def result_families(model_name: str | None, paper_title: str | None, extractor: 
     return key, family, _text_family(classifier, paper_title)
 
 
+def _extract_lists(ids: list, titles: list, abstracts: list) -> pa.RecordBatch:
+    """extract_batch on plain lists (what a worker process receives)."""
+    return extract_batch(pa.record_batch([pa.array(ids, pa.string()), pa.array(titles, pa.string()),
+                                          pa.array(abstracts, pa.string())], names=["paper_id", "title", "abstract"]))
+
+
+def _mention_batches(reader, workers: int, extractor: MentionExtractor):
+    """Yield mention batches in input order, using ``workers`` processes when more than one."""
+    if workers <= 1:
+        for batch in reader:
+            if batch.num_rows:
+                yield batch.num_rows, extract_batch(batch, extractor)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent holds DuckDB's threads and locks.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque = deque()
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            pending.append((batch.num_rows, pool.submit(_extract_lists, *(batch.column(i).to_pylist() for i in range(3)))))
+            if len(pending) > 2 * workers:  # bounded look-ahead keeps memory at a few batches
+                n, fut = pending.popleft()
+                yield n, fut.result()
+        while pending:
+            n, fut = pending.popleft()
+            yield n, fut.result()
+
+
 def build_mentions(con, ctx) -> None:
     """Create int_paper_model_mentions and int_leaderboard_model_families."""
     started = time.perf_counter()
@@ -56,15 +92,14 @@ def build_mentions(con, ctx) -> None:
     con.execute("CREATE OR REPLACE TABLE int_paper_model_mentions (paper_id VARCHAR, model_key VARCHAR, "
                 "mention_text VARCHAR, evidence_span VARCHAR, relation VARCHAR, cue VARCHAR, confidence DOUBLE, "
                 "in_title BOOLEAN)")
+    n_rows = con.execute("SELECT count(*) FROM int_papers WHERE is_ml").fetchall()[0][0]  # fetchall closes the result
+    workers = min(os.cpu_count() or 1, MAX_WORKERS) if n_rows >= PARALLEL_MIN_ROWS else 1
     reader = con.sql("SELECT paper_id, title, abstract FROM int_papers WHERE is_ml").to_arrow_reader(BATCH_ROWS)
     writer = con.cursor()
     papers = mentions = 0
     try:
-        for batch in reader:
-            if not batch.num_rows:
-                continue
-            papers += batch.num_rows
-            out = extract_batch(batch, extractor)
+        for n, out in _mention_batches(reader, workers, extractor):
+            papers += n
             mentions += out.num_rows
             writer.register("_mentions_batch", out)
             writer.execute("INSERT INTO int_paper_model_mentions SELECT * FROM _mentions_batch")
@@ -86,8 +121,9 @@ def build_mentions(con, ctx) -> None:
         con.execute("CREATE OR REPLACE TABLE int_leaderboard_model_families AS SELECT * FROM _leaderboard_families")
     finally:
         con.unregister("_leaderboard_families")
-    ctx.log.info("named models: %d mentions kept in %d ML papers (%.0f papers/s); %d leaderboard model names",
-                 mentions, papers, papers / elapsed if elapsed > 0 else 0.0, len(rows))
+    ctx.log.info("named models: %d mentions kept in %d ML papers (%d process(es), %.0f papers/s); "
+                 "%d leaderboard model names", mentions, papers, workers, papers / elapsed if elapsed > 0 else 0.0,
+                 len(rows))
 
 
 __all__ = ["build_mentions", "result_families", "LEADERBOARD_SCHEMA"]
