@@ -14,8 +14,7 @@ from pipeline.warehouse.runner import WAREHOUSE_DIR, discover_models, run_model_
 from warehouse_fixtures import PWC, _paper, copy_models, family_standin
 
 MINE = {"intermediate": ["int_paper_model_mentions", "int_leaderboard_model_families"],
-        "marts": ["fct_paper_model_mentions", "fct_paper_builds_on"],
-        "indicators": ["ind_builds_on_downstream_by_year"]}
+        "marts": ["fct_paper_model_mentions", "fct_paper_builds_on", "fct_builds_on_downstream_by_year"]}
 LINEAGE_YAML = """name: fct_lineage_edges
 layer: marts
 materialized: python
@@ -77,7 +76,6 @@ def built(tmp_path_factory):
     settings = load_settings(env={}, home=base / "home")
     write_lake(settings.lake)
     root = copy_models(base / "models")
-    (root / "indicators").mkdir(exist_ok=True)
     for layer, names in MINE.items():
         for name in names:
             for suffix in (".sql", ".yml"):
@@ -87,7 +85,7 @@ def built(tmp_path_factory):
     (root / "marts" / "fct_lineage_edges.yml").write_text(LINEAGE_YAML)
     standin = family_standin(text_families=[("2401.00002", "transformer", ["transformer"], 0.9)])
     plan = ["sql:staging", "sql:intermediate", standin, "pipeline.classify.mentions_warehouse:build_mentions",
-            "sql:marts", lineage_standin, "sql:indicators"]
+            "sql:marts", lineage_standin, "pipeline.classify.mentions_warehouse:build_builds_on_downstream"]
     candidate = build(settings, plan=plan, models_root=root)
     con = duckdb.connect(str(candidate), read_only=True)
     yield con, root
@@ -124,7 +122,7 @@ def test_downstream_continues_after_pwc_through_models_and_lineage(built):
     con, _ = built
     got = {(k, r, y): (n, t, p, c) for k, r, y, n, t, p, c in rows(
         con, "SELECT root_kind, root, year, downstream_papers, text_papers, pwc_papers, cumulative_downstream_papers "
-             "FROM ind_builds_on_downstream_by_year")}
+             "FROM fct_builds_on_downstream_by_year")}
     # The 2025 paper fine-tuning Qwen2-VL is downstream of Qwen2-VL, its base models and Transformer.
     for root in ("qwen2-vl", "qwen2", "qwen"):
         assert got[("model", root, 2025)] == (1, 1, 0, 1)

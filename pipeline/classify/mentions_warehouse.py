@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pyarrow as pa
 
 from pipeline.classify.mentions import MentionExtractor, extract_batch, get_extractor
 from pipeline.classify.text import get_classifier
 
+DOWNSTREAM_SQL = Path(__file__).parent / "sql" / "fct_builds_on_downstream_by_year.sql"
 BATCH_ROWS = 20_000
 # As in classify_papers: below this many ML papers one process is faster than starting a pool.
 PARALLEL_MIN_ROWS = 100_000
@@ -126,4 +128,19 @@ def build_mentions(con, ctx) -> None:
                  len(rows))
 
 
-__all__ = ["build_mentions", "result_families", "LEADERBOARD_SCHEMA"]
+def build_builds_on_downstream(con, ctx) -> None:
+    """Create fct_builds_on_downstream_by_year (after the lineage step: it reads fct_lineage_edges)."""
+    models = get_extractor().models
+    keys = sorted(models)
+    con.register("_model_bases", pa.table({"model_key": pa.array(keys, pa.string()),
+                                           "base_model": pa.array([models[k].base_model for k in keys], pa.string())}))
+    try:
+        con.execute("CREATE OR REPLACE TABLE fct_builds_on_downstream_by_year AS\n"
+                    + DOWNSTREAM_SQL.read_text().strip().rstrip(";"))
+    finally:
+        con.unregister("_model_bases")
+    n = con.execute("SELECT count(*) FROM fct_builds_on_downstream_by_year").fetchall()[0][0]
+    ctx.log.info("fct_builds_on_downstream_by_year: %d (root, year) rows", n)
+
+
+__all__ = ["build_mentions", "build_builds_on_downstream", "result_families", "LEADERBOARD_SCHEMA"]

@@ -42,6 +42,7 @@ DEFAULT_PLAN: tuple[str, ...] = (
     "sql:marts",
     "pipeline.warehouse.citations:build_citation_metrics",
     "pipeline.lineage.warehouse:build_lineage",
+    "pipeline.classify.mentions_warehouse:build_builds_on_downstream",
     "pipeline.indicators.warehouse:build_indicators",
     "sql:indicators",
 )

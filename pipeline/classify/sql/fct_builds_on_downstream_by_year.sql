@@ -1,3 +1,5 @@
+-- fct_builds_on_downstream_by_year (run by pipeline.classify.mentions_warehouse:build_builds_on_downstream
+-- after the lineage step, whose fct_lineage_edges it reads).
 -- Downstream papers per root per year over both sources (PwC methods and named-model mentions):
 -- a paper counts for the model it names, every base model of that model (alias seed), the
 -- model's foundation method and every lineage ancestor of that method (fct_lineage_edges).
@@ -5,10 +7,9 @@ WITH RECURSIVE links AS (
     SELECT * FROM fct_paper_builds_on WHERE year IS NOT NULL
 ),
 
+-- _model_bases (model_key, base_model) is the alias seed, registered by the Python step.
 models AS (
-    SELECT model_key, any_value(nullif(base_model, '')) AS base_model
-    FROM {{ seed('model_aliases') }}
-    GROUP BY model_key
+    SELECT model_key, base_model FROM _model_bases
 ),
 
 -- (model, itself or an ancestor); UNION keeps the recursion finite even if the seed had a cycle.
