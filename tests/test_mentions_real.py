@@ -75,3 +75,24 @@ def test_leaderboard_rows_get_a_family_from_their_own_text():
     assert report["result_rows"] >= 3800
     assert report["with_family_after"] >= 0.40
     assert report["family_source"]["model_name"] > report["family_source"]["paper_title"] > 0
+
+
+def test_aliases_on_real_hugging_face_fine_tune_names():
+    """Fine-tunes of Llama-2-7b-chat-hf (a real Hub tree): names that resolve mostly resolve to llama-2."""
+    import gzip
+    import json
+    import re
+
+    trees = REPO.parent / "shared" / "data" / "real-scale" / "hf-model-trees"
+    files = sorted(trees.glob("Llama-2-7b-chat-hf_finetunes_*.json.gz"))
+    if not files:
+        pytest.skip(f"Hugging Face model trees not found at {trees}")
+    names = [m["model_id"].split("/")[-1] for m in json.loads(gzip.decompress(files[0].read_bytes()))["models"]]
+    assert len(names) == 465
+    extractor = get_extractor()
+    resolved = [extractor.model_of(n) for n in names]
+    hits = [k for k in resolved if k]
+    # "llama-7b" spellings are LLaMA 1 by name; the tree says they are Llama 2 fine-tunes.
+    assert sum(k == "llama-2" for k in hits) / len(hits) >= 0.85
+    written = [k for n, k in zip(names, resolved) if re.search(r"(?<![a-z])llama[\s\-_]?2(?=$|[\s\-_](?:[a-z]|\d+b))", n, re.IGNORECASE)]
+    assert written and all(k == "llama-2" for k in written)

@@ -243,8 +243,11 @@ class MentionExtractor:
         return None
 
     # -- finding ---------------------------------------------------------------------------------
-    def hits(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, model_key) of every alias hit, suffixes included, leftmost-longest, no overlaps."""
+    def hits(self, text: str) -> list[tuple[int, int, str, int]]:
+        """(start, end, model_key, alias_end) of every alias hit, leftmost-longest, no overlaps.
+
+        ``end`` includes the size/variant suffix, ``alias_end`` does not.
+        """
         low = text.lower()
         found: list[tuple[int, int, str]] = []
         if self.nocase_re is not None:
@@ -258,15 +261,16 @@ class MentionExtractor:
                 if key:
                     found.append((m.start(), m.end(), key))
         found.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-        out: list[tuple[int, int, str]] = []
+        out: list[tuple[int, int, str, int]] = []
         last_end = -1
         for start, end, key in found:
             if start < last_end:
                 continue
+            alias_end = end
             end = _SUFFIX.match(low, end).end()
-            if _UNKNOWN_VERSION.match(low, end):
-                continue  # "Llama-5", "GPT-4.7": a version the table does not know
-            out.append((start, end, key))
+            if end == alias_end and _UNKNOWN_VERSION.match(low, end):
+                continue  # "Llama-5", "GPT-4.7": a version the table does not know (after "-7B-151" it is not one)
+            out.append((start, end, key, alias_end))
             last_end = end
         return out
 
@@ -329,7 +333,7 @@ class MentionExtractor:
         low = text.lower()
         breaks = [m.end() for m in _SENT_BREAK.finditer(low)]
         out = []
-        for start, end, key in found:
+        for start, end, key, _ in found:
             i = bisect.bisect_right(breaks, start)
             sent_start = breaks[i - 1] if i else 0
             sent_end = breaks[i] if i < len(breaks) else len(low)
@@ -356,7 +360,16 @@ class MentionExtractor:
     def model_of(self, name: str | None) -> str | None:
         """The model key a bare model name (a leaderboard row's model_name) resolves to, if any."""
         found = self.hits(name or "")
-        return found[0][2] if found else None
+        if not found:
+            return None
+        # The first hit, unless the next one follows it directly and derives from it:
+        # "meta-llama-Llama-2-7b-chat-hf" is llama-2, not llama; "CLIP ViT-L/14" stays clip.
+        _, best_end, best, _ = found[0]
+        for start, end, key, _ in found[1:]:
+            if name[best_end:start].strip(" -_/") or best not in self.ancestors(key)[1:]:
+                break
+            best_end, best = end, key
+        return best
 
     def ancestors(self, key: str) -> list[str]:
         """The model and its base-model chain, nearest first (a cycle in the seed stops the walk)."""
