@@ -111,8 +111,9 @@ def build_mentions(con, ctx) -> None:
     elapsed = time.perf_counter() - started
 
     classifier = get_classifier()
-    rows = con.execute("SELECT DISTINCT model_name, paper_title FROM stg_pwc__eval_results "
-                       "ORDER BY model_name, paper_title").fetchall()
+    # Missing names and titles become '' so the pair is a non-null key (the gates check unique keys for nulls).
+    rows = con.execute("SELECT DISTINCT coalesce(model_name, '') AS model_name, coalesce(paper_title, '') AS paper_title "
+                       "FROM stg_pwc__eval_results ORDER BY model_name, paper_title").fetchall()
     cols: dict[str, list] = {f.name: [] for f in LEADERBOARD_SCHEMA}
     for model_name, paper_title in rows:
         key, name_family, title_family = result_families(model_name, paper_title, extractor, classifier)

@@ -43,7 +43,7 @@ matched AS (
     LEFT JOIN papers AS by_arxiv ON by_arxiv.arxiv_id = r.arxiv_id
     LEFT JOIN papers AS by_url ON by_arxiv.paper_id IS NULL AND by_url.pwc_paper_url = r.paper_url
     LEFT JOIN name_families AS nf
-        ON nf.model_name IS NOT DISTINCT FROM r.model_name AND nf.paper_title IS NOT DISTINCT FROM r.paper_title
+        ON nf.model_name = coalesce(r.model_name, '') AND nf.paper_title = coalesce(r.paper_title, '')
 ),
 
 -- A paper's 'other' is an abstention: the row's title may still name a family.

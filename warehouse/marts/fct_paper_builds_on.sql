@@ -43,10 +43,18 @@ unioned AS (
 ),
 
 final AS (
-    SELECT u.paper_id, u.source, u.model_key, u.method_name, u.relation, u.confidence, p.year
+    SELECT
+        u.paper_id,
+        u.source,
+        CASE WHEN u.source = 'text' THEN u.model_key ELSE u.method_name END AS target,
+        u.model_key,
+        u.method_name,
+        u.relation,
+        u.confidence,
+        p.year
     FROM unioned AS u
     INNER JOIN papers AS p ON p.paper_id = u.paper_id
 )
 
 SELECT * FROM final
-ORDER BY paper_id, source, model_key, method_name
+ORDER BY paper_id, source, target
