@@ -22,7 +22,8 @@ PWC = "https://paperswithcode.com/paper/"
 # Models this helper owns; tests copy only these so colleagues' work-in-progress cannot break them.
 OWN_MODELS = {
     "staging": None,  # every staging model
-    "intermediate": ["int_papers", "int_paper_domains", "int_paper_text_domains", "int_references_resolved"],
+    "intermediate": ["int_papers", "int_paper_domains", "int_paper_text_domains", "int_references_resolved",
+                     "int_paper_model_mentions", "int_leaderboard_model_families"],
     "marts": ["dim_papers", "dim_domains", "dim_authors", "fct_authorships", "fct_paper_families",
               "fct_paper_domains", "fct_references", "fct_citations", "fct_code_links",
               "fct_leaderboard_results", "mart_family_domain_year", "rpt_identity_resolution",
