@@ -19,9 +19,10 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-# Colour-blind-safe (Okabe-Ito, then Tableau) and stable per family across charts.
+# Okabe-Ito (colour-blind safe) first, then Tableau's: 20 distinct colours, stable per name.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-           "#8c564b", "#7f7f7f", "#bcbd22", "#17becf", "#9467bd", "#ff9896"]
+           "#8c564b", "#7f7f7f", "#bcbd22", "#17becf", "#9467bd", "#ff9896", "#c5b0d5", "#98df8a",
+           "#c49c94", "#aec7e8", "#ffbb78", "#393b79"]
 LOW_N_NOTE = "hatched / grey = low_n (too few observations for a stable estimate)"
 _RC = {"svg.fonttype": "none", "svg.hashsalt": "mlgraph", "font.size": 9, "axes.titlesize": 10,
        "axes.spines.top": False, "axes.spines.right": False}
@@ -42,7 +43,8 @@ class Chart:
         """The figure as standalone SVG text (text kept as text, deterministic ids)."""
         buf = io.StringIO()
         with rc_context(_RC):
-            self.figure.savefig(buf, format="svg", bbox_inches="tight")
+            # constrained layout already fits the labels; bbox_inches="tight" would draw twice
+            self.figure.savefig(buf, format="svg")
         text = buf.getvalue()
         return text[text.index("<svg"):]
 
@@ -131,6 +133,8 @@ def family_share(shares: pd.DataFrame, coverage: pd.DataFrame | None = None) -> 
     notes = []
     domains = sorted(shares["domain"].unique(), key=lambda d: (d == "all", d))
     cmap = colours(shares["family"])
+    # one stacking order everywhere (largest overall at the bottom) so panels compare
+    global_order = list(shares.groupby("family")["share"].sum().sort_values(ascending=False).index)
     fig, axes = _grid(len(domains))
     for ax, domain in zip(axes, domains):
         d = shares[shares["domain"] == domain]
@@ -143,7 +147,7 @@ def family_share(shares: pd.DataFrame, coverage: pd.DataFrame | None = None) -> 
         wide = wide.fillna(0.0)
         total = wide.sum(axis=1).replace(0, np.nan)
         wide = wide.div(total, axis=0).fillna(0.0)
-        order = wide.sum().sort_values(ascending=False).index
+        order = [f for f in global_order if f in wide.columns]
         if len(years) == 1:
             bottom = 0.0
             for fam in order:
@@ -170,7 +174,11 @@ def family_share(shares: pd.DataFrame, coverage: pd.DataFrame | None = None) -> 
     fig.supylabel("share of classified papers")
     if shares["low_n"].all():
         notes.append("every domain-year is low_n: shares are indicative only")
-    return _finish(cid, title, fig, 0, notes)
+    n = 0
+    if coverage is not None and len(coverage):
+        drawn = coverage[(coverage["domain"] == "all") & coverage["year"].isin(shares["year"].unique())]
+        n = int(drawn["classified"].sum())
+    return _finish(cid, title, fig, n, notes)
 
 
 def _merge_legends(axes):
@@ -203,25 +211,38 @@ def concentration(conc: pd.DataFrame) -> Chart:
     if conc.empty:
         return empty_chart(cid, title, "no domain-year with classified papers")
     notes = []
-    fig = _figure(10, 3.6)
-    ax1, ax2 = fig.subplots(1, 2)
-    cmap = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(sorted(conc["domain"].unique()))}
-    for domain, d in conc.groupby("domain"):
+    domains = sorted(conc["domain"].unique(), key=lambda d: (d != "all", d))
+    cols = min(6, len(domains))
+    rows = math.ceil(len(domains) / cols)
+    fig = _figure(11, 1.9 * 2 * rows + 0.8)
+    top, bottom = fig.subfigures(2, 1)
+    blocks = []
+    for sub, label in ((top, "effective number of families (1/HHI)"), (bottom, "dominant family's share")):
+        sub.suptitle(label, fontsize=10)
+        axes = sub.subplots(rows, cols, squeeze=False, sharey=True).ravel()
+        for ax in axes[len(domains):]:
+            ax.set_visible(False)
+            ax._mlgraph_decoration = True
+        blocks.append(axes)
+    for i, domain in enumerate(domains):
+        d = conc[conc["domain"] == domain]
         x = d["year"].to_numpy()
         low = d["low_n"].to_numpy(dtype=bool)
+        colour = PALETTE[0] if domain != "all" else PALETTE[7]
         with np.errstate(divide="ignore"):
-            _band(ax1, x, 1 / d["hhi"], 1 / d["hhi_ci_high"].clip(lower=1e-9), 1 / d["hhi_ci_low"].clip(lower=1e-9),
-                  cmap[domain], domain, low)
-        _band(ax2, x, d["dominant_share"], d["dominant_share_ci_low"], d["dominant_share_ci_high"],
-              cmap[domain], None, low)
+            _band(blocks[0][i], x, 1 / d["hhi"], 1 / d["hhi_ci_high"].clip(lower=1e-9),
+                  1 / d["hhi_ci_low"].clip(lower=1e-9), colour, domain, low)
+        _band(blocks[1][i], x, d["dominant_share"], d["dominant_share_ci_low"], d["dominant_share_ci_high"],
+              colour, domain, low)
+        for ax in (blocks[0][i], blocks[1][i]):
+            ax.set_title(domain, fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.xaxis.get_major_locator().set_params(integer=True, nbins=3)
+        blocks[1][i].set_ylim(0, 1)
         if len(x) == 1:
             notes.append(f"{domain}: one year only ({x[0]})")
-    ax1.set_title("effective number of families (1/HHI)")
-    ax2.set_title("dominant family's share")
-    ax2.set_ylim(0, 1)
-    for ax in (ax1, ax2):
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.legend(*_merge_legends([ax1]), loc="outside right upper", fontsize=8)
+    if conc["low_n"].any():
+        notes.append("open markers: low_n domain-years")
     if conc["low_n"].all():
         notes.append("every domain-year is low_n: indicative only")
     return _finish(cid, title, fig, len(conc), notes)
@@ -426,7 +447,7 @@ def leaderboard_dominance(board: pd.DataFrame, top_families: int = 6) -> Chart:
             _low_n_band(ax, int(y))
         ax.set_title(area, fontsize=9)
         ax.set_ylim(0, 1)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xticks(list(wide.index)[:: max(1, len(wide.index) // 4)])
     fig.legend(*_merge_legends(axes), loc="outside right upper", fontsize=8)
     if board["low_n"].all():
         notes.append("every area-year is low_n: indicative only")
@@ -524,8 +545,11 @@ def cd_index(cd: pd.DataFrame, min_papers: int = 5) -> Chart:
             patch.set_hatch("///")
     ax.set_yticks(range(1, len(order) + 1), [f"{f} (n={k})" for f, k in zip(order, counts)])
     ax.axvline(0, color="#a00", ls=":", lw=1).set_gid("decoration")
-    ax.set_xlim(-1.05, 1.05)
-    ax.set_xlabel("CD index (−1 consolidating, +1 disruptive)")
+    # CD values crowd near 0; the 1st-99th percentile range keeps the boxes readable
+    lo, hi = np.nanpercentile(cd["cd"], [1, 99])
+    pad = max((hi - lo) * 0.1, 1e-3)
+    ax.set_xlim(max(-1.0, lo - pad), min(1.0, hi + pad))
+    ax.set_xlabel("CD index (−1 consolidating, +1 disruptive; axis clipped to the 1st–99th percentile)")
     small = [f for f, k in zip(order, counts) if k < min_papers]
     if small:
         notes.append(f"low_n (< {min_papers} papers, hatched): {', '.join(small)}")

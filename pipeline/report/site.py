@@ -331,7 +331,9 @@ def _ingested(settings) -> str:
     entries = Manifest(settings.state).entries()
     groups: dict[tuple[str, str], dict] = {}
     for e in reversed(entries):
-        g = groups.setdefault((e["source"], e["target"]), {"ingests": 0, "rows": 0, "partitions": [], "latest": e})
+        # one row per kind of target: the OAI windows of a source are one line with their range
+        kind = re.sub(r"\s*\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?\s*", " ", e["target"]).strip()
+        g = groups.setdefault((e["source"], kind), {"ingests": 0, "rows": 0, "partitions": [], "latest": e})
         g["ingests"] += 1
         g["rows"] += sum(v for v in (e["rows"] or {}).values() if isinstance(v, int))
         if e["partition"]:
@@ -422,10 +424,11 @@ def _queries(con, warehouse: Path, tables: set[str]) -> str:
             result = _rows_table(con.execute(text).df().head(5))
         except Exception as exc:  # noqa: BLE001 — an example on an older warehouse must not fail the report
             result = f"<p>(not runnable on this warehouse: {html.escape(str(exc).splitlines()[0])})</p>"
-        blocks.append(f"<h3>{html.escape(title)}</h3><pre>{html.escape(text)}</pre>{result}")
+        blocks.append(f"<details><summary>{html.escape(title)}</summary><pre>{html.escape(text)}</pre>{result}</details>")
     return (f"<section id='warehouse'><h2>The warehouse</h2><p><code>{html.escape(str(Path(warehouse).resolve()))}</code>"
             f" — open it read-only: <code>duckdb -readonly {html.escape(str(Path(warehouse).resolve()))}</code> or "
-            f"<code>duckdb.connect(path, read_only=True)</code>.</p>{''.join(blocks)}</section>")
+            f"<code>duckdb.connect(path, read_only=True)</code>. Three example queries (click to open; run here on this "
+            f"warehouse, first rows shown):</p>{''.join(blocks)}</section>")
 
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1em 2em;color:#222}
