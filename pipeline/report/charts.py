@@ -44,7 +44,7 @@ class Chart:
         buf = io.StringIO()
         with rc_context(_RC):
             # constrained layout already fits the labels; bbox_inches="tight" would draw twice
-            self.figure.savefig(buf, format="svg")
+            self.figure.savefig(buf, format="svg", metadata={"Date": None})
         text = buf.getvalue()
         return text[text.index("<svg"):]
 

@@ -210,6 +210,15 @@ def build_report(settings, warehouse: Path | None = None, out: Path | None = Non
     return info
 
 
+def publish_report(published: str | None = None, cfg=None) -> str:
+    """The Airflow task's step: the report of the published warehouse; returns its index.html."""
+    from pipeline.config import load_settings
+
+    cfg = cfg or load_settings()
+    info = build_report(cfg, Path(published) if published else None)
+    return info["index"]
+
+
 def _carry_forward(out: Path) -> None:
     # Publishing a warehouse replaces exports/ wholesale (the old one becomes exports-previous/):
     # bring the previous report back first, so a failed render still leaves a report in place.
