@@ -246,24 +246,38 @@ def _audit(tmp: Path, info: dict) -> None:
             raise MlgraphError(f"report audit: link {href} does not resolve inside the report")
 
 
-def _render(con, settings, warehouse: Path, tmp: Path) -> dict:
-    (tmp / "charts").mkdir()
+def draw_all(con) -> tuple[dict[str, C.Chart], list[dict], dict[str, float]]:
+    """Every section's chart for a warehouse connection: (charts by id, sections left out, seconds)."""
     tables = _tables(con)
     n_citations = con.execute("SELECT count(*) FROM fct_citations").fetchone()[0] if "fct_citations" in tables else 0
-    as_of = con.execute("SELECT max(published_date) FROM dim_papers").fetchone()[0]
-    docs = _render_docs(tmp / "docs")
-    figures, charts, skipped, timings = [], [], [], {}
+    drawn, skipped, timings = {}, [], {}
     for s in SECTIONS:
         reason = skip_reason(s, tables, n_citations)
         if reason:
             skipped.append({"id": s.id, "title": s.title, "reason": reason})
             continue
         t0 = time.monotonic()
-        chart = s.build(con)
+        drawn[s.id] = s.build(con)
+        timings[s.id] = round(time.monotonic() - t0, 2)
+    return drawn, skipped, timings
+
+
+def _render(con, settings, warehouse: Path, tmp: Path) -> dict:
+    (tmp / "charts").mkdir()
+    tables = _tables(con)
+    as_of = con.execute("SELECT max(published_date) FROM dim_papers").fetchone()[0]
+    docs = _render_docs(tmp / "docs")
+    figures, charts = [], []
+    drawn, skipped, timings = draw_all(con)
+    for s in SECTIONS:
+        if s.id not in drawn:
+            continue
+        t0 = time.monotonic()
+        chart = drawn[s.id]
         svg = chart.svg()
         chart.figure.clear()
         (tmp / "charts" / f"{s.id}.svg").write_text(svg)
-        timings[s.id] = round(time.monotonic() - t0, 2)
+        timings[s.id] = round(timings[s.id] + time.monotonic() - t0, 2)
         charts.append({"id": s.id, "n": chart.n, "empty": chart.empty, "notes": chart.notes})
         figures.append(_figure_html(s, chart, svg, as_of, docs))
     header = _header(con, settings, warehouse, tables, as_of, tmp)
