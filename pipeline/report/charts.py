@@ -57,8 +57,16 @@ def _slug(text: str) -> str:
 
 
 def colours(families) -> dict[str, str]:
-    """A stable colour per family name (sorted, so every chart agrees)."""
-    return {f: PALETTE[i % len(PALETTE)] for i, f in enumerate(sorted(set(families)))}
+    """A stable colour per name: taxonomy families in the taxonomy's order, then others sorted."""
+    from pipeline.classify.taxonomy import FAMILIES
+
+    names = set(families)
+    if not names & set(FAMILIES):  # frameworks, domains: just the palette in name order
+        return {f: PALETTE[i % len(PALETTE)] for i, f in enumerate(sorted(names))}
+    order = [f for f in FAMILIES if f in names] + sorted(names - set(FAMILIES))
+    fixed = {f: PALETTE[i % len(PALETTE)] for i, f in enumerate(FAMILIES)}
+    rest = iter(PALETTE[len(FAMILIES):] + PALETTE)
+    return {f: fixed.get(f) or next(rest) for f in order}
 
 
 def _figure(width: float = 8.0, height: float = 3.6) -> Figure:
