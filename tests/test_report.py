@@ -219,3 +219,41 @@ def test_report_cli_on_a_missing_warehouse_is_one_line_exit_2(tmp_path, capsys):
     code = main(["--home", str(tmp_path), "report"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "no warehouse at" in err
+
+
+def test_model_fanout_is_drawn_when_the_warehouse_has_model_lineage(tiny):
+    from pipeline.report import build_report
+
+    con = duckdb.connect(str(tiny.warehouse))
+    con.execute("""CREATE TABLE fct_model_lineage AS SELECT * FROM (VALUES
+        ('llama', 'llama-chat'), ('llama', 'llama-code'), ('llama-chat', 'llama-chat-q4'),
+        ('bert', 'distilbert')) t(parent_model, child_model)""")
+    con.close()
+    info = build_report(tiny)
+    model = next(c for c in info["charts"] if c["id"] == "model-fanout")
+    assert not model["empty"] and model["n"] == 2 + 1          # the roots' direct children: llama 2, bert 1
+    svg = (Path(info["index"]).parent / "charts" / "model-fanout.svg").read_text()
+    assert "llama-chat" in svg and "distilbert" in svg
+    assert "model-fanout" not in {s["id"] for s in info["skipped"]}
+
+
+def test_data_docs_of_a_gate_run_show_each_table_and_its_failures(tmp_path):
+    from pipeline.quality import gates, suites as S
+    from pipeline.quality.data_docs import build_data_docs
+
+    v = gates._Validator(tmp_path)
+    frame = pd.DataFrame({"paper_id": ["a", "a", None]})
+    v.validate("marts", "dim_x", frame, [S.Check("marts", "dim_x", "not_null", ("paper_id",)),
+                                         S.Check("marts", "dim_x", "unique", ("paper_id",))], {"paper_id": "paper_id"})
+    v.validate("marts", "dim_ok", pd.DataFrame({"k": [1, 2]}), [S.Check("marts", "dim_ok", "unique", ("k",))], {"k": "k"})
+    v.write()
+    index = build_data_docs(tmp_path)
+    text = index.read_text()
+    assert "2 validated table(s), 1 with failures" in text and "FAILED" in text
+    page = (tmp_path / "data_docs" / "marts.dim_x.html").read_text()
+    words = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "values must never be null. 1 unexpected values found" in words
+    assert "values must be unique. 2 unexpected values found" in words
+    assert (tmp_path / "data_docs" / "marts.dim_ok.html").is_file()
+    again = build_data_docs(tmp_path)          # rebuilding replaces the folder, leaves no temp dirs
+    assert again == index and not [p for p in tmp_path.iterdir() if p.name.startswith(".data_docs")]
