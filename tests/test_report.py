@@ -257,3 +257,15 @@ def test_data_docs_of_a_gate_run_show_each_table_and_its_failures(tmp_path):
     assert (tmp_path / "data_docs" / "marts.dim_ok.html").is_file()
     again = build_data_docs(tmp_path)          # rebuilding replaces the folder, leaves no temp dirs
     assert again == index and not [p for p in tmp_path.iterdir() if p.name.startswith(".data_docs")]
+
+
+def test_the_report_of_another_warehouse_file_goes_beside_it_not_over_the_published_one(tiny):
+    import shutil
+
+    from pipeline.report import build_report
+
+    copy = tiny.warehouse.with_name("candidate-1.duckdb")
+    shutil.copyfile(tiny.warehouse, copy)
+    info = build_report(tiny, warehouse=copy)
+    assert Path(info["index"]) == tiny.warehouse.parent / "candidate-1.exports" / "report" / "index.html"
+    assert not (tiny.warehouse.parent / "exports").exists()

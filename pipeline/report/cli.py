@@ -8,7 +8,8 @@ from pathlib import Path
 def configure(parser) -> None:
     """Arguments of ``mlgraph report``."""
     parser.add_argument("--warehouse", help="a warehouse file other than the published one")
-    parser.add_argument("--out", help="the report folder (default: <warehouse dir>/exports/report)")
+    parser.add_argument("--out", help="the report folder (default: <warehouse dir>/exports/report for the published "
+                             "warehouse, <name>.exports/report beside another file)")
     parser.add_argument("--json", action="store_true", help="print what was built as JSON")
 
 

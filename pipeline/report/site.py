@@ -176,9 +176,14 @@ def skip_reason(section: Section, tables: set[str], n_citations: int) -> str | N
 
 
 # ---------------------------------------------------------------------------------------------
-def default_out(settings) -> Path:
-    """``<warehouse dir>/exports/report`` of the published warehouse."""
-    return Path(settings.warehouse).parent / "exports" / REPORT_DIR
+def default_out(settings, warehouse: Path | None = None) -> Path:
+    """``<warehouse dir>/exports/report`` of the published warehouse; beside another file's exports."""
+    if warehouse is None or Path(warehouse).resolve() == Path(settings.warehouse).resolve():
+        return Path(settings.warehouse).parent / "exports" / REPORT_DIR
+    from pipeline.warehouse.builder import exports_for
+
+    # a candidate or copy: its own exports folder, never the published report
+    return exports_for(Path(warehouse)) / REPORT_DIR
 
 
 def build_report(settings, warehouse: Path | None = None, out: Path | None = None) -> dict:
@@ -187,7 +192,7 @@ def build_report(settings, warehouse: Path | None = None, out: Path | None = Non
 
     started = time.monotonic()
     warehouse = Path(warehouse or settings.warehouse)
-    out = Path(out) if out else default_out(settings)
+    out = Path(out) if out else default_out(settings, warehouse)
     out.parent.mkdir(parents=True, exist_ok=True)
     _carry_forward(out)
     tmp = out.parent / f".{out.name}-tmp-{uuid.uuid4().hex[:8]}"
