@@ -149,9 +149,6 @@ def browser(published_report):
         shutil.rmtree(profile, ignore_errors=True)
 
 
-PROBLEMS = ("Runtime.exceptionThrown",)
-
-
 def _problems(events: list[dict]) -> list[str]:
     out = []
     for e in events:

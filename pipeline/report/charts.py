@@ -52,10 +52,6 @@ class Chart:
         return self.svg()
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def colours(families) -> dict[str, str]:
     """A stable colour per name: taxonomy families in the taxonomy's order, then others sorted."""
     from pipeline.classify.taxonomy import FAMILIES

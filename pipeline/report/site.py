@@ -269,7 +269,6 @@ def draw_all(con) -> tuple[dict[str, C.Chart], list[dict], dict[str, float]]:
 
 def _render(con, settings, warehouse: Path, tmp: Path) -> dict:
     (tmp / "charts").mkdir()
-    tables = _tables(con)
     as_of = con.execute("SELECT max(published_date) FROM dim_papers").fetchone()[0]
     docs = _render_docs(tmp / "docs")
     figures, charts = [], []
@@ -285,7 +284,7 @@ def _render(con, settings, warehouse: Path, tmp: Path) -> dict:
         timings[s.id] = round(timings[s.id] + time.monotonic() - t0, 2)
         charts.append({"id": s.id, "n": chart.n, "empty": chart.empty, "notes": chart.notes})
         figures.append(_figure_html(s, chart, svg, as_of, docs))
-    header = _header(con, settings, warehouse, tables, as_of, tmp)
+    header = _header(con, settings, warehouse, tmp)
     skipped_html = "".join(f"<li><b>{html.escape(s['title'])}</b>: {html.escape(s['reason'])}</li>" for s in skipped)
     page = _PAGE.format(
         as_of=as_of, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), header=header,
@@ -346,9 +345,8 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _header(con, settings, warehouse: Path, tables: set[str], as_of, tmp: Path) -> str:
-    parts = [_ingested(settings), _classifier(con, warehouse, tables), _quality(settings, tmp),
-             _queries(con, warehouse, tables)]
+def _header(con, settings, warehouse: Path, tmp: Path) -> str:
+    parts = [_ingested(settings), _classifier(con, warehouse), _quality(settings, tmp), _queries(con, warehouse)]
     return "\n".join(parts)
 
 
@@ -385,7 +383,7 @@ def _ingested(settings) -> str:
     return f"<section id='ingested'><h2>What was ingested</h2>{table}<details><summary>lake partitions</summary><ul>{lake}</ul></details></section>"
 
 
-def _classifier(con, warehouse: Path, tables: set[str]) -> str:
+def _classifier(con, warehouse: Path) -> str:
     cov = con.execute("""SELECT count(*) FILTER (WHERE primary_family IS NOT NULL AND primary_family <> 'other'),
                                 count(*) FROM dim_papers WHERE is_ml""").fetchone()
     prov = con.execute("SELECT coalesce(family_provenance, '(none)'), count(*) FROM dim_papers WHERE is_ml "
@@ -444,7 +442,7 @@ EXAMPLES = [("Vision's family shares since 2018", "example_family_share"),
             ("Field-wide lock-in", "example_lockin")]
 
 
-def _queries(con, warehouse: Path, tables: set[str]) -> str:
+def _queries(con, warehouse: Path) -> str:
     blocks = []
     for title, name in EXAMPLES:
         text = sql(name).strip()
