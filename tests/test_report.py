@@ -269,3 +269,11 @@ def test_the_report_of_another_warehouse_file_goes_beside_it_not_over_the_publis
     info = build_report(tiny, warehouse=copy)
     assert Path(info["index"]) == tiny.warehouse.parent / "candidate-1.exports" / "report" / "index.html"
     assert not (tiny.warehouse.parent / "exports").exists()
+
+
+def test_colours_are_stable_per_family_and_distinct_within_a_chart():
+    fams = C.colours(["cnn", "transformer", "ssm", "other"])
+    assert fams["transformer"] == C.colours(["transformer"])["transformer"] == C.PALETTE[0]
+    assert len(set(fams.values())) == 4
+    frameworks = C.colours(["jax", "other", "pytorch", "tensorflow"])
+    assert len(set(frameworks.values())) == 4 and frameworks["jax"] == C.PALETTE[0]

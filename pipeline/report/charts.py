@@ -57,7 +57,7 @@ def colours(families) -> dict[str, str]:
     from pipeline.classify.taxonomy import FAMILIES
 
     names = set(families)
-    if not names & set(FAMILIES):  # frameworks, domains: just the palette in name order
+    if not names & (set(FAMILIES) - {"other"}):  # frameworks, domains: the palette in name order
         return {f: PALETTE[i % len(PALETTE)] for i, f in enumerate(sorted(names))}
     order = [f for f in FAMILIES if f in names] + sorted(names - set(FAMILIES))
     fixed = {f: PALETTE[i % len(PALETTE)] for i, f in enumerate(FAMILIES)}
