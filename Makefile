@@ -11,12 +11,13 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 MLGRAPH_HOME ?= $(CURDIR)/mlgraph-data
 export MLGRAPH_HOME
 
-.PHONY: help setup run test test-fast test-distributed bench lint clean
+.PHONY: help setup run test test-fast test-distributed test-report bench lint clean
 
 help:
 	@echo "make run              - whole pipeline on the bundled sample (no network)"
 	@echo "make test             - the test suite (offline, < 10 min)"
 	@echo "make test-distributed - Airflow + Celery + PostgreSQL + Redis on loopback"
+	@echo "make test-report      - the report of the sample in headless Chromium (installs it)"
 	@echo "make bench            - benchmarks (numbers go in README.md)"
 
 $(UV):
@@ -33,13 +34,16 @@ run: setup
 	$(VENV)/bin/mlgraph run
 
 test: setup
-	$(VENV)/bin/python -m pytest -m "not distributed" -q
+	$(VENV)/bin/python -m pytest -m "not distributed and not browser" -q
 
 test-fast: setup
-	$(VENV)/bin/python -m pytest -m "not distributed and not slow" -q
+	$(VENV)/bin/python -m pytest -m "not distributed and not slow and not browser" -q
 
 test-distributed: setup
 	bash scripts/test-distributed.sh
+
+test-report: setup
+	bash scripts/test-report.sh
 
 bench: setup
 	$(VENV)/bin/python bench/run_all.py

@@ -28,7 +28,8 @@ the sample's own snapshot is always used).
    still keeps arXiv at one request stream. Each month is its own lake partition: a failed month
    retries alone and re-running one replaces it.
 3. **refresh_pwc**, **fetch_citations** — as in the nightly.
-4. **build_warehouse → quality_gates → publish_warehouse → log_digest** — write–audit–publish.
+4. **build_warehouse → quality_gates → publish_warehouse → log_digest, publish_report** —
+   write–audit–publish, then the static report beside the published warehouse.
 """
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"

@@ -90,10 +90,19 @@ def log_digest(published: str) -> str:
     return orchestration.digest(published)
 
 
+@task
+def publish_report(published: str) -> str:
+    """Render the static report of the freshly published warehouse and swap it in atomically."""
+    from pipeline.report import publish_report as publish
+
+    return publish(published)
+
+
 def write_audit_publish(upstream) -> None:
-    """build → quality gates → publish → digest, after ``upstream`` ingestion tasks."""
+    """build → quality gates → publish → digest and report, after ``upstream`` ingestion tasks."""
     candidate = build_warehouse()
     upstream >> candidate
     gates = quality_gates(candidate)
     published = publish_warehouse(candidate, gates)
     log_digest(published)
+    publish_report(published)

@@ -31,7 +31,9 @@ One run per day (data interval = the previous day, UTC):
    DuckDB file per run under `<home>/warehouse/candidates/`, Great Expectations suites (results in
    `<home>/quality/<run_id>/`), and only then the atomic swap. A failed gate fails the run and
    leaves the published warehouse as it was.
-5. **log_digest** — the headline indicators, in the task log.
+5. **log_digest** — the headline indicators, in the task log; **publish_report** — the static
+   report site (`<home>/warehouse/exports/report/index.html`), rendered aside and swapped in, so
+   a failed render leaves the previous report.
 
 The ingestion tasks emit the raw-lake assets the build consumes; publishing emits
 `mlgraph_warehouse`. `max_active_runs=1` because every run publishes the same file.

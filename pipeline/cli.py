@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("classify", "pipeline.classify.cli", "classify papers into architecture families (JSON lines in/out; --evaluate)"),
     ("lineage", "pipeline.lineage.cli", "query or export the architecture-lineage graph (ancestors, descendants, GraphML)"),
     ("indicators", "pipeline.indicators.cli", "print the digest of unification / lock-in / switching-cost indicators"),
+    ("report", "pipeline.report.cli", "write the static report site (charts of every headline) beside the warehouse"),
     ("check", "pipeline.quality.cli", "run the Great Expectations quality gates on a built warehouse"),
     ("run", "pipeline.run", "the whole pipeline on the bundled sample (the sample profile): ingest, build, gates, digest"),
     ("status", "pipeline.status", "where the lake and warehouse are, what was ingested, and which datasets hold sample rows"),

@@ -253,4 +253,5 @@ def run(args, settings) -> int:
     print(f"quality results: {where['quality_results']}")
     print(f"airflow home:    {where['airflow_home']}   (throwaway metadata DB; log: {log_path})")
     print(f"total: {where['seconds']} s — `mlgraph status` lists what was ingested")
+    print(f"report:          {settings.warehouse.resolve().parent / 'exports' / 'report' / 'index.html'}")
     return 0

@@ -80,7 +80,8 @@ def test_nightly_structure(dagbag):
     dag = dagbag.dags["mlgraph_nightly"]
     assert type(dag.timetable).__name__ == "CronDataIntervalTimetable"
     assert set(dag.task_ids) == {"harvest_arxiv", "fetch_citations", "refresh_pwc", "refresh_models",
-                                 "build_warehouse", "quality_gates", "publish_warehouse", "log_digest"}
+                                 "build_warehouse", "quality_gates", "publish_warehouse", "log_digest",
+                                 "publish_report"}
     assert _edges(dag) == {
         ("harvest_arxiv", "fetch_citations"),
         ("fetch_citations", "build_warehouse"), ("refresh_pwc", "build_warehouse"),
@@ -88,7 +89,7 @@ def test_nightly_structure(dagbag):
         ("build_warehouse", "quality_gates"),
         # publish needs both the candidate path and a passed gate: write–audit–publish
         ("build_warehouse", "publish_warehouse"), ("quality_gates", "publish_warehouse"),
-        ("publish_warehouse", "log_digest"),
+        ("publish_warehouse", "log_digest"), ("publish_warehouse", "publish_report"),
     }
     pools = {t.task_id: t.pool for t in dag.tasks}
     assert pools["harvest_arxiv"] == "arxiv_oai"
@@ -117,7 +118,7 @@ def test_bootstrap_fans_out_months_with_dynamic_mapping(dagbag):
     assert isinstance(harvest, MappedOperator) and harvest.pool == "arxiv_oai"
     assert harvest.upstream_task_ids == {"ingest_snapshot", "plan_windows"}
     assert ("arxiv_loaded", "fetch_citations") in _edges(dag)
-    assert {"build_warehouse", "quality_gates", "publish_warehouse", "log_digest"} <= set(dag.task_ids)
+    assert {"build_warehouse", "quality_gates", "publish_warehouse", "log_digest", "publish_report"} <= set(dag.task_ids)
     assert set(dag.params) == {"start", "end", "snapshot"}
 
 
@@ -233,7 +234,7 @@ def test_a_night_with_bad_data_is_blocked_and_the_published_warehouse_survives(s
     with pytest.raises(MlgraphError) as info:
         run_dag_test("mlgraph_nightly", logical_date=nightly_logical_date(day))
     text = str(info.value)
-    assert "not successful: log_digest, publish_warehouse, quality_gates" in text
+    assert "not successful: log_digest, publish_report, publish_warehouse, quality_gates" in text
     assert "raw / arxiv/papers: expect_column_values_to_match_regex regex(arxiv_id)" in text and "'not-an-id'" in text
     assert "unique(window, arxiv_id)" in text
     assert hashlib.sha256(sample_env.warehouse.read_bytes()).hexdigest() == before

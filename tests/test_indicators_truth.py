@@ -236,6 +236,9 @@ def test_the_example_notebook_runs_on_a_built_warehouse(pipeline_run, monkeypatc
     assert len(namespace["shares"]) and len(namespace["fanout"]) and len(namespace["lockin"]) == 1
     assert set(namespace["shares"]["domain"]) == {"nlp", "vision", "speech_audio"}
     assert len(list(namespace["exports"].glob("ind_*.parquet"))) >= 20
+    # the report's charts, drawn in the notebook by the same functions (pipeline/report/charts.py)
+    assert not namespace["share_chart"].empty and namespace["share_chart"].svg().startswith("<svg")
+    assert len(namespace["report_charts"]) >= 9 and all(not c.empty for c in namespace["report_charts"].values())
 
 
 def test_run_summary_lists_lake_rows_domains_and_fanouts(pipeline_run):

@@ -372,6 +372,12 @@ def run_gates(settings, candidate: Path, previous: Path | None = None, *, run_id
     report.duration_seconds = round(time.monotonic() - started, 2)
     (results_dir / "summary.json").write_text(json.dumps(report.as_dict(), indent=2, default=str))
     (results_dir / "summary.txt").write_text(report.summary() + "\n")
+    try:  # Data Docs are for people: a rendering problem must not change the gate's outcome
+        from pipeline.quality.data_docs import build_data_docs
+
+        build_data_docs(results_dir)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("GX Data Docs not built for %s: %s", results_dir, exc)
     log.info("%s", report.summary())
     if not report.success:
         error = QualityGateError(report.summary())

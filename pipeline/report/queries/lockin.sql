@@ -1,0 +1,2 @@
+WITH final AS (SELECT * FROM ind_lockin)
+SELECT * FROM final

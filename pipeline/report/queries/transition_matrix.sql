@@ -1,0 +1,2 @@
+WITH final AS (SELECT * FROM ind_transition_matrix)
+SELECT * FROM final ORDER BY from_family, to_family
