@@ -11,18 +11,23 @@ import pytest
 from pipeline.lake import write_partition
 from pipeline.warehouse import build
 from pipeline.warehouse.runner import WAREHOUSE_DIR, discover_models, run_model_tests
-from warehouse_fixtures import PWC, _paper, copy_models, family_standin
+from warehouse_fixtures import PWC, _paper, copy_models, family_standin, standin_steps
 
 MINE = {"intermediate": ["int_paper_model_mentions", "int_leaderboard_model_families"],
         "marts": ["fct_paper_model_mentions", "fct_paper_builds_on", "fct_builds_on_downstream_by_year"]}
-LINEAGE_YAML = """name: fct_lineage_edges
+LINEAGE_STEP = "test_mentions_models:lineage_standin"
+LINEAGE_YAML = f"""name: fct_lineage_edges
 layer: marts
 materialized: python
+step: "{LINEAGE_STEP}"
+inputs: []
 description: test stand-in for the lineage step's edges
 columns:
   parent_method:
+    type: VARCHAR
     description: parent
   child_method:
+    type: VARCHAR
     description: child
 """
 
@@ -84,9 +89,8 @@ def built(tmp_path_factory):
                     shutil.copy(src, root / layer / src.name)
     (root / "marts" / "fct_lineage_edges.yml").write_text(LINEAGE_YAML)
     standin = family_standin(text_families=[("2401.00002", "transformer", ["transformer"], 0.9)])
-    plan = ["sql:staging", "sql:intermediate", standin, "pipeline.classify.mentions_warehouse:build_mentions",
-            "sql:marts", lineage_standin, "pipeline.classify.mentions_warehouse:build_builds_on_downstream"]
-    candidate = build(settings, plan=plan, models_root=root)
+    steps = {**standin_steps(standin), LINEAGE_STEP: lineage_standin}
+    candidate = build(settings, steps=steps, models_root=root)
     con = duckdb.connect(str(candidate), read_only=True)
     yield con, root
     con.close()

@@ -108,9 +108,12 @@ def test_transition_matrix_persistence_and_chance_correction():
     m["probability"] = m["n_transitions"] / m["from_total"]
     m["low_n"] = False
     chart = C.transition_matrix(m)
-    # observed 0.8, chance 0.5 (balanced margins) -> kappa 0.6
-    assert "persistence 0.800; chance 0.500; chance-corrected 0.600" in chart.svg()
+    assert "persistence 0.800" in chart.svg() and "kappa" not in chart.svg()
     assert chart.n == 20 and marks(chart) >= 1
+    # kappa is the warehouse's (ind_lockin_kappa), drawn as given, never recomputed by the chart
+    lockin = pd.DataFrame([{"persistence": 0.8, "persistence_ci_low": 0.75, "persistence_ci_high": 0.85,
+                            "p_chance": 0.4, "kappa": 0.667, "kappa_ci_low": 0.6, "kappa_ci_high": 0.7}])
+    assert "by chance 0.400; kappa 0.667 [0.600, 0.700]" in C.transition_matrix(m, lockin).svg()
 
 
 def test_forest_plot_marks_low_n_rows_and_pa_fit_line():
@@ -227,7 +230,7 @@ def test_model_fanout_is_drawn_when_the_warehouse_has_model_lineage(tiny):
     con = duckdb.connect(str(tiny.warehouse))
     con.execute("""CREATE TABLE fct_model_lineage AS SELECT * FROM (VALUES
         ('llama', 'llama-chat'), ('llama', 'llama-code'), ('llama-chat', 'llama-chat-q4'),
-        ('bert', 'distilbert')) t(parent_model, child_model)""")
+        ('bert', 'distilbert')) t(base_model_id, model_id)""")
     con.close()
     info = build_report(tiny)
     model = next(c for c in info["charts"] if c["id"] == "model-fanout")

@@ -292,9 +292,9 @@ def unification(uni: pd.DataFrame) -> Chart:
 def transition_matrix(matrix: pd.DataFrame, lockin: pd.DataFrame | None = None) -> Chart:
     """Heat map of P(next paper's family | this paper's family), persistence and chance-corrected.
 
-    ``matrix``: from_family, to_family, probability, n_transitions, from_total, low_n.
-    Chance-corrected persistence is Cohen's-kappa style: (P_obs − P_chance) / (1 − P_chance), with
-    P_chance = Σ_f p_from(f)·p_to(f) from the matrix's own margins.
+    ``matrix``: from_family, to_family, probability, n_transitions, from_total, low_n. ``lockin``:
+    ind_lockin's row, with ind_lockin_kappa's p_chance, kappa and its interval when present
+    (docs/indicators/lockin.md defines them; the chart computes no estimator of its own).
     """
     cid, title = "transition-matrix", "Author family transition matrix"
     matrix = _require(matrix, ["from_family", "to_family", "probability", "n_transitions", "from_total", "low_n"], cid)
@@ -308,8 +308,6 @@ def transition_matrix(matrix: pd.DataFrame, lockin: pd.DataFrame | None = None) 
     counts = counts.reindex(index=fams, columns=fams).fillna(0.0)
     n = counts.to_numpy().sum()
     observed = np.trace(counts.to_numpy()) / n
-    chance = float((counts.sum(axis=1).to_numpy() / n) @ (counts.sum(axis=0).to_numpy() / n))
-    kappa = (observed - chance) / (1 - chance) if chance < 1 else float("nan")
     fig = _figure(7.5, 6.2)
     ax = fig.subplots()
     im = ax.imshow(p.to_numpy(), cmap="Blues", vmin=0, vmax=1)
@@ -327,12 +325,17 @@ def transition_matrix(matrix: pd.DataFrame, lockin: pd.DataFrame | None = None) 
     ax.set_ylabel("family of this paper")
     cbar = fig.colorbar(im, ax=ax, shrink=0.8, label="transition probability")
     cbar.ax._mlgraph_decoration = True
-    pers = f"persistence {observed:.3f}"
+    title_text = f"persistence {observed:.3f}"
     if lockin is not None and len(lockin) and {"persistence_ci_low", "persistence_ci_high"} <= set(lockin.columns):
         row = lockin.iloc[0]
-        pers = (f"persistence {row['persistence']:.3f} [{row['persistence_ci_low']:.3f}, "
-                f"{row['persistence_ci_high']:.3f}]")
-    ax.set_title(f"{pers}; chance {chance:.3f}; chance-corrected {kappa:.3f}")
+        title_text = (f"persistence {row['persistence']:.3f} [{row['persistence_ci_low']:.3f}, "
+                      f"{row['persistence_ci_high']:.3f}]")
+        if "kappa" in lockin.columns and pd.notna(row["kappa"]):
+            title_text += (f"; by chance {row['p_chance']:.3f}; kappa {row['kappa']:.3f} "
+                           f"[{row['kappa_ci_low']:.3f}, {row['kappa_ci_high']:.3f}]")
+        else:
+            notes.append("no chance-corrected persistence in this warehouse (ind_lockin_kappa)")
+    ax.set_title(title_text)
     if low_rows:
         notes.append(f"hatched rows are low_n: {', '.join(sorted(low_rows))}")
     return _finish(cid, title, fig, int(n), notes)

@@ -100,12 +100,13 @@ def _cd(con):
     return chart
 
 
+def _with_optional(con, query: str, joined: str, table: str) -> str:
+    """The ``joined`` query when the warehouse has the optional ``table`` it reads, else ``query``."""
+    present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0]
+    return joined if present else query
+
+
 def _model_fanout(con):
-    cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
-                                      "WHERE table_name = 'fct_model_lineage'").fetchall()}
-    if not {"parent_model", "child_model"} <= cols:
-        return C.empty_chart("model-fanout", "Foundation model fan-out",
-                             f"fct_model_lineage lacks parent_model/child_model (has {', '.join(sorted(cols))})")
     return C.lineage_fanout(df(con, "model_fanout"), kind="model")
 
 
@@ -121,12 +122,15 @@ SECTIONS: list[Section] = [
     Section("unification", "Cross-domain unification",
             "Mean pairwise Jensen-Shannon divergence between domains' family distributions per year "
             "(0 = every domain uses the same mix), with its bootstrap 95% band.",
-            "unification", ("ind_unification",), lambda con: C.unification(df(con, "unification"))),
+            "unification", ("ind_unification",),
+            lambda con: C.unification(df(con, _with_optional(con, "unification", "unification_corrected", "ind_unification_corrected")))),
     Section("transition-matrix", "Author family transitions (lock-in)",
             "Probability that an author's next classified paper is in family B given this one is in family A; "
-            "persistence is the diagonal mass, chance-corrected against the margins.",
+            "persistence is the diagonal mass; kappa corrects it for the repeats a random draw from the "
+            "previous paper's domain-year would give.",
             "lockin", ("ind_transition_matrix", "ind_lockin"),
-            lambda con: C.transition_matrix(df(con, "transition_matrix"), df(con, "lockin"))),
+            lambda con: C.transition_matrix(df(con, "transition_matrix"),
+                                            df(con, _with_optional(con, "lockin", "lockin_kappa", "ind_lockin_kappa")))),
     Section("switch-penalty", "Switch penalty",
             "Switchers' output in the window after a family switch divided by matched stayers' "
             "(same career stage, prior output and year), with bootstrap 95% intervals.",

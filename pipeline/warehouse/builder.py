@@ -427,6 +427,10 @@ def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | N
                       memory_limit: str | None = None, threads: int | None = None,
                       models_root: Path | None = None, allow_sample_mix: bool = False) -> Path:
     """Build → quality gates (``pipeline.quality.run_gates``) → publish; failures publish nothing."""
+    from pipeline.provenance import check_no_sample_mix
+
+    if not allow_sample_mix:
+        check_no_sample_mix(settings)  # before the lock: a refused build leaves nothing behind
     with build_lock(settings, "build"):
         candidate = build(settings, run_id, select=select, steps=steps, write_docs=write_docs,
                           memory_limit=memory_limit, threads=threads, models_root=models_root,

@@ -1,6 +1,6 @@
 -- Roots of the model-lineage graph (parents never derived themselves) and their largest children.
 WITH edges AS (
-    SELECT DISTINCT parent_model, child_model FROM fct_model_lineage WHERE parent_model IS NOT NULL
+    SELECT DISTINCT base_model_id AS parent_model, model_id AS child_model FROM fct_model_lineage
 ),
 children_of AS (
     SELECT parent_model, count(*) AS n_children FROM edges GROUP BY parent_model
