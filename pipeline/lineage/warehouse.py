@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from pipeline.classify.taxonomy import load_taxonomy_file
 from pipeline.lineage import graph as lg
+from pipeline.warehouse.tables import create_from_arrow
 
 
 def _columns(con, table: str) -> set[str]:
@@ -68,21 +69,6 @@ def _method_dates_sql(con) -> str:
     """
 
 
-def _create(con, name: str, table: pa.Table, order: str | None = None) -> None:
-    from pipeline.warehouse.contracts import registry
-
-    # cast to the declared types: an empty graph gives untyped (NULL) Arrow columns
-    model = registry().get(name)  # temp tables (e.g. _lineage_closure) have no contract
-    types = model.column_types() if model else {}
-    select = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' if c in types else f'"{c}"' for c in table.column_names)
-    con.register("_lineage_tmp", table)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM _lineage_tmp"
-                    + (f" ORDER BY {order}" if order else ""))
-    finally:
-        con.unregister("_lineage_tmp")
-
-
 def build_lineage(con, ctx) -> None:
     """Build the method-lineage graph, its tables and its GraphML/Parquet exports."""
     cfg = load_taxonomy_file().lineage
@@ -127,11 +113,11 @@ def build_lineage(con, ctx) -> None:
             "child_family": [nodes[c]["family"] for _, c, _ in edges],
         })
 
-    _create(con, "fct_lineage_edges", edge_table(kept), "parent_method, child_method")
-    _create(con, "lineage_dropped_edges", edge_table(dropped), "parent_method, child_method")
+    create_from_arrow(con, "fct_lineage_edges", edge_table(kept), "parent_method, child_method")
+    create_from_arrow(con, "lineage_dropped_edges", edge_table(dropped), "parent_method, child_method")
 
     cycles = lg.find_cycles(g)
-    _create(con, "lineage_cycles", pa.table({
+    create_from_arrow(con, "lineage_cycles", pa.table({
         "cycle_id": pa.array(range(1, len(cycles) + 1), pa.int32()),
         "methods": pa.array(cycles, pa.list_(pa.string())),
         "size": pa.array([len(c) for c in cycles], pa.int32())}), "cycle_id")
@@ -142,7 +128,7 @@ def build_lineage(con, ctx) -> None:
         for member in [n, *sorted(lg.descendants(g, n))]:
             closure_root.append(n)
             closure_member.append(member)
-    _create(con, "_lineage_closure", pa.table({"root_method": closure_root, "member": closure_member}))
+    create_from_arrow(con, "_lineage_closure", pa.table({"root_method": closure_root, "member": closure_member}))
     # A using paper's year: its arXiv year when it is in the corpus, else PwC's paper date.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _method_papers AS
@@ -158,7 +144,7 @@ def build_lineage(con, ctx) -> None:
         FROM _lineage_closure c JOIN _method_papers p ON p.method_name = c.member GROUP BY 1
     """).fetchall())
     names = sorted(metrics)
-    _create(con, "fct_method_lineage", pa.table({
+    create_from_arrow(con, "fct_method_lineage", pa.table({
         "method_name": names,
         "family": [nodes[n]["family"] if n in nodes else None for n in names],
         "ancestors": pa.array([metrics[n]["ancestors"] for n in names], pa.int64()),
@@ -172,7 +158,7 @@ def build_lineage(con, ctx) -> None:
     }), "method_name")
 
     fg = lg.family_graph(g)
-    _create(con, "fct_family_lineage", pa.table({
+    create_from_arrow(con, "fct_family_lineage", pa.table({
         "parent_family": [u for u, _ in fg.edges], "child_family": [v for _, v in fg.edges],
         "edges": pa.array([d["edges"] for _, _, d in fg.edges(data=True)], pa.int64())}),
         "parent_family, child_family")

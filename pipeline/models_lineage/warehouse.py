@@ -18,19 +18,11 @@ import pyarrow as pa
 
 from pipeline.models_lineage.aliases import alias_key, hub_id_from_url, org_key
 from pipeline.warehouse.runner import SEEDS_DIR
+from pipeline.warehouse.tables import create_from_arrow
 
 FAMILY_RULES_SEED = "model_architecture_families.csv"
 # The card text is only consulted when the config says nothing; its first part holds the summary.
 CARD_CHARS = 6000
-
-
-def _create(con, name: str, table: pa.Table, order: str | None = None) -> None:
-    con.register("_models_tmp", table)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _models_tmp"
-                    + (f" ORDER BY {order}" if order else ""))
-    finally:
-        con.unregister("_models_tmp")
 
 
 def load_family_rules(seeds_dir: Path = SEEDS_DIR) -> list[tuple[re.Pattern, str]]:
@@ -152,7 +144,7 @@ def prepare_models(con, ctx) -> None:
         add("ecosystem_graphs", name, target, rule)
 
     alias_rows = sorted(rows.values(), key=lambda r: (r["source"], r["name"]))
-    _create(con, "int_model_aliases", pa.Table.from_pylist(alias_rows, schema=pa.schema([
+    create_from_arrow(con, "int_model_aliases", pa.Table.from_pylist(alias_rows, schema=pa.schema([
         ("source", pa.string()), ("name", pa.string()), ("alias_key", pa.string()),
         ("model_id", pa.string()), ("match_rule", pa.string())])), order="source, name")
 
@@ -197,7 +189,7 @@ def _families(con, hf, links, nodes, papers) -> None:
     out = [{"model_id": m, "family": family[m][0] if m in family else "other",
             "family_source": family[m][1] if m in family else "none",
             "family_evidence": family[m][2] if m in family else None} for m in sorted(set(nodes) | set(papers))]
-    _create(con, "int_model_families", pa.Table.from_pylist(out, schema=pa.schema([
+    create_from_arrow(con, "int_model_families", pa.Table.from_pylist(out, schema=pa.schema([
         ("model_id", pa.string()), ("family", pa.string()), ("family_source", pa.string()),
         ("family_evidence", pa.string())])), order="model_id")
 
@@ -273,14 +265,14 @@ def build_model_graph(con, ctx) -> None:
     cyc_rows = [{"cycle_id": i + 1, "models": c, "size": len(c),
                  "relations": sorted({r for u in c for v in c if g.has_edge(u, v) for r in g.edges[u, v]["relations"]})}
                 for i, c in enumerate(cycles)]
-    _create(con, "model_lineage_cycles", pa.Table.from_pylist(cyc_rows, schema=pa.schema([
+    create_from_arrow(con, "model_lineage_cycles", pa.Table.from_pylist(cyc_rows, schema=pa.schema([
         ("cycle_id", pa.int32()), ("models", pa.list_(pa.string())), ("size", pa.int32()),
         ("relations", pa.list_(pa.string()))])), order="cycle_id")
     if cycles:
         ctx.log.warning("model lineage: %d cycle(s) (largest %d models); condensed for depth", len(cycles), len(cycles[0]))
 
     desc = descendants_of_roots(g)
-    _create(con, "_model_desc_tmp", pa.Table.from_pylist(desc, schema=pa.schema([
+    create_from_arrow(con, "_model_desc_tmp", pa.Table.from_pylist(desc, schema=pa.schema([
         ("foundation_model_id", pa.string()), ("model_id", pa.string()), ("depth", pa.int32()),
         ("relation", pa.string())])))
     con.execute("""
@@ -307,7 +299,7 @@ def build_model_graph(con, ctx) -> None:
                     "n_children": g.out_degree(model),
                     **{f"n_{r}": int(c.get(r, 0)) for r in ("finetune", "adapter", "quantized", "merge", "dependency")},
                     "n_descendants": n_desc.get(model, 0), "max_depth": max_depth.get(model, 0)})
-    _create(con, "mart_model_fanout", pa.Table.from_pylist(fan), order="model_id")
+    create_from_arrow(con, "mart_model_fanout", pa.Table.from_pylist(fan), order="model_id")
 
     attrs = {r[0]: r[1:] for r in con.execute(
         "SELECT model_id, organisation, family, pipeline_tag, created_date, source FROM dim_models").fetchall()}
