@@ -21,15 +21,17 @@ def parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def non_negative_int(text: str) -> int:
-    """An argparse type: an integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
-    return value
+def int_at_least(minimum: int):
+    """An argparse type: an integer >= ``minimum`` (a bad value is one line, exit 2, not a traceback)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
 
 
 
@@ -53,7 +55,7 @@ def configure(parser) -> None:
 
     p = sub.add_parser("s2", help="Semantic Scholar references for papers never fetched or stale")
     p.add_argument("--batch", help="partition name for this fetch run (default: today's UTC date)")
-    p.add_argument("--limit", type=non_negative_int, help="ask for at most this many papers")
+    p.add_argument("--limit", type=int_at_least(0), help="ask for at most this many papers")
 
     p = sub.add_parser("hf", help="Hugging Face model trees: a local export directory (--path) or the Hub API crawl")
     p.add_argument("--path", help="directory of model-tree export files ({\"models\": [...]}, .json or .json.gz)")

@@ -84,7 +84,7 @@ def test_a_blank_source_fails_before_any_download_naming_it(settings, capsys, ar
     (["ingest", "arxiv", "--from", "2025-13-01", "--until", "2025-12-31"], "not a date (YYYY-MM-DD): '2025-13-01'"),
     (["ingest", "arxiv", "--from", "2025-01-01", "--until", "soon"], "not a date (YYYY-MM-DD): 'soon'"),
     (["ingest", "s2", "--limit", "ten"], "not an integer: 'ten'"),
-    (["ingest", "s2", "--limit", "-1"], "must not be negative"),
+    (["ingest", "s2", "--limit", "-1"], "must be at least 0"),
     (["run", "--day", "2025-02-30"], "not a date"),
     (["build", "--threads", "many"], "not an integer: 'many'"),
     (["build", "--threads", "0"], "must be at least 1"),

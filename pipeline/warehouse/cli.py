@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from pipeline.ingest import int_at_least
+
 
 def _memory_limit(text: str) -> str:
     # DuckDB's own syntax (a number and a unit); checked here so a typo is a usage error, not a
@@ -12,16 +14,6 @@ def _memory_limit(text: str) -> str:
     if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*", text, re.IGNORECASE):
         raise argparse.ArgumentTypeError(f"not a memory size such as 4GB or 512MiB: {text!r}")
     return text.strip()
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="do not build: swap the previously published warehouse back into place")
     parser.add_argument("--run-id", help="run id used for the candidate's file name (default: timestamp)")
     parser.add_argument("--memory-limit", type=_memory_limit, help="DuckDB memory_limit for the build, e.g. 4GB")
-    parser.add_argument("--threads", type=_positive_int, help="DuckDB threads for the build")
+    parser.add_argument("--threads", type=int_at_least(1), help="DuckDB threads for the build")
     parser.add_argument("--allow-sample-mix", action="store_true",
                         help="build even when the lake mixes synthetic sample rows with real ones (see `mlgraph status`)")
 
