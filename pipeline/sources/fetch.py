@@ -25,3 +25,21 @@ def read_bytes(settings, location: str, *, name: str) -> tuple[bytes, str]:
     if not path.is_file():
         raise MlgraphError(f"{name}: {location} is not a file")
     return path.read_bytes(), str(path)
+
+
+def replace_version(settings, version: str, datasets: dict[str, list]) -> None:
+    """Write ``version`` of each dataset and drop its other versions, in one guarded lake transaction.
+
+    One version is current: older ones would double every row in staging. Dropping them inside the
+    same transaction means readers see the old version or the new, never both or neither, and the
+    shrink guard refuses a new version far smaller than the one it replaces.
+    """
+    from pipeline import lake
+
+    data_keys = [k for k in datasets if not k.endswith("/quarantine")]
+    with lake.transaction(settings.lake, lake.ShrinkGuard.from_settings(settings, tuple(data_keys))) as txn:
+        for key, rows in datasets.items():
+            txn.write(key, version, rows)
+            for old in lake.list_partitions(settings.lake, key):
+                if old != version:
+                    txn.drop(key, old)

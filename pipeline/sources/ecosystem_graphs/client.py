@@ -7,11 +7,10 @@ import hashlib
 import logging
 from pathlib import Path
 
-from pipeline import lake
 from pipeline.errors import MlgraphError
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.sources.ecosystem_graphs.parser import dedupe, parse_csv, parse_yaml_file
-from pipeline.sources.fetch import is_url, read_bytes
+from pipeline.sources.fetch import is_url, read_bytes, replace_version
 
 log = logging.getLogger(__name__)
 SOURCE = "ecosystem_graphs"
@@ -49,14 +48,7 @@ def ingest_ecosystem_graphs(settings, path: str | None = None) -> IngestResult:
         rows, dups = dedupe(rows)
         bad += dups
         version = digest.hexdigest()[:16]
-        with lake.transaction(settings.lake) as txn:
-            txn.write("ecosystem_graphs/assets", version, rows)
-            txn.write("ecosystem_graphs/quarantine", version, bad)
-        # One version is current: older versions would double every model in staging.
-        for key in ('ecosystem_graphs/assets', 'ecosystem_graphs/quarantine'):
-            for old in lake.list_partitions(settings.lake, key):
-                if old != version:
-                    lake.drop_partition(settings.lake, key, old)
+        replace_version(settings, version, {"ecosystem_graphs/assets": rows, "ecosystem_graphs/quarantine": bad})
         result.partition, result.checksum = version, version
         result.rows, result.quarantined = {"ecosystem_graphs/assets": len(rows)}, len(bad)
     return result

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from pipeline import lake
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.sources.epoch.parser import parse_csv
-from pipeline.sources.fetch import read_bytes
+from pipeline.sources.fetch import read_bytes, replace_version
 
 log = logging.getLogger(__name__)
 SOURCE = "epoch"
@@ -25,14 +24,7 @@ def ingest_epoch(settings, path: str | None = None) -> IngestResult:
         data, label = read_bytes(settings, str(location), name="epoch")
         version = hashlib.sha256(data).hexdigest()[:16]
         rows, bad = parse_csv(data, location=label)
-        with lake.transaction(settings.lake) as txn:
-            txn.write("epoch/models", version, rows)
-            txn.write("epoch/quarantine", version, bad)
-        # One version is current: older versions would double every model in staging.
-        for key in ('epoch/models', 'epoch/quarantine'):
-            for old in lake.list_partitions(settings.lake, key):
-                if old != version:
-                    lake.drop_partition(settings.lake, key, old)
+        replace_version(settings, version, {"epoch/models": rows, "epoch/quarantine": bad})
         result.partition, result.checksum = version, version
         result.rows, result.quarantined = {"epoch/models": len(rows)}, len(bad)
     return result
