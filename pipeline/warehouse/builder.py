@@ -238,7 +238,9 @@ def _build(settings: Settings, run_id: str, models, *, select, steps, memory_lim
         raise MlgraphError(f"a candidate for run {run_id} already exists in {cdir}")
     exports = exports_for(final)
     exports.mkdir(parents=True, exist_ok=True)
-    ctx = BuildContext(settings=settings, exports_dir=exports, run_id=run_id, log=log, candidate=building)
+    published = settings.warehouse if settings.warehouse.exists() else None
+    ctx = BuildContext(settings=settings, exports_dir=exports, run_id=run_id, log=log, candidate=building,
+                       published=published)
     spill = cdir / f"{run_id}.spill"
     try:
         con = duckdb.connect(str(building))

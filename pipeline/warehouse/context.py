@@ -14,7 +14,9 @@ class BuildContext:
     """Per-build facts handed to every Python step: ``step(con, ctx) -> None``.
 
     ``exports_dir`` belongs to this candidate build (GraphML/Parquet exports, the data
-    dictionary); it is published together with the warehouse file.
+    dictionary); it is published together with the warehouse file. ``published`` is the
+    warehouse this candidate would replace (None on a first build): incremental steps may read
+    their previous results from it, read-only, and must give what a full build would.
     """
 
     settings: Settings
@@ -22,3 +24,4 @@ class BuildContext:
     run_id: str
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("mlgraph.warehouse"))
     candidate: Path | None = None
+    published: Path | None = None
