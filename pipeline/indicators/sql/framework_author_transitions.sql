@@ -16,6 +16,8 @@ WITH known AS (
            row_number() OVER (PARTITION BY a.author_id ORDER BY p.published_date, a.paper_id) AS seq
     FROM (SELECT DISTINCT author_id, paper_id FROM fct_authorships WHERE author_id IS NOT NULL) AS a
     JOIN paper_framework AS pf USING (paper_id) JOIN dim_papers AS p USING (paper_id)
+    -- an undated paper has no place in the order (sorted last, it made a spurious final transition)
+    WHERE p.published_date IS NOT NULL
 ), final AS (
     SELECT a.author_id, a.framework AS from_framework, b.framework AS to_framework, b.year,
            a.framework <> b.framework AS is_switch
