@@ -327,3 +327,54 @@ def test_cd_family_year_means_match_reference(seed):
         assert (got[key][3] is None and di is None) or got[key][3] == pytest.approx(di)
     # the 9-year world makes some windows bind, so the filter is exercised
     assert any(not r["window_complete"] and r["cd"] is not None for r in rows)
+
+
+# ---------------------------------------------------------------- digest and report
+
+def test_digest_headlines_carry_interval_n_and_caveat(tmp_path):
+    """Every headline line of the digest is followed by its caveat; the new claims appear with n and interval."""
+    from pipeline.indicators import digest, format_digest
+
+    methods, edges, foundations, builds, domains, _ = _lineage_world(3)
+    con = _lineage_con(methods, edges, foundations, builds, domains)
+    con.execute("ALTER TABLE dim_papers ADD COLUMN is_ml BOOLEAN DEFAULT true")
+    papers, authorships, citations = _pivot_world(1)
+    pivot = _pivot_con(papers, authorships, citations)
+    con.register("frame", pivot.sql("SELECT * FROM ind_pivot_penalty").to_arrow_table())
+    con.execute("CREATE TABLE ind_pivot_penalty AS SELECT * FROM frame")
+    con.unregister("frame")
+    # enough papers in two years that the partition headline has a first and a last year
+    con.execute("UPDATE ind_downstream_partition SET low_n = false")
+    con.execute("UPDATE ind_foundation_reach SET low_n = false")
+    con.execute("UPDATE ind_pivot_penalty SET low_n = false")
+    path = tmp_path / "w.duckdb"
+    con.execute(f"ATTACH '{path}' AS out")
+    con.execute("COPY FROM DATABASE memory TO out")
+    con.execute("DETACH out")
+    d = digest(path)
+    text = format_digest(d)
+    assert d["downstream_partition"] and d["foundation_reach"] and d["pivot"]
+    lines = text.splitlines()
+    for needle in ("pivot penalty", "downstream concentration over foundations", "fewer models across more domains"):
+        hits = [i for i, line in enumerate(lines) if line.startswith(needle)]
+        assert hits, needle
+        assert "n=" in lines[hits[0]] and ("[" in lines[hits[0]] or "no interval" in lines[hits[0]])
+        assert lines[hits[-1] + 1].startswith("  caveat: ")
+
+
+def test_report_charts_for_the_new_tables():
+    import pandas as pd
+
+    from pipeline.report import charts as C
+
+    part = pd.DataFrame({"year": [2001, 2020, 2021], "hhi": [1.0, 0.3, 0.25], "hhi_ci_low": [1.0, 0.2, 0.2],
+                         "hhi_ci_high": [1.0, 0.4, 0.3], "top3_share": [1.0, 0.7, 0.6], "n_papers": [1, 50, 60],
+                         "low_n": [True, False, False]})
+    chart = C.downstream_partition(part)
+    assert not chart.empty and chart.n == 110 and any("left out" in n for n in chart.notes)
+    bins = pd.DataFrame({"outcome": ["papers_per_year"] * 2, "bin_low": [0.0, 0.1], "ratio_to_lowest_bin": [1.0, 0.8],
+                         "ratio_ci_low": [1.0, 0.6], "ratio_ci_high": [1.0, 1.0], "n_events": [40, 5],
+                         "low_n": [False, True]})
+    chart = C.pivot_penalty(bins)
+    assert not chart.empty and chart.n == 45
+    assert C.pivot_penalty(bins.iloc[0:0]).empty

@@ -381,6 +381,66 @@ def switch_penalty(penalty: pd.DataFrame) -> Chart:
     return _finish(cid, title, fig, int(penalty["n_switch_events"].sum()), notes)
 
 
+def pivot_penalty(bins: pd.DataFrame) -> Chart:
+    """Outcome relative to the smallest pivots, by pivot-size bin (ratio with 95% CI), one panel per outcome.
+
+    ``bins``: outcome, bin_low, ratio_to_lowest_bin, ratio_ci_low, ratio_ci_high, n_events, low_n.
+    """
+    cid, title = "pivot-penalty", "Pivot penalty: output by pivot size"
+    bins = _require(bins, ["outcome", "bin_low", "ratio_to_lowest_bin", "ratio_ci_low", "ratio_ci_high",
+                           "n_events", "low_n"], cid)
+    bins = bins[bins["ratio_to_lowest_bin"].notna()]
+    if bins.empty:
+        return empty_chart(cid, title, "no author-paper with a pivot size and a complete window")
+    outcomes = sorted(bins["outcome"].unique())
+    fig, axes = _grid(len(outcomes), width=10.0, panel_h=3.0, cols=2)
+    for ax, outcome in zip(axes, outcomes):
+        b = bins[bins["outcome"] == outcome]
+        x = b["bin_low"].to_numpy(dtype=float) + 0.05
+        _band(ax, x, b["ratio_to_lowest_bin"], b["ratio_ci_low"], b["ratio_ci_high"], PALETTE[0], outcome,
+              b["low_n"].to_numpy(dtype=bool))
+        ax.axhline(1.0, color="#a00", ls=":", lw=1).set_gid("decoration")
+        ax.set_title(outcome.replace("_", " "), fontsize=9)
+        ax.set_xlabel("pivot size (1 − cosine of reference families)")
+    axes[0].set_ylabel("mean ÷ mean at pivot < 0.1")
+    notes = ["raw bin means, not matched on career stage or output"]
+    if bins["low_n"].any():
+        notes.append("open markers: bins with fewer than 10 author-papers")
+    return _finish(cid, title, fig, int(bins["n_events"].sum()), notes)
+
+
+def downstream_partition(part: pd.DataFrame) -> Chart:
+    """HHI of downstream papers over the nearest-foundation partition per year (95% band) and the top-3 share.
+
+    ``part``: year, hhi, hhi_ci_low, hhi_ci_high, top3_share, n_papers, low_n.
+    """
+    cid, title = "downstream-partition", "Downstream concentration over foundation methods"
+    part = _require(part, ["year", "hhi", "hhi_ci_low", "hhi_ci_high", "top3_share", "n_papers", "low_n"], cid)
+    part = part[part["hhi"].notna()].sort_values("year")
+    if part.empty:
+        return empty_chart(cid, title, "no paper building on a foundation method")
+    notes = ["each paper counted once, at its nearest foundation ancestor; delta-method interval"]
+    if (~part["low_n"].astype(bool)).any():
+        # stray early years with a paper or two would stretch the axis over empty decades
+        start = part.loc[~part["low_n"].astype(bool), "year"].min()
+        dropped = int((part["year"] < start).sum())
+        if dropped:
+            notes.append(f"{dropped} low_n year(s) before {start} left out")
+        part = part[part["year"] >= start]
+    fig = _figure(8.0, 3.4)
+    ax = fig.subplots()
+    x = part["year"].to_numpy()
+    low = part["low_n"].to_numpy(dtype=bool)
+    _band(ax, x, part["hhi"], part["hhi_ci_low"], part["hhi_ci_high"], PALETTE[0], "HHI", low)
+    ax.plot(x, part["top3_share"], color=PALETTE[1], ls="--", marker=".", label="top-3 share")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("year")
+    ax.legend(fontsize=8, loc="upper right")
+    if low.any():
+        notes.append("open markers: years with fewer than 10 papers")
+    return _finish(cid, title, fig, int(part["n_papers"].sum()), notes)
+
+
 def preferential_attachment(bins: pd.DataFrame, fit: pd.DataFrame) -> Chart:
     """Log-log Δk against k (binned, per period) with the pooled fitted slope α.
 

@@ -135,6 +135,10 @@ SECTIONS: list[Section] = [
             "Switchers' output in the window after a family switch divided by matched stayers' "
             "(same career stage, prior output and year), with bootstrap 95% intervals.",
             "switching_cost", ("ind_switch_penalty",), lambda con: C.switch_penalty(df(con, "switch_penalty"))),
+    Section("pivot-penalty", "Pivot penalty",
+            "Authors' output in the 2 years after a paper, by how far its references move from the author's "
+            "earlier references (pivot size), relative to the smallest pivots, with team-bootstrap 95% intervals.",
+            "pivot_size", ("ind_pivot_penalty",), lambda con: C.pivot_penalty(df(con, "pivot_penalty"))),
     Section("preferential-attachment", "Preferential attachment",
             "New citations in a year against citations held before it (k + 1), binned on a log grid; the "
             "line has the pooled exponent α of Δk ∝ (k + 1)^α.",
@@ -153,6 +157,11 @@ SECTIONS: list[Section] = [
             "descendants in the method-lineage graph.",
             "one_model_many_models", ("fct_method_lineage", "fct_lineage_edges"),
             lambda con: C.lineage_fanout(df(con, "method_fanout"))),
+    Section("downstream-partition", "Downstream concentration over foundations",
+            "HHI of each year's papers building on a foundation method, each paper assigned to its nearest "
+            "foundation ancestor (shares sum to 1), with a 95% interval, and the three largest foundations' share.",
+            "one_model_many_models", ("ind_downstream_partition",),
+            lambda con: C.downstream_partition(df(con, "downstream_partition"))),
     Section("model-fanout", "Foundation-model fan-out",
             "Foundation models with the most derived models (fine-tunes, adapters, quantisations) in the model-lineage graph.",
             "one_model_many_models", ("fct_model_lineage",), _model_fanout),
