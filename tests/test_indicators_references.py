@@ -378,3 +378,24 @@ def test_report_charts_for_the_new_tables():
     chart = C.pivot_penalty(bins)
     assert not chart.empty and chart.n == 45
     assert C.pivot_penalty(bins.iloc[0:0]).empty
+
+
+def test_pivot_bootstrap_falls_back_to_authors_on_a_giant_component():
+    import numpy as np
+
+    from pipeline.indicators.pivot import bootstrap_clusters
+
+    # small teams: two pairs of co-authors and a solo author stay teams
+    author = np.array(["a", "b", "c", "d", "e", "a"], dtype=object)
+    paper = np.array(["p1", "p1", "p2", "p2", "p3", "p4"], dtype=object)
+    cluster, unit = bootstrap_clusters(author, paper)
+    assert unit == "team" or len(author) < 10
+    # one chain of co-authorship linking everyone: teams would be a single cluster
+    n = 40
+    author = np.array([f"a{i}" for i in range(n)] + [f"a{i + 1}" for i in range(n - 1)], dtype=object)
+    paper = np.array([f"p{i}" for i in range(n)] + [f"p{i}" for i in range(n - 1)], dtype=object)
+    cluster, unit = bootstrap_clusters(author, paper)
+    assert unit == "author" and np.unique(cluster).size == n
+    many = np.array([f"s{i}" for i in range(50)], dtype=object)
+    cluster, unit = bootstrap_clusters(many, np.array([f"q{i}" for i in range(50)], dtype=object))
+    assert unit == "team" and np.unique(cluster).size == 50

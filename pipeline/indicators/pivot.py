@@ -17,6 +17,17 @@ from pipeline.indicators.lockin import PENALTY_WINDOW_YEARS, team_clusters
 
 # Lower edges of the pivot-size bins; the last bin is closed at 1 (a complete pivot).
 PIVOT_BIN_EDGES = tuple(round(0.1 * i, 1) for i in range(10))
+# Co-authorship graphs have a giant component: past this share of the events in one team, resampling
+# teams is resampling a handful of units, so the bootstrap falls back to authors (and says so).
+MAX_TEAM_SHARE = 0.1
+
+
+def bootstrap_clusters(author: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, str]:
+    """Cluster id per event and its unit: teams, or authors when one team holds over MAX_TEAM_SHARE of events."""
+    team = team_clusters(author, paper)
+    if team.size and np.bincount(team).max() > MAX_TEAM_SHARE * team.size:
+        return np.unique(author, return_inverse=True)[1].astype(np.int64), "author"
+    return team, "team"
 
 
 def pivot_bin(values: np.ndarray) -> np.ndarray:
@@ -37,7 +48,7 @@ def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
         WHERE pivot_size IS NOT NULL AND window_complete ORDER BY author_id, paper_id
     """)
     b = pivot_bin(ev["pivot_size"]) if len(ev["paper_id"]) else np.zeros(0, dtype=np.int64)
-    team = team_clusters(ev["author_id"], ev["paper_id"])
+    cluster, unit = bootstrap_clusters(ev["author_id"], ev["paper_id"])
     wp = ev["window_papers"].astype(float) if len(b) else np.zeros(0)
     wc = ev["window_citations"].astype(float) if len(b) else np.zeros(0)
     with np.errstate(all="ignore"):
@@ -47,13 +58,13 @@ def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     cols: dict[str, list] = {k: [] for k in (
         "outcome", "window_years", "pivot_bin", "bin_low", "bin_high", "n_events", "n_authors", "mean_pivot",
         "mean_outcome", "mean_ci_low", "mean_ci_high", "ratio_to_lowest_bin", "ratio_ci_low", "ratio_ci_high",
-        "low_n")}
+        "bootstrap_unit", "n_clusters", "low_n")}
     for name, y in outcomes.items():
         ok = np.isfinite(y)
         cell, vals = b[ok], np.column_stack([np.ones(ok.sum()), y[ok], ev["pivot_size"][ok].astype(float)])
         totals = np.zeros((n_bins, 3))
         np.add.at(totals, cell, vals)
-        reps = stats.cluster_replicate_sums(team[ok], cell, vals, n_bins, stats.rng_for("pivot_" + name))
+        reps = stats.cluster_replicate_sums(cluster[ok], cell, vals, n_bins, stats.rng_for("pivot_" + name))
         with np.errstate(all="ignore"):
             mean, rep_mean = totals[:, 1] / totals[:, 0], reps[:, :, 1] / reps[:, :, 0]
             ratio, rep_ratio = mean / mean[0], rep_mean / rep_mean[:, :1]
@@ -75,6 +86,8 @@ def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
             cols["ratio_to_lowest_bin"].append(ratio[i])
             cols["ratio_ci_low"].append(float(rlo[i]))
             cols["ratio_ci_high"].append(float(rhi[i]))
+            cols["bootstrap_unit"].append(unit)
+            cols["n_clusters"].append(int(np.unique(cluster[ok]).size))
             cols["low_n"].append(bool(totals[i, 0] < stats.MIN_COUNT or totals[0, 0] < stats.MIN_COUNT))
     for key in ("bin_low", "bin_high", "mean_pivot", "mean_outcome", "mean_ci_low", "mean_ci_high",
                 "ratio_to_lowest_bin", "ratio_ci_low", "ratio_ci_high"):

@@ -1,9 +1,9 @@
 -- ind_pivot_size: per (author, ML paper), 1 − cosine between the family counts of the paper's
 -- references and those of the references of the author's papers dated strictly earlier (Hill et al.
--- 2021's pivot size, with architecture families in place of journals). The prior vector's squared
--- norm is accumulated from per-day increments, Σ_f (2 P_f X_f + X_f²), so no author × family grid is
--- ever materialised. Outcomes are those of the switch penalty: the author's ML papers dated in
--- (t, t + {{ days }} days] and the citations those papers receive.
+-- 2021's pivot size, with architecture families in place of journals), from window sums over the
+-- (author, paper, family) rows: no author × family grid is ever materialised. Outcomes are those of
+-- the switch penalty: the author's ML papers dated in (t, t + {{ days }} days] and the citations
+-- those papers receive.
 WITH ap AS (
     SELECT DISTINCT a.author_id, p.paper_id, p.published_date, p.year,
            p.published_date - DATE '1970-01-01' AS day
@@ -39,35 +39,32 @@ paper_vectors AS (
     INNER JOIN reference_families AS r USING (paper_id)
 ),
 
--- the author's reference counts per family and day, and what was accumulated strictly before that day
-day_vectors AS (
-    SELECT author_id, day, family, sum(x) AS x FROM paper_vectors GROUP BY ALL
-),
-
-day_priors AS (
-    SELECT author_id, day, family, x,
+-- P = the author's count of family f strictly before the paper's day, C = the same through that day
+-- (same-day papers included). Σ_f P_f² grows by Σ_f (C_f² − P_f²) on a day, and C² − P² spread over
+-- the day's rows in proportion to x is (C + P)·x, so the norm needs no per-day grid either.
+priors AS (
+    SELECT author_id, paper_id, day, x,
            coalesce(sum(x) OVER (PARTITION BY author_id, family ORDER BY day
-                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prior_x
-    FROM day_vectors
+                                 RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS prior_x,
+           sum(x) OVER (PARTITION BY author_id, family ORDER BY day
+                        RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS through_x
+    FROM paper_vectors
 ),
 
-day_norms AS (
-    SELECT author_id, day,
-           coalesce(sum(sum(2 * prior_x * x + x * x)) OVER w, 0) AS prior_sq,
-           coalesce(sum(sum(x)) OVER w, 0) AS prior_refs
-    FROM day_priors
-    GROUP BY author_id, day
-    WINDOW w AS (PARTITION BY author_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+per_paper AS (
+    SELECT author_id, paper_id, day,
+           sum(x * prior_x) AS dot, sum(x * x) AS focal_sq, sum(x) AS n_refs, count(*) AS n_ref_families,
+           sum((through_x + prior_x) * x) AS norm_increment
+    FROM priors
+    GROUP BY author_id, paper_id, day
 ),
 
--- the prior of a family the author cites today but never cited before is 0
 focal AS (
-    SELECT v.author_id, v.paper_id, v.day,
-           sum(v.x * coalesce(d.prior_x, 0)) AS dot, sum(v.x * v.x) AS focal_sq, sum(v.x) AS n_refs,
-           count(*) AS n_ref_families
-    FROM paper_vectors AS v
-    LEFT JOIN day_priors AS d USING (author_id, day, family)
-    GROUP BY ALL
+    SELECT *,
+           coalesce(sum(norm_increment) OVER w, 0) AS prior_sq,
+           coalesce(sum(n_refs) OVER w, 0) AS prior_refs
+    FROM per_paper
+    WINDOW w AS (PARTITION BY author_id ORDER BY day RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 
 corpus_end AS (
@@ -77,13 +74,12 @@ corpus_end AS (
 final AS (
     SELECT f.author_id, f.paper_id, o.year, o.published_date,
            f.n_refs AS n_classified_references, f.n_ref_families AS n_reference_families,
-           n.prior_refs AS n_prior_references,
-           CASE WHEN n.prior_sq > 0
-                THEN greatest(0.0, least(1.0, 1 - f.dot / sqrt(f.focal_sq * n.prior_sq))) END AS pivot_size,
+           f.prior_refs AS n_prior_references,
+           CASE WHEN f.prior_sq > 0
+                THEN greatest(0.0, least(1.0, 1 - f.dot / sqrt(f.focal_sq * f.prior_sq))) END AS pivot_size,
            o.window_papers, o.window_citations,
            f.day + {{ days }} <= (SELECT day FROM corpus_end) AS window_complete
     FROM focal AS f
-    INNER JOIN day_norms AS n USING (author_id, day)
     INNER JOIN outcomes AS o USING (author_id, paper_id)
 )
 
