@@ -418,6 +418,5 @@ def test_partition_hhi_recovers_the_planted_concentration_and_its_interval_cover
     assert len(rows) == 40
     assert abs(sum(r[1] for r in rows) / 40 - truth) < 0.01
     covered = sum(r[2] <= truth <= r[3] for r in rows)
-    print(f"planted HHI {truth:.4f}: mean unbiased {sum(r[1] for r in rows) / 40:.4f}, covered {covered}/40")
     assert covered >= 34, covered          # 85 % of 40
     assert sum(r[4] == "F0" for r in rows) == 40
