@@ -31,6 +31,16 @@ def _run_models(con, names) -> None:
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS\n{body}')
 
 
+def _insert(con, table: str, rows: list[tuple]) -> None:
+    """Append rows through Arrow (executemany is row by row, too slow for the planted-share world)."""
+    import pyarrow as pa
+
+    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    con.register("_rows", pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)}))
+    con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+    con.unregister("_rows")
+
+
 # ---------------------------------------------------------------- pivot size
 
 def _pivot_world(seed: int):
@@ -59,13 +69,12 @@ def _pivot_con(papers, authorships, citations):
     con = duckdb.connect()
     con.execute("CREATE TABLE dim_papers (paper_id VARCHAR, published_date DATE, year INTEGER, primary_family VARCHAR, "
                 "family_provenance VARCHAR, is_ml BOOLEAN)")
-    con.executemany("INSERT INTO dim_papers VALUES (?, ?, ?, ?, ?, ?)",
-                    [(p, r["date"], r["year"], r["family"], r["provenance"], r["is_ml"]) for p, r in papers.items()])
+    _insert(con, "dim_papers", [(p, r["date"], r["year"], r["family"], r["provenance"], r["is_ml"])
+                                for p, r in papers.items()])
     con.execute("CREATE TABLE fct_authorships (paper_id VARCHAR, author_id VARCHAR)")
-    con.executemany("INSERT INTO fct_authorships VALUES (?, ?)", authorships)
+    _insert(con, "fct_authorships", authorships)
     con.execute("CREATE TABLE fct_citations (citing_paper_id VARCHAR, cited_paper_id VARCHAR)")
-    if citations:
-        con.executemany("INSERT INTO fct_citations VALUES (?, ?)", citations)
+    _insert(con, "fct_citations", citations)
     build_pivot_size(con, LOG)
     return con
 
@@ -142,16 +151,6 @@ def _lineage_world(seed: int):
                 builds.append((pid, "text", model, model, method, "builds_on", 0.9, year))
     builds = list({(b[0], b[1], b[2]): b for b in builds}.values())
     return methods, sorted(edges), foundations, builds, domains, bases
-
-
-def _insert(con, table: str, rows: list[tuple]) -> None:
-    """Append rows through Arrow (executemany is row by row, too slow for the planted-share world)."""
-    import pyarrow as pa
-
-    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    con.register("_rows", pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)}))
-    con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
-    con.unregister("_rows")
 
 
 def _lineage_con(methods, edges, foundations, builds, domains):
@@ -420,3 +419,48 @@ def test_partition_hhi_recovers_the_planted_concentration_and_its_interval_cover
     covered = sum(r[2] <= truth <= r[3] for r in rows)
     assert covered >= 34, covered          # 85 % of 40
     assert sum(r[4] == "F0" for r in rows) == 40
+
+
+def _poisson_authors_world(seed: int, n_authors: int = 150, rate: float = 1.5):
+    """Authors publishing as a Poisson process of a planted rate, whatever their pivots: the planted ratio is 1.
+
+    Every author is active over the whole period, so the expected papers in any (t, t + 730 d] window
+    is 2·rate for every pivot size. References come from a dated pool of classified papers; an author
+    keeps the previous paper's reference family with probability 0.6, else draws a new one.
+    """
+    rnd = random.Random(seed)
+    papers = {f"r{i:04d}": {"date": dt.date(2005, 1, 1), "year": 2005, "family": FAMILIES[i % 4], "provenance": "pwc",
+                            "is_ml": True} for i in range(400)}
+    pool = {f: [p for p, r in papers.items() if r["family"] == f] for f in FAMILIES}
+    start, end = dt.date(2012, 1, 1), dt.date(2021, 12, 31)
+    authorships, citations = [], []
+    for a in range(n_authors):
+        day, family = start, rnd.choice(FAMILIES)
+        while True:
+            day += dt.timedelta(days=max(1, round(rnd.expovariate(rate / 365.0))))
+            if day > end:
+                break
+            pid = f"a{a}_{day.isoformat()}"
+            papers[pid] = {"date": day, "year": day.year, "family": None, "provenance": "none", "is_ml": True}
+            authorships.append((pid, f"a{a}"))
+            if rnd.random() > 0.6:
+                family = rnd.choice(FAMILIES)
+            for _ in range(4):
+                f = family if rnd.random() < 0.75 else rnd.choice(FAMILIES)
+                citations.append((pid, rnd.choice(pool[f])))
+    return papers, authorships, citations
+
+
+@pytest.mark.slow
+def test_pivot_bin_intervals_cover_the_planted_ratio():
+    """Over 20 seeds, each well-populated bin's 95% ratio interval covers the planted 1.0 at least 85% of the time."""
+    covered = total = 0
+    for seed in range(20):
+        papers, authorships, citations = _poisson_authors_world(seed)
+        con = _pivot_con(papers, authorships, citations)
+        for lo, hi in con.execute("SELECT ratio_ci_low, ratio_ci_high FROM ind_pivot_penalty "
+                                  "WHERE outcome = 'papers_per_year' AND pivot_bin > 0 AND NOT low_n").fetchall():
+            total += 1
+            covered += lo <= 1.0 <= hi
+    assert total >= 60
+    assert covered >= 0.85 * total, (covered, total)
