@@ -43,9 +43,12 @@ def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in declared.items())
     con.execute(f"CREATE OR REPLACE TABLE ind_pivot_size AS SELECT {select} FROM ("
                 + load_sql("pivot_size", days=365 * window) + ") ORDER BY author_id, published_date, paper_id")
+    # integer codes: string arrays become Python objects, and np.unique over them dominated the step
     ev = fetch_arrays(con, """
-        SELECT author_id, paper_id, pivot_size, window_papers, window_citations FROM ind_pivot_size
-        WHERE pivot_size IS NOT NULL AND window_complete ORDER BY author_id, paper_id
+        SELECT dense_rank() OVER (ORDER BY author_id) - 1 AS author_id,
+               dense_rank() OVER (ORDER BY paper_id) - 1 AS paper_id,
+               pivot_size, window_papers, window_citations
+        FROM ind_pivot_size WHERE pivot_size IS NOT NULL AND window_complete ORDER BY author_id, paper_id
     """)
     b = pivot_bin(ev["pivot_size"]) if len(ev["paper_id"]) else np.zeros(0, dtype=np.int64)
     cluster, unit = bootstrap_clusters(ev["author_id"], ev["paper_id"])
@@ -59,18 +62,25 @@ def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
         "outcome", "window_years", "pivot_bin", "bin_low", "bin_high", "n_events", "n_authors", "mean_pivot",
         "mean_outcome", "mean_ci_low", "mean_ci_high", "ratio_to_lowest_bin", "ratio_ci_low", "ratio_ci_high",
         "bootstrap_unit", "n_clusters", "low_n")}
-    for name, y in outcomes.items():
-        ok = np.isfinite(y)
-        cell, vals = b[ok], np.column_stack([np.ones(ok.sum()), y[ok], ev["pivot_size"][ok].astype(float)])
+    # one bootstrap for both outcomes: an event without a defined outcome carries zero weight in its columns
+    piv = ev["pivot_size"].astype(float) if len(b) else np.zeros(0)
+    oks = [np.isfinite(y) for y in outcomes.values()]
+    vals = np.column_stack([c for y, ok in zip(outcomes.values(), oks)
+                            for c in (ok.astype(float), np.where(ok, y, 0.0), np.where(ok, piv, 0.0))]) \
+        if len(b) else np.zeros((0, 3 * len(outcomes)))
+    all_reps = stats.cluster_replicate_sums(cluster, b, vals, n_bins, stats.rng_for("pivot"))
+    for k, (name, ok) in enumerate(zip(outcomes, oks)):
+        cell = b[ok]
         totals = np.zeros((n_bins, 3))
-        np.add.at(totals, cell, vals)
-        reps = stats.cluster_replicate_sums(cluster[ok], cell, vals, n_bins, stats.rng_for("pivot_" + name))
+        np.add.at(totals, cell, vals[ok][:, 3 * k:3 * k + 3])
+        reps = all_reps[:, :, 3 * k:3 * k + 3]
         with np.errstate(all="ignore"):
             mean, rep_mean = totals[:, 1] / totals[:, 0], reps[:, :, 1] / reps[:, :, 0]
             ratio, rep_ratio = mean / mean[0], rep_mean / rep_mean[:, :1]
         mlo, mhi = stats.percentile_ci(rep_mean)
         rlo, rhi = stats.percentile_ci(rep_ratio)
         authors = distinct_per_cell(ev["author_id"][ok], cell, n_bins)
+        n_clusters = int(np.unique(cluster[ok]).size)
         for i in range(n_bins):
             cols["outcome"].append(name)
             cols["window_years"].append(window)
@@ -87,7 +97,7 @@ def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
             cols["ratio_ci_low"].append(float(rlo[i]))
             cols["ratio_ci_high"].append(float(rhi[i]))
             cols["bootstrap_unit"].append(unit)
-            cols["n_clusters"].append(int(np.unique(cluster[ok]).size))
+            cols["n_clusters"].append(n_clusters)
             cols["low_n"].append(bool(totals[i, 0] < stats.MIN_COUNT or totals[0, 0] < stats.MIN_COUNT))
     for key in ("bin_low", "bin_high", "mean_pivot", "mean_outcome", "mean_ci_low", "mean_ci_high",
                 "ratio_to_lowest_bin", "ratio_ci_low", "ratio_ci_high"):
