@@ -99,7 +99,7 @@ def _column(table, name: str, fill: int) -> tuple[np.ndarray, np.ndarray]:
 def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, author: np.ndarray,
               day: np.ndarray, end_day: np.ndarray, dated: np.ndarray, year: np.ndarray, has_year: np.ndarray,
               focal: np.ndarray, window: int, l_references: int, keep_self: bool,
-              citer_sample: np.ndarray | None = None, block: int = CD_SWEEP_BLOCK,
+              citer_sample: np.ndarray | None = None, block: int | None = None,
               threads: int = CD_SWEEP_THREADS) -> dict[str, np.ndarray]:
     """CD citer counts of every focal paper by a blocked sparse sweep; exact unless ``citer_sample``.
 
@@ -119,6 +119,7 @@ def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, a
     import scipy.sparse as sp
     from concurrent.futures import ThreadPoolExecutor
 
+    block = block or CD_SWEEP_BLOCK
     n = len(day)
     n_authors = int(author.max()) + 1 if len(author) else 0
     width = n + n_authors
@@ -238,6 +239,22 @@ def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, a
     return out
 
 
+def cd_inputs(con, window: int = CD_WINDOW_YEARS) -> dict[str, np.ndarray]:
+    """The sweep's arrays from dim_papers, fct_citations and fct_authorships (temp table _cd_nodes)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _cd_nodes AS " + load_sql("cd_nodes", window=int(window)))
+    nodes = con.sql("SELECT idx, day, end_day, year, is_focal FROM _cd_nodes ORDER BY idx").to_arrow_table()
+    day, dated = _column(nodes, "day", 0)
+    end_day, _ = _column(nodes, "end_day", 0)
+    year, has_year = _column(nodes, "year", 0)
+    focal = nodes.column("is_focal").to_numpy(zero_copy_only=False).astype(bool)
+    del nodes
+    edges = con.sql(load_sql("cd_edges")).to_arrow_table()
+    links = con.sql(load_sql("cd_authors")).to_arrow_table()
+    return {"citing": edges.column("citing").to_numpy(), "cited": edges.column("cited").to_numpy(),
+            "author_paper": links.column("idx").to_numpy(), "author": links.column("author").to_numpy(),
+            "day": day, "end_day": end_day, "dated": dated, "year": year, "has_year": has_year, "focal": focal}
+
+
 def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = CD_PAIR_BUDGET,
                    keep_self_citations: bool = False, citer_seed: int = 0) -> None:
     """ind_cd_index per paper and ind_cd_family_year means (Funk & Owen-Smith 2017; Bornmann et al. 2020).
@@ -248,31 +265,20 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
     """
     import pyarrow as pa
 
-    con.execute("CREATE OR REPLACE TEMP TABLE _cd_nodes AS " + load_sql("cd_nodes", window=int(window)))
-    nodes = con.sql("SELECT idx, day, end_day, year, is_focal FROM _cd_nodes ORDER BY idx").to_arrow_table()
-    day, dated = _column(nodes, "day", 0)
-    end_day, _ = _column(nodes, "end_day", 0)
-    year, has_year = _column(nodes, "year", 0)
-    edges = con.sql(load_sql("cd_edges")).to_arrow_table()
-    citing = edges.column("citing").to_numpy()
-    cited = edges.column("cited").to_numpy()
-    del edges
+    inputs = cd_inputs(con, window)
+    day, citing, cited = inputs["day"], inputs["citing"], inputs["cited"]
     # every reference r of a focal paper brings in all of r's citers: Σ_r indeg(r)² bounds the pairs
     estimate = int((np.bincount(cited, minlength=len(day)).astype(np.int64) ** 2).sum())
     rate = min(1.0, pair_budget / estimate) if estimate else 1.0
-    focal = nodes.column("is_focal").to_numpy(zero_copy_only=False).astype(bool)
-    del nodes
     citer_sample = None
     if rate < 1.0:
         citer_sample = np.random.default_rng([citer_seed, 14]).random(len(day)) < rate
         log.warning("CD index: ~%d citing pairs exceed the budget of %d; the references-only citers (n_k) are "
                     "estimated from a %.2f%% sample of citing papers, with a standard error per paper; "
                     "every other count is exact", estimate, pair_budget, 100 * rate)
-    links = con.sql(load_sql("cd_authors")).to_arrow_table()
-    counts = cd_counts(citing, cited, links.column("idx").to_numpy(), links.column("author").to_numpy(),
-                       day, end_day, dated, year, has_year, focal, int(window), CD_L_REFERENCES,
-                       keep_self_citations, citer_sample=citer_sample)
-    del links, citing, cited
+    counts = cd_counts(**inputs, window=int(window), l_references=CD_L_REFERENCES, keep_self=keep_self_citations,
+                       citer_sample=citer_sample)
+    del inputs, citing, cited
     # Horvitz–Thompson: each sampled references-only citer stands for 1/rate of them; the
     # Bernoulli-sampling variance of that count is m (1 - rate) / rate²
     for key in ("n_k", "n_k_l"):
