@@ -148,12 +148,13 @@ def test_over_the_budget_every_paper_gets_an_estimate_with_a_standard_error():
     assert {r[0] for r in rows} == exact.keys()
     defined = [r for r in rows if r[1] is not None]
     assert len(defined) >= 20
-    assert all(r[2:5] == exact[r[0]][1:4] for r in rows)  # cd_nok and the paper's own citers: exact
+    assert all(r[2:5] == exact[r[0]][1:4] for r in rows)  # cd_nok and the paper's own citers are exact
     assert all(not r[6] and r[7] == pytest.approx(0.4, abs=1e-3) for r in rows)
     assert all(r[5] >= 0 for r in defined) and any(r[5] > 0 for r in defined)
     z = np.array([(r[1] - exact[r[0]][0]) / r[5] for r in defined if r[5] > 0])
     assert np.mean(np.abs(z) <= 3) >= 0.9
-    assert con.execute("SELECT min(citer_sample_rate) FROM ind_cd_family_year").fetchone()[0] == pytest.approx(0.4, abs=1e-3)
+    family_rate = con.execute("SELECT min(citer_sample_rate) FROM ind_cd_family_year").fetchone()[0]
+    assert family_rate == pytest.approx(0.4, abs=1e-3)
 
 
 # ---------------------------------------------------------------------------------------- PageRank
@@ -189,6 +190,7 @@ def test_warm_start_agrees_with_cold_and_needs_fewer_iterations(tmp_path, caplog
     con = duckdb.connect()
     _graph_tables(con, 3000, 20500, seed=1, extra=40)  # tonight: 40 new papers and their edges
     with caplog.at_level(logging.INFO, logger=LOG.name):
+        caplog.clear()
         build_citation_metrics(con, SimpleNamespace(log=LOG, published=None))
         cold = dict(con.execute("SELECT paper_id, pagerank FROM fct_paper_citation_metrics").fetchall())
         build_citation_metrics(con, SimpleNamespace(log=LOG, published=published))
@@ -200,7 +202,8 @@ def test_warm_start_agrees_with_cold_and_needs_fewer_iterations(tmp_path, caplog
     assert cold.keys() == warm.keys() and len(cold) == 3040
     assert max(abs(cold[k] - warm[k]) for k in cold) < 1e-9
     assert sum(warm.values()) == pytest.approx(1.0, abs=1e-12)
-    assert con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = '_published'").fetchone()[0] == 0
+    attached = con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = '_published'").fetchone()
+    assert attached[0] == 0
 
 
 def test_an_unreadable_published_warehouse_means_a_cold_start(tmp_path, caplog):

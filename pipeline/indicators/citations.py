@@ -103,8 +103,8 @@ def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, a
               threads: int = CD_SWEEP_THREADS) -> dict[str, np.ndarray]:
     """CD citer counts of every focal paper by a blocked sparse sweep; exact unless ``citer_sample``.
 
-    Nodes are numbered dated papers first in date order, then undated ones by year (cd_nodes.sql),
-    and ``citing`` is sorted. For a block of focal papers F and the candidate citers C whose dates
+    Nodes are numbered dated papers first in date order, then undated ones by year (cd_nodes.sql);
+    edges come in any order. For a block of focal papers F and the candidate citers C whose dates
     (or years) can fall in a window of F, one integer SpGEMM G[C] · H[F]ᵀ gives, per (citer, focal)
     pair, the number of the focal paper's references the citer cites, whether it cites the focal
     paper, and whether they share an author: G's rows are a paper's references and authors, H's the
@@ -125,12 +125,10 @@ def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, a
     width = n + n_authors
     rows = np.concatenate([citing, author_paper]).astype(np.int32)
     cols = np.concatenate([cited, n + author.astype(np.int64)]).astype(np.int32)
-    g = sp.csr_array((np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(n, width))
+    # a 0/1 pattern in int8: a quarter of the memory traffic of int64 in the row-wise products
+    g = sp.csr_array((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, width))
     del rows, cols
     g.sum_duplicates()
-    # H: the focal side, authors weighted so that a product entry carries the shared-author count
-    h = sp.csr_array((np.where(g.indices >= n, _AUTHOR_UNIT, 1).astype(np.int64), g.indices, g.indptr),
-                     shape=(n, width))
     sampled = citer_sample is not None
     citer_rows = np.flatnonzero(citer_sample).astype(np.int32) if sampled else np.arange(n, dtype=np.int32)
     g_rows = g[citer_rows] if sampled else g
@@ -176,9 +174,11 @@ def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, a
             candidates = np.where(kind == 0, by_day, by_year & (kind == 1))
         else:
             candidates = by_year & (kind < 2)
-        sub = h[fidx]
+        # H: the focal side, authors weighted so that a product entry carries the shared-author count
+        sub = g[fidx]
+        weights = np.where(sub.indices >= n, _AUTHOR_UNIT, 1).astype(np.int64)
         local = np.repeat(np.arange(len(fidx)), np.diff(sub.indptr))
-        h_t = sp.csr_array((np.concatenate([sub.data, np.full(len(fidx), _CITES, dtype=np.int64)]),
+        h_t = sp.csr_array((np.concatenate([weights, np.full(len(fidx), _CITES, dtype=np.int64)]),
                             (np.concatenate([sub.indices, fidx]), np.concatenate([local, np.arange(len(fidx))]))),
                            shape=(width, len(fidx)))
         h_t.sum_duplicates()
@@ -216,16 +216,23 @@ def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, a
     del results
     if sampled:
         # exact pass over the focal papers' own citers: one row-wise sparse dot product per edge
-        edge_ok = focal[cited] & (citing != cited)
-        edge_ok &= np.where(dated[cited] & dated[citing], in_window(citing, cited, True),
-                            in_window(citing, cited, False))
-        ei, ef = citing[edge_ok], cited[edge_ok]
+        sel = np.flatnonzero(focal[cited] & (citing != cited))
+        ei, ef = citing[sel], cited[sel]
+        by_date = dated[ei] & dated[ef]
+        edge_ok = np.empty(len(sel), dtype=bool)
+        edge_ok[by_date] = in_window(ei[by_date], ef[by_date], True)
+        edge_ok[~by_date] = in_window(ei[~by_date], ef[~by_date], False)
+        ei, ef = ei[edge_ok], ef[edge_ok]
+        del sel, by_date, edge_ok
         chunk = max(1, 20_000_000 // max(1, int(np.diff(g.indptr).mean() if n else 1)))
         for s0 in range(0, len(ei), chunk):
             ci, cf = ei[s0:s0 + chunk], ef[s0:s0 + chunk]
-            v = np.asarray(g[ci].multiply(h[cf]).sum(axis=1)).ravel().astype(np.int64)
-            shared = v & (_CITES - 1)
-            code = 1 + 2 * (shared > 0) + 4 * (shared >= l_references) + 8 * (v >= _AUTHOR_UNIT)
+            common = g[ci].multiply(g[cf])  # the references and authors the two papers share
+            row = np.repeat(np.arange(len(ci)), np.diff(common.indptr))
+            is_author = common.indices >= n
+            shared = np.bincount(row[~is_author], minlength=len(ci))
+            self_ = np.bincount(row[is_author], minlength=len(ci)) > 0
+            code = 1 + 2 * (shared > 0) + 4 * (shared >= l_references) + 8 * self_
             counts += np.bincount(cf.astype(np.int64) * 16 + code, minlength=counts.size).reshape(counts.shape)
     codes = np.arange(16)
     c_cites, c_pos, c_l, c_self = codes & 1, (codes >> 1) & 1, (codes >> 2) & 1, (codes >> 3) & 1

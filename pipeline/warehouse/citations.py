@@ -118,7 +118,8 @@ def previous_ranks(con, published: Path | None, n: int, log) -> np.ndarray | Non
         return None
     try:
         found = con.execute("SELECT count(*) FROM duckdb_columns() WHERE database_name = '_published' "
-                            "AND table_name = 'fct_paper_citation_metrics' AND column_name = 'pagerank'").fetchall()[0][0]
+                            "AND table_name = 'fct_paper_citation_metrics' AND column_name = 'pagerank'"
+                            ).fetchall()[0][0]
         if not found:
             return None
         prev = con.sql(_sql("citation_previous_ranks")).to_arrow_table()

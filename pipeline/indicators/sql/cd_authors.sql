@@ -1,4 +1,4 @@
--- Paper → author links as sweep node index and a dense author number, in paper order.
+-- Paper → author links as sweep node index and a dense author number.
 WITH links AS (
     SELECT DISTINCT n.idx, a.author_id
     FROM fct_authorships AS a
@@ -11,4 +11,4 @@ final AS (
     FROM links
 )
 
-SELECT * FROM final ORDER BY idx, author
+SELECT * FROM final
