@@ -112,9 +112,8 @@ def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, a
     rule is applied per pair and the pairs are counted into 16 classes.
 
     With ``citer_sample`` (a boolean mask over papers), the citers of the focal paper are still
-    counted exactly, edge by edge, and the references-only citers are counted among the sampled
-    papers only: the caller scales those counts by the sampling rate (``n_k_sampled``, ``n_k_l_sampled``,
-    ``n_self_sampled``).
+    counted exactly, edge by edge, and the references-only citers among the sampled papers only:
+    the caller scales ``n_k``, ``n_k_l`` and ``n_self_k`` (the self-citers among them) by 1 / rate.
     """
     import scipy.sparse as sp
     from concurrent.futures import ThreadPoolExecutor
