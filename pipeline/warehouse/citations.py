@@ -39,12 +39,14 @@ def pagerank_iterations(src: np.ndarray, dst: np.ndarray, n: int, alpha: float =
                         threads: int = PAGERANK_THREADS) -> tuple[np.ndarray, int]:
     """As ``pagerank``, also returning the iterations; ``start`` is a warm-start vector (renormalised).
 
-    The transition matrix is built once as CSR by a stable counting sort on dst (no COO → CSR
-    conversion, no per-row sort), and each power step multiplies row halves in parallel threads
-    (SciPy's sparse product releases the GIL).
+    The transition matrix is built once as CSR by one counting sort on dst (no per-row sort, no
+    duplicate pass), and each power step multiplies row halves in parallel threads (SciPy's sparse
+    product releases the GIL).
     """
-    import scipy.sparse as sp
     from concurrent.futures import ThreadPoolExecutor
+
+    import scipy.sparse as sp
+    from scipy.sparse import _sparsetools
 
     if n == 0:
         return np.zeros(0), 0
@@ -53,8 +55,6 @@ def pagerank_iterations(src: np.ndarray, dst: np.ndarray, n: int, alpha: float =
     out_degree = np.bincount(src, minlength=n).astype(np.float64)
     dangling = np.flatnonzero(out_degree == 0)
     inv_out = np.divide(1.0, out_degree, out=np.zeros(n), where=out_degree > 0)
-    from scipy.sparse import _sparsetools
-
     # M[dst, src] as a 0/1 pattern (inv_out scales x each step instead). SciPy's own COO → CSR
     # counting sort is O(edges); the public constructor adds a per-row sort and a duplicate pass
     # that cost 4× as much, and an argsort on dst 15× (SciPy is pinned in uv.lock).
