@@ -468,21 +468,22 @@ def test_empty_inputs_give_typed_empty_tables(world):
 
 
 def test_cd_index_sample_under_pair_budget(monkeypatch):
-    """Over the pair budget, a hash sample of papers gets exactly the CD they get without a budget."""
+    """Over the pair budget every paper still gets a CD: its own citers exact, n_k estimated with an SE."""
     from pipeline.indicators import citations
 
     monkeypatch.setattr(citations, "CD_MIN_REFERENCES", 1)  # the tiny world's papers have few references
     con = duckdb.connect()
     simulate.load(con, _tiny_world(5))
     build_cd_index(con, CTX.log)
-    full = dict(_q(con, "SELECT paper_id, cd FROM ind_cd_index"))
-    assert _q(con, "SELECT bool_and(in_cd_sample) FROM ind_cd_index")[0] == (True,)
-    assert _q(con, "SELECT coalesce(min(sample_rate), 1.0) FROM ind_cd_family_year")[0] == (1.0,)
-    assert any(cd is not None for cd in full.values())
+    cols = "paper_id, cd, cd_nok, n_cite_focal_only, n_cite_both, cd_exact, cd_se"
+    full = {r[0]: r for r in _q(con, f"SELECT {cols} FROM ind_cd_index")}
+    assert all(r[5] and (r[6] is None or r[6] == 0) for r in full.values())
+    assert _q(con, "SELECT coalesce(min(citer_sample_rate), 1.0) FROM ind_cd_family_year")[0] == (1.0,)
+    assert any(r[1] is not None for r in full.values())
     build_cd_index(con, CTX.log, pair_budget=400)
-    sampled = _q(con, "SELECT paper_id, cd, in_cd_sample FROM ind_cd_index")
-    inside = [(p, cd) for p, cd, s in sampled if s]
-    assert 0 < len(inside) < len(sampled)
-    assert all(cd == full[p] for p, cd in inside)
-    assert all(cd is None for _, cd, s in sampled if not s)
+    sampled = {r[0]: r for r in _q(con, f"SELECT {cols} FROM ind_cd_index")}
+    assert sampled.keys() == full.keys()
+    assert all(sampled[p][2:5] == full[p][2:5] for p in full)  # cd_nok and the citer counts stay exact
+    assert all(not r[5] for r in sampled.values())
+    assert all((r[1] is None) == (full[p][1] is None) for p, r in sampled.items())
     con.close()

@@ -47,12 +47,12 @@ def test_typed_writer_uses_the_yaml_types_even_for_an_empty_result():
 
 
 def test_indicator_sql_parameters_are_checked():
-    full = dict(threshold=250000, window=5, l_references=5, min_references=5, keep_self=0)
-    assert "< 250000 AS in_sample" in load_sql("cd_index", **full)
+    full = dict(window=5, l_references=5, min_references=5, keep_self=0)
+    assert "5 AS window_years" in load_sql("cd_index", **full)
     with pytest.raises(MlgraphError, match="needs parameter 'window'"):
         load_sql("cd_index", **{k: v for k, v in full.items() if k != "window"})
     with pytest.raises(MlgraphError, match="must be a number"):
-        load_sql("cd_index", **{**full, "threshold": "1; DROP TABLE x"})
+        load_sql("cd_index", **{**full, "min_references": "1; DROP TABLE x"})
 
 
 def _db(path: Path, value: float, extra: bool = False) -> Path:

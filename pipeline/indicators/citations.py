@@ -8,8 +8,8 @@ from pipeline.indicators import stats
 from pipeline.indicators.db import family_vocabulary, fetch_arrays, load_sql, write_table
 
 CD_WINDOW_YEARS = 5
-# Upper bound on (focal, later paper) pairs the CD query may visit. Above it, CD is computed for a
-# deterministic hash sample of focal papers (family-year means stay unbiased; see cd_index.md).
+# Upper bound on (focal, later paper) pairs the exact sweep may visit. Above it, the references-only
+# citers are counted on a Bernoulli sample of citing papers (unbiased, with a per-paper standard error).
 CD_PAIR_BUDGET = 60_000_000
 # A CD over one or two references or with no citer is noise: it is defined from 5 references and 1 citer.
 CD_MIN_REFERENCES = 5
@@ -78,48 +78,238 @@ def build_citation_share(con, log) -> None:
     log.info("ind_citation_family_share / ind_citation_gini built")
 
 
+# Value layout of one sweep product entry: shared references in the low bits, "cites the focal
+# paper" in the next bit, shared authors above it; one integer SpGEMM then yields all three.
+_REF_BITS = 24
+_CITES = 1 << _REF_BITS
+_AUTHOR_UNIT = 1 << (_REF_BITS + 1)
+# Papers per sweep block: one SpGEMM multiplies a block of citers by a block of focal papers, so
+# this bounds the memory of a product; a focal block's window spans ~5 years of blocks.
+CD_SWEEP_BLOCK = 4096
+CD_SWEEP_THREADS = 2
+
+
+def _column(table, name: str, fill: int) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow integer column as (int64 values with NULL → fill, validity mask)."""
+    col = table.column(name)
+    valid = col.is_valid().to_numpy(zero_copy_only=False)
+    return col.fill_null(fill).to_numpy(zero_copy_only=False).astype(np.int64), valid
+
+
+def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, author: np.ndarray,
+              day: np.ndarray, end_day: np.ndarray, dated: np.ndarray, year: np.ndarray, has_year: np.ndarray,
+              focal: np.ndarray, window: int, l_references: int, keep_self: bool,
+              citer_sample: np.ndarray | None = None, block: int | None = None,
+              threads: int = CD_SWEEP_THREADS) -> dict[str, np.ndarray]:
+    """CD citer counts of every focal paper by a blocked sparse sweep; exact unless ``citer_sample``.
+
+    Nodes are numbered dated papers first in date order, then undated ones by year (cd_nodes.sql);
+    edges come in any order. For a block of focal papers F and the candidate citers C whose dates
+    (or years) can fall in a window of F, one integer SpGEMM G[C] · H[F]ᵀ gives, per (citer, focal)
+    pair, the number of the focal paper's references the citer cites, whether it cites the focal
+    paper, and whether they share an author: G's rows are a paper's references and authors, H's the
+    same with the focal paper itself weighted _CITES and authors _AUTHOR_UNIT. The exact window
+    rule is applied per pair and the pairs are counted into 16 classes.
+
+    With ``citer_sample`` (a boolean mask over papers), the citers of the focal paper are still
+    counted exactly, edge by edge, and the references-only citers among the sampled papers only:
+    the caller scales ``n_k``, ``n_k_l`` and ``n_self_k`` (the self-citers among them) by 1 / rate.
+    """
+    import scipy.sparse as sp
+    from concurrent.futures import ThreadPoolExecutor
+
+    block = block or CD_SWEEP_BLOCK
+    n = len(day)
+    n_authors = int(author.max()) + 1 if len(author) else 0
+    width = n + n_authors
+    rows = np.concatenate([citing, author_paper]).astype(np.int32)
+    cols = np.concatenate([cited, n + author.astype(np.int64)]).astype(np.int32)
+    # a 0/1 pattern in int8: a quarter of the memory traffic of int64 in the row-wise products
+    g = sp.csr_array((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, width))
+    del rows, cols
+    g.sum_duplicates()
+    sampled = citer_sample is not None
+    citer_rows = np.flatnonzero(citer_sample).astype(np.int32) if sampled else np.arange(n, dtype=np.int32)
+    g_rows = g[citer_rows] if sampled else g
+
+    # homogeneous blocks: dated | undated with a year | neither (never in any window)
+    n_dated = int(dated.sum())
+    n_year = n_dated + int((~dated & has_year).sum())
+    cuts = sorted({0, n_dated, n_year, n} | set(range(0, n, block)))
+    blocks = list(zip(cuts[:-1], cuts[1:]))
+    kind = np.array([0 if a < n_dated else (1 if a < n_year else 2) for a, _ in blocks])
+    big = np.iinfo(np.int64).max // 4
+
+    def span(values, valid, a, b):
+        v = values[a:b][valid[a:b]]
+        return (int(v.min()), int(v.max())) if len(v) else (big, -big)
+
+    day_span = np.array([span(day, dated, a, b) for a, b in blocks]).reshape(-1, 2)
+    year_span = np.array([span(year, has_year, a, b) for a, b in blocks]).reshape(-1, 2)
+
+    def in_window(i, f, f_dated_rule):
+        """The exact window rule of cd_index: by date when both are dated, else by calendar year."""
+        if f_dated_rule:
+            return (day[i] > day[f]) & (day[i] <= end_day[f])
+        yi = year[i]
+        return has_year[i] & (yi >= year[f]) & (yi < year[f] + window)
+
+    def classify(counts, fl, cites, shared, self_, keep):
+        code = (cites + 2 * (shared > 0) + 4 * (shared >= l_references) + 8 * self_)[keep]
+        counts += np.bincount(fl[keep] * 16 + code, minlength=counts.size).reshape(counts.shape)
+
+    def focal_block(k: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = blocks[k]
+        fidx = a + np.flatnonzero(focal[a:b])
+        counts = np.zeros((len(fidx), 16), dtype=np.int64)
+        if not len(fidx) or kind[k] == 2:
+            return fidx, counts
+        f_dated = kind[k] == 0
+        ylo, yhi = int(year[fidx].min()), int(year[fidx].max()) + window - 1
+        by_year = (year_span[:, 0] <= yhi) & (year_span[:, 1] >= ylo)
+        if f_dated:
+            dlo, dhi = int(day[fidx].min()), int(end_day[fidx].max())
+            by_day = (day_span[:, 1] > dlo) & (day_span[:, 0] <= dhi)
+            candidates = np.where(kind == 0, by_day, by_year & (kind == 1))
+        else:
+            candidates = by_year & (kind < 2)
+        # H: the focal side, authors weighted so that a product entry carries the shared-author count
+        sub = g[fidx]
+        weights = np.where(sub.indices >= n, _AUTHOR_UNIT, 1).astype(np.int64)
+        local = np.repeat(np.arange(len(fidx)), np.diff(sub.indptr))
+        h_t = sp.csr_array((np.concatenate([weights, np.full(len(fidx), _CITES, dtype=np.int64)]),
+                            (np.concatenate([sub.indices, fidx]), np.concatenate([local, np.arange(len(fidx))]))),
+                           shape=(width, len(fidx)))
+        h_t.sum_duplicates()
+        # candidate blocks are runs in node order; each run of blocks of one kind is one product
+        for kd in (0, 1):
+            sel = np.flatnonzero(candidates & (kind == kd))
+            if not len(sel):
+                continue
+            first, last = np.searchsorted(citer_rows, [blocks[sel[0]][0], blocks[sel[-1]][1]])
+            for lo in range(first, last, block):  # row chunks bound the product's size
+                hi = min(last, lo + block)
+                prod = g_rows[lo:hi] @ h_t
+                if prod.nnz:
+                    classify_product(counts, prod, lo, fidx, f_dated and kd == 0, not f_dated or kd == 1)
+        return fidx, counts
+
+    def classify_product(counts, prod, lo, fidx, date_rule, may_hold_focal):
+        """Count one product's (citer, focal) pairs that fall in the window into the 16 classes."""
+        fl = prod.indices
+        i = citer_rows[lo + np.repeat(np.arange(prod.shape[0], dtype=np.int32), np.diff(prod.indptr))]
+        v = prod.data
+        shared = v & (_CITES - 1)
+        if may_hold_focal:  # only year windows can hold the focal paper itself
+            shared = np.where(i == fidx[fl], 0, shared)
+        cites = (v >> _REF_BITS) & 1
+        # sampled: the focal paper's own citers come from the exact edge pass
+        linked = (shared > 0) & (cites == 0) if sampled else (shared > 0) | (cites == 1)
+        classify(counts, fl, cites, shared, v >= _AUTHOR_UNIT, linked & in_window(i, fidx[fl], date_rule))
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        results = list(pool.map(focal_block, range(len(blocks))))
+    counts = np.zeros((n, 16), dtype=np.int64)
+    for fidx, c in results:
+        counts[fidx] = c
+    del results
+    if sampled:
+        # exact pass over the focal papers' own citers: one row-wise sparse dot product per edge
+        sel = np.flatnonzero(focal[cited] & (citing != cited))
+        ei, ef = citing[sel], cited[sel]
+        by_date = dated[ei] & dated[ef]
+        edge_ok = np.empty(len(sel), dtype=bool)
+        edge_ok[by_date] = in_window(ei[by_date], ef[by_date], True)
+        edge_ok[~by_date] = in_window(ei[~by_date], ef[~by_date], False)
+        ei, ef = ei[edge_ok], ef[edge_ok]
+        del sel, by_date, edge_ok
+        chunk = max(1, 20_000_000 // max(1, int(np.diff(g.indptr).mean() if n else 1)))
+        for s0 in range(0, len(ei), chunk):
+            ci, cf = ei[s0:s0 + chunk], ef[s0:s0 + chunk]
+            common = g[ci].multiply(g[cf])  # the references and authors the two papers share
+            row = np.repeat(np.arange(len(ci)), np.diff(common.indptr))
+            is_author = common.indices >= n
+            shared = np.bincount(row[~is_author], minlength=len(ci))
+            self_ = np.bincount(row[is_author], minlength=len(ci)) > 0
+            code = 1 + 2 * (shared > 0) + 4 * (shared >= l_references) + 8 * self_
+            counts += np.bincount(cf.astype(np.int64) * 16 + code, minlength=counts.size).reshape(counts.shape)
+    codes = np.arange(16)
+    c_cites, c_pos, c_l, c_self = codes & 1, (codes >> 1) & 1, (codes >> 2) & 1, (codes >> 3) & 1
+    kept = (c_self == 0) | bool(keep_self)
+    select = {"n_i": kept & (c_cites == 1) & (c_pos == 0), "n_j": kept & (c_cites == 1) & (c_pos == 1),
+              "n_k": kept & (c_cites == 0) & (c_pos == 1), "n_i_l": kept & (c_cites == 1) & (c_l == 0),
+              "n_j_l": kept & (c_cites == 1) & (c_l == 1), "n_k_l": kept & (c_cites == 0) & (c_l == 1),
+              "n_self": c_self == 1, "n_self_k": (c_self == 1) & (c_cites == 0)}
+    out = {key: counts[:, sel].sum(axis=1) for key, sel in select.items()}
+    out["n_references"] = np.bincount(citing, minlength=n).astype(np.int64)
+    return out
+
+
+def cd_inputs(con, window: int = CD_WINDOW_YEARS) -> dict[str, np.ndarray]:
+    """The sweep's arrays from dim_papers, fct_citations and fct_authorships (temp table _cd_nodes)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _cd_nodes AS " + load_sql("cd_nodes", window=int(window)))
+    nodes = con.sql("SELECT idx, day, end_day, year, is_focal FROM _cd_nodes ORDER BY idx").to_arrow_table()
+    day, dated = _column(nodes, "day", 0)
+    end_day, _ = _column(nodes, "end_day", 0)
+    year, has_year = _column(nodes, "year", 0)
+    focal = nodes.column("is_focal").to_numpy(zero_copy_only=False).astype(bool)
+    del nodes
+    edges = con.sql(load_sql("cd_edges")).to_arrow_table()
+    links = con.sql(load_sql("cd_authors")).to_arrow_table()
+    return {"citing": edges.column("citing").to_numpy(), "cited": edges.column("cited").to_numpy(),
+            "author_paper": links.column("idx").to_numpy(), "author": links.column("author").to_numpy(),
+            "day": day, "end_day": end_day, "dated": dated, "year": year, "has_year": has_year, "focal": focal}
+
+
 def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = CD_PAIR_BUDGET,
-                   keep_self_citations: bool = False) -> None:
-    """ind_cd_index per paper and ind_cd_family_year means (Funk & Owen-Smith 2017; Bornmann et al. 2020)."""
-    # integer keys: the join below is the most expensive query of the indicators
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _cd_ids AS
-        SELECT paper_id, row_number() OVER (ORDER BY paper_id) AS id FROM (
-            SELECT paper_id FROM dim_papers UNION SELECT citing_paper_id FROM fct_citations
-            UNION SELECT cited_paper_id FROM fct_citations)
-    """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _cd_edges AS
-        SELECT DISTINCT a.id AS citing, b.id AS cited, c.citing_date AS d, c.citing_year AS y
-        FROM fct_citations c JOIN _cd_ids a ON a.paper_id = c.citing_paper_id
-        JOIN _cd_ids b ON b.paper_id = c.cited_paper_id
-    """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _cd_authors AS
-        SELECT DISTINCT i.id, a.author_id FROM fct_authorships a JOIN _cd_ids i USING (paper_id)
-        WHERE a.author_id IS NOT NULL
-    """)
+                   keep_self_citations: bool = False, citer_seed: int = 0) -> None:
+    """ind_cd_index per paper and ind_cd_family_year means (Funk & Owen-Smith 2017; Bornmann et al. 2020).
+
+    Every eligible paper gets a value. Within ``pair_budget`` every count is exact; above it the
+    references-only citers are estimated from a sample of citing papers (``citer_seed``), with a
+    standard error per value (see cd_index.md).
+    """
+    import pyarrow as pa
+
+    inputs = cd_inputs(con, window)
+    day, citing, cited = inputs["day"], inputs["citing"], inputs["cited"]
     # every reference r of a focal paper brings in all of r's citers: Σ_r indeg(r)² bounds the pairs
-    estimate = con.execute("SELECT coalesce(sum(n * n), 0) FROM (SELECT count(*) AS n FROM _cd_edges GROUP BY cited)"
-                           ).fetchall()[0][0]
+    estimate = int((np.bincount(cited, minlength=len(day)).astype(np.int64) ** 2).sum())
     rate = min(1.0, pair_budget / estimate) if estimate else 1.0
-    threshold = int(np.ceil(rate * 1_000_000))
+    citer_sample = None
     if rate < 1.0:
-        log.warning("CD index: ~%d citing pairs exceed the budget of %d; computing it for a %.1f%% hash sample "
-                    "of papers", estimate, pair_budget, 100 * rate)
-    con.execute("CREATE OR REPLACE TABLE ind_cd_index AS "
-                + load_sql("cd_index", threshold=threshold, window=int(window), l_references=CD_L_REFERENCES,
-                           min_references=CD_MIN_REFERENCES, keep_self=int(bool(keep_self_citations))))
-    con.execute("DROP TABLE IF EXISTS _cd_authors")
-    con.execute("DROP TABLE IF EXISTS _cd_edges")
-    con.execute("DROP TABLE IF EXISTS _cd_ids")
+        citer_sample = np.random.default_rng([citer_seed, 14]).random(len(day)) < rate
+        log.warning("CD index: ~%d citing pairs exceed the budget of %d; the references-only citers (n_k) are "
+                    "estimated from a %.2f%% sample of citing papers, with a standard error per paper; "
+                    "every other count is exact", estimate, pair_budget, 100 * rate)
+    counts = cd_counts(**inputs, window=int(window), l_references=CD_L_REFERENCES, keep_self=keep_self_citations,
+                       citer_sample=citer_sample)
+    del inputs, citing, cited
+    # Horvitz–Thompson: each sampled references-only citer stands for 1/rate of them; the
+    # Bernoulli-sampling variance of that count is m (1 - rate) / rate²
+    for key in ("n_k", "n_k_l"):
+        m = counts[key].astype(float)
+        counts[key] = m / rate
+        counts[key + "_se"] = np.sqrt(m * (1.0 - rate)) / rate
+    counts["n_self"] = (counts["n_self"] - counts["n_self_k"]) + counts["n_self_k"] / rate
+    del counts["n_self_k"]
+    counts["citer_sample_rate"] = np.full(len(day), rate)
+    counts["idx"] = np.arange(len(day), dtype=np.int32)
+    con.register("_cd_counts", pa.table(counts))
+    try:
+        con.execute("CREATE OR REPLACE TABLE ind_cd_index AS "
+                    + load_sql("cd_index", window=int(window), l_references=CD_L_REFERENCES,
+                               min_references=CD_MIN_REFERENCES, keep_self=int(bool(keep_self_citations))))
+    finally:
+        con.unregister("_cd_counts")
+        con.execute("DROP TABLE IF EXISTS _cd_nodes")
     # means only over complete windows: a truncated window sees only the early citers
     rows = fetch_arrays(con, """
         SELECT family, year, cd, cd_nok, di_l FROM ind_cd_index
         WHERE cd IS NOT NULL AND family IS NOT NULL AND window_complete ORDER BY family, year
     """)
     cols = {k: [] for k in ("family", "year", "n_papers", "mean_cd", "mean_cd_ci_low", "mean_cd_ci_high",
-                            "mean_cd_nok", "mean_di_l", "sample_rate", "low_n")}
+                            "mean_cd_nok", "mean_di_l", "citer_sample_rate", "low_n")}
     rng = stats.rng_for("cd_index")
     keys = np.array([f"{f}\x00{y}" for f, y in zip(rows["family"], rows["year"])], dtype=object)
     for key in (np.unique(keys) if len(keys) else []):
@@ -137,9 +327,9 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
         cols["mean_cd_nok"].append(float(rows["cd_nok"][sel].astype(float).mean()))
         di = rows["di_l"][sel].astype(float)
         cols["mean_di_l"].append(float(np.nanmean(di)) if np.isfinite(di).any() else np.nan)
-        cols["sample_rate"].append(threshold / 1_000_000)
+        cols["citer_sample_rate"].append(rate)
         cols["low_n"].append(cd.size < stats.MIN_COUNT)
-    for key in ("mean_cd", "mean_cd_ci_low", "mean_cd_ci_high", "mean_cd_nok", "mean_di_l", "sample_rate"):
+    for key in ("mean_cd", "mean_cd_ci_low", "mean_cd_ci_high", "mean_cd_nok", "mean_di_l", "citer_sample_rate"):
         cols[key] = np.array(cols[key], dtype=float)
     write_table(con, "ind_cd_family_year", cols, order_by="family, year")
     log.info("ind_cd_index built (window %d years)", window)

@@ -1,83 +1,14 @@
--- CD_5 and its variants for every focal ML paper in the sample, from the integer-keyed edges
--- _cd_edges(citing, cited, d, y) and author links _cd_authors(id, author_id).
--- A later paper i is in the focal paper's window when it was published after the focal paper and
--- within {{ window }} years of it (by date when both dates are known, else by calendar
--- year: y .. y + window - 1, so "5 years" is 5 calendar years, not 6).
+-- ind_cd_index: CD_5 and its variants for every focal ML paper, from the per-paper citer counts
+-- the CSR sweep wrote to _cd_counts(idx, n_references, n_i, n_j, n_k, n_i_l, n_j_l, n_k_l, n_self,
+-- n_k_se, n_k_l_se, citer_sample_rate) over the node numbering _cd_nodes (see
+-- citations.cd_counts). n_k and n_k_l are estimates with standard errors when citer_sample_rate < 1.
+-- n_i: later papers in the window citing the focal paper and none of its references; n_j: it and
+-- at least one; n_k: at least one reference but not it; the _l counts use "at least l references".
 WITH focal AS (
-    SELECT i.id, p.paper_id, p.published_date, p.year, p.primary_family AS family,
-           hash(p.paper_id) % 1000000 < {{ threshold }} AS in_sample
+    SELECT n.idx, p.paper_id, p.published_date, p.year, p.primary_family AS family
     FROM dim_papers AS p
-    JOIN _cd_ids AS i USING (paper_id)
-    WHERE p.is_ml AND p.year IS NOT NULL
-),
-
-sampled AS (
-    SELECT id, published_date, year,
-           published_date + to_years({{ window }}) AS window_end,
-           year + {{ window }} AS year_end
-    FROM focal
-    WHERE in_sample
-),
-
-refs AS (
-    SELECT citing AS focal_id, count(DISTINCT cited) AS n_references
-    FROM _cd_edges
-    GROUP BY citing
-),
-
-pairs AS (
-    -- i cites the focal paper
-    SELECT s.id AS focal_id, c.citing AS i, 1 AS cites_focal
-    FROM sampled AS s
-    JOIN _cd_edges AS c ON c.cited = s.id
-    WHERE coalesce(c.d > s.published_date AND c.d <= s.window_end, c.y >= s.year AND c.y < s.year_end)
-    UNION ALL
-    -- i cites reference r of the focal paper (and is not the focal paper)
-    SELECT s.id, c.citing, 0
-    FROM sampled AS s
-    JOIN _cd_edges AS r ON r.citing = s.id
-    JOIN _cd_edges AS c ON c.cited = r.cited
-    WHERE c.citing <> s.id
-      AND coalesce(c.d > s.published_date AND c.d <= s.window_end, c.y >= s.year AND c.y < s.year_end)
-),
-
-per_citer AS (
-    -- edges are distinct, so each reference-citing row is a different reference of the focal paper
-    SELECT focal_id, i, max(cites_focal) AS f, sum(1 - cites_focal) AS n_refs_cited
-    FROM pairs
-    GROUP BY focal_id, i
-),
-
-self_citers AS (
-    -- a later paper sharing an author with the focal paper is the same people building on themselves;
-    -- built from the authors' own papers, which are far fewer than the (focal, citer) pairs
-    SELECT DISTINCT fa.id AS focal_id, ca.id AS i
-    FROM sampled AS s
-    JOIN _cd_authors AS fa ON fa.id = s.id
-    JOIN _cd_authors AS ca ON ca.author_id = fa.author_id AND ca.id <> fa.id
-),
-
-kept AS (
-    SELECT p.*, s.i IS NOT NULL AS is_self
-    FROM per_citer AS p
-    LEFT JOIN self_citers AS s USING (focal_id, i)
-),
-
-self_counts AS (
-    SELECT focal_id, count(*) AS n_self_citers FROM kept WHERE is_self GROUP BY focal_id
-),
-
-agg AS (
-    SELECT focal_id,
-           count(*) FILTER (WHERE f = 1 AND n_refs_cited = 0) AS n_i,
-           count(*) FILTER (WHERE f = 1 AND n_refs_cited > 0) AS n_j,
-           count(*) FILTER (WHERE f = 0 AND n_refs_cited > 0) AS n_k,
-           count(*) FILTER (WHERE f = 1 AND n_refs_cited < {{ l_references }}) AS n_i_l,
-           count(*) FILTER (WHERE f = 1 AND n_refs_cited >= {{ l_references }}) AS n_j_l,
-           count(*) FILTER (WHERE f = 0 AND n_refs_cited >= {{ l_references }}) AS n_k_l
-    FROM kept
-    WHERE ({{ keep_self }} = 1) OR NOT is_self
-    GROUP BY focal_id
+    INNER JOIN _cd_nodes AS n USING (paper_id)
+    WHERE n.is_focal
 ),
 
 corpus_end AS (
@@ -86,19 +17,24 @@ corpus_end AS (
 
 final AS (
     SELECT f.paper_id, f.year, f.family,
-           coalesce(r.n_references, 0) AS n_references,
-           CASE WHEN f.in_sample THEN coalesce(a.n_i, 0) END AS n_cite_focal_only,
-           CASE WHEN f.in_sample THEN coalesce(a.n_j, 0) END AS n_cite_both,
-           CASE WHEN f.in_sample THEN coalesce(a.n_k, 0) END AS n_cite_refs_only,
-           CASE WHEN f.in_sample THEN coalesce(a.n_i + a.n_j + a.n_k, 0) END AS n_t,
-           CASE WHEN f.in_sample THEN coalesce(sc.n_self_citers, 0) END AS n_self_citers,
-           f.in_sample AND coalesce(r.n_references, 0) >= {{ min_references }}
-               AND coalesce(a.n_i + a.n_j, 0) >= 1 AS cd_eligible,
-           CASE WHEN cd_eligible THEN (a.n_i - a.n_j) / (a.n_i + a.n_j + a.n_k) END AS cd,
-           CASE WHEN cd_eligible THEN (a.n_i - a.n_j) / (a.n_i + a.n_j) END AS cd_nok,
-           CASE WHEN cd_eligible AND a.n_i_l + a.n_j_l + a.n_k_l > 0
-                THEN (a.n_i_l - a.n_j_l) / (a.n_i_l + a.n_j_l + a.n_k_l) END AS di_l,
-           f.in_sample AS in_cd_sample,
+           coalesce(c.n_references, 0) AS n_references,
+           c.n_i AS n_cite_focal_only,
+           c.n_j AS n_cite_both,
+           CAST(round(c.n_k) AS BIGINT) AS n_cite_refs_only,
+           CAST(round(c.n_i + c.n_j + c.n_k) AS BIGINT) AS n_t,
+           CAST(round(c.n_self) AS BIGINT) AS n_self_citers,
+           coalesce(c.n_references, 0) >= {{ min_references }}
+               AND c.n_i + c.n_j >= 1 AS cd_eligible,
+           CASE WHEN cd_eligible THEN (c.n_i - c.n_j) / (c.n_i + c.n_j + c.n_k) END AS cd,
+           CASE WHEN cd_eligible THEN (c.n_i - c.n_j) / (c.n_i + c.n_j) END AS cd_nok,
+           CASE WHEN cd_eligible AND c.n_i_l + c.n_j_l + c.n_k_l > 0
+                THEN (c.n_i_l - c.n_j_l) / (c.n_i_l + c.n_j_l + c.n_k_l) END AS di_l,
+           -- delta method: only the denominator's n_k is estimated
+           CASE WHEN cd_eligible THEN abs(c.n_i - c.n_j) * c.n_k_se / pow(c.n_i + c.n_j + c.n_k, 2) END AS cd_se,
+           CASE WHEN di_l IS NOT NULL
+                THEN abs(c.n_i_l - c.n_j_l) * c.n_k_l_se / pow(c.n_i_l + c.n_j_l + c.n_k_l, 2) END AS di_l_se,
+           c.citer_sample_rate >= 1 AS cd_exact,
+           c.citer_sample_rate,
            {{ window }} AS window_years,
            {{ l_references }} AS l_references,
            NOT ({{ keep_self }} = 1) AS self_citations_excluded,
@@ -106,9 +42,7 @@ final AS (
                     f.year + {{ window }} - 1 <= e.last_year) AS window_complete
     FROM focal AS f
     CROSS JOIN corpus_end AS e
-    LEFT JOIN refs AS r ON r.focal_id = f.id
-    LEFT JOIN agg AS a ON a.focal_id = f.id
-    LEFT JOIN self_counts AS sc ON sc.focal_id = f.id
+    INNER JOIN _cd_counts AS c ON c.idx = f.idx
 )
 
 SELECT * FROM final ORDER BY paper_id
