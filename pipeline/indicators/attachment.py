@@ -15,12 +15,14 @@ MIN_PER_BIN = 3.0
 NEWTON_STEPS = 60
 
 
-def attachment_bins(k: np.ndarray, dk: np.ndarray, shift: float, rng: np.random.Generator):
-    """Bin sums of (k + shift, Δk) on a log2 grid, with bootstrap replicates (see stats.binned_sums)."""
+def attachment_bins(k: np.ndarray, dk: np.ndarray, shift: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per log2 bin of k + shift: (nodes, Σ(k + shift), ΣΔk), the input of the raw binned slope."""
     x = k.astype(float) + shift
     keep = x > 0
     x, y = x[keep], dk[keep].astype(float)
-    return stats.binned_sums(stats.log_bins(x, BINS_PER_OCTAVE), x, y, rng)
+    _, inv = np.unique(stats.log_bins(x, BINS_PER_OCTAVE), return_inverse=True)
+    inv = inv.ravel()
+    return np.bincount(inv).astype(float), np.bincount(inv, weights=x), np.bincount(inv, weights=y)
 
 
 def poisson_alpha(group: np.ndarray, x: np.ndarray, n: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -96,14 +98,13 @@ def _fit_rows(kind: str, unit_label: str, shift: float, obs: dict[str, np.ndarra
     period, k, dk, age = period[at_risk], k[at_risk], dk[at_risk], age[at_risk]
     x = np.log(k + shift)
     rng = stats.rng_for("attachment_" + kind)
-    raw_rng = stats.rng_for("attachment_raw_" + kind)
     group = period * 1000 + np.minimum(age, 999)
     g_cell, x_cell, n_cell, s_cell, n_reps, s_reps = _cells(group, x, dk, rng)
     p_cell = g_cell // 1000
     fitted = []
     for t in np.unique(period):
         sel = period == t
-        point, reps = attachment_bins(k[sel], dk[sel], shift, raw_rng)
+        point = attachment_bins(k[sel], dk[sel], shift)
         raw, used = stats.slope_from_bins([point], min_per_bin)
         c = p_cell == t
         alpha = poisson_alpha(g_cell[c], x_cell[c], n_cell[c], s_cell[c])[0]
