@@ -30,6 +30,7 @@ from pipeline.indicators.lockin import build_all  # noqa: E402
 from pipeline.indicators.shares import build_shares  # noqa: E402
 from pipeline.sample import simulate  # noqa: E402
 from pipeline.sample.truth import true_label_warehouse  # noqa: E402
+from pipeline.warehouse.runner import WAREHOUSE_DIR  # noqa: E402
 
 LOG = logging.getLogger("bench.coverage")
 
@@ -58,7 +59,8 @@ def estimate(indicator: str, papers: int, seed: int) -> tuple[float, float, floa
     """(estimate, low, high) of one indicator on one simulated world, by the production code."""
     con = duckdb.connect()
     try:
-        true_label_warehouse(simulate.World(papers, seed), con)
+        true_label_warehouse(simulate.World(papers, seed), con,
+                             (WAREHOUSE_DIR / "marts" / "fct_author_transitions.sql").read_text())
         if indicator == "kappa":
             build_lockin_kappa(con, LOG)
         else:

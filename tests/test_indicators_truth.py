@@ -289,7 +289,7 @@ def planted_world():
         world = simulate.World(papers, seed)
         con = duckdb.connect()
         cons.append(con)
-        true_label_warehouse(world, con)
+        true_label_warehouse(world, con, (WAREHOUSE_DIR / "marts" / "fct_author_transitions.sql").read_text())
         return world, con
 
     yield make

@@ -250,15 +250,15 @@ DEFINITIONS = {
 
 
 
-def true_label_warehouse(w: World, con) -> None:
+def true_label_warehouse(w: World, con, transitions_sql: str) -> None:
     """The marts the indicators read, built in ``con`` from the world's own labels (teams as authors).
 
     No text, classification or identity resolution sits between the planted process and the
-    indicators, so only the estimators and sampling noise are left to test.
+    indicators, so only the estimators and sampling noise are left to test. ``transitions_sql`` is
+    the warehouse's `fct_author_transitions` model, passed in because the sample package imports
+    nothing of the pipeline.
     """
     import pyarrow as pa
-
-    from pipeline.warehouse.runner import WAREHOUSE_DIR
 
     c = w.c
     ml = np.nonzero(c.is_ml & (c.family >= 0) & (c.domain >= 0))[0]
@@ -281,5 +281,4 @@ def true_label_warehouse(w: World, con) -> None:
         "citing_year": c.year[w.citing[keep]].astype(np.int32)}))
     con.execute("CREATE OR REPLACE TABLE fct_citations AS SELECT * FROM _truth_citations")
     con.unregister("_truth_citations")
-    transitions = (WAREHOUSE_DIR / "marts" / "fct_author_transitions.sql").read_text()
-    con.execute(f"CREATE OR REPLACE TABLE fct_author_transitions AS {transitions}")
+    con.execute(f"CREATE OR REPLACE TABLE fct_author_transitions AS {transitions_sql}")
