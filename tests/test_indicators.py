@@ -217,7 +217,7 @@ def test_world_tables_match_reference(world):
     # attachment α per period
     years = {p["paper_id"]: p["year"] for p in rows["dim_papers"]}
     cit = [(c["citing_paper_id"], c["cited_paper_id"], c["citing_year"]) for c in rows["fct_citations"]]
-    for t, alpha in _q(con, "SELECT period_start, alpha FROM ind_preferential_attachment "
+    for t, alpha in _q(con, "SELECT period_start, alpha_raw FROM ind_preferential_attachment "
                             "WHERE kind='citations' AND NOT is_pooled AND alpha IS NOT NULL AND period_start IN (2016, 2022)"):
         assert alpha == pytest.approx(reference.attachment_alpha(reference.citation_kdk(years, cit, t), 1.0), abs=1e-9)
     # lock-in: Shorrocks and stationary distribution over families with >= MIN_COUNT transitions

@@ -1,7 +1,10 @@
-"""End to end: the sample generator's planted truth (truth.json) is recovered by the indicators.
+"""The sample generator's planted truth is recovered by the indicators.
 
-sample → `ingest sample` → warehouse build (which runs the indicator step) → compare with truth.json.
-Skips only while the sample generator / sample ingest / warehouse build modules do not exist yet.
+End to end: sample → `ingest sample` → warehouse build (which runs the indicator step) → compare
+with truth.json. Across planted values: small simulated worlds with persistence 0.5 / 0.8, switch
+ratio 0.6 / 1.0 and attachment exponent 0.7 / 1.3 with aging, whose own labels feed the production
+estimators; each estimate is compared with the PLANTED parameter, and the uncorrected formula
+is shown to miss the same tolerance.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import shutil
 from types import SimpleNamespace
 
 import duckdb
+import numpy as np
 import pytest
 
 sample = pytest.importorskip("pipeline.sample", reason="sample generator (pipeline.sample) not built yet")
@@ -25,7 +29,6 @@ from pipeline.indicators.lockin import PENALTY_WINDOW_YEARS  # noqa: E402
 from pipeline.indicators.warehouse import build_indicators  # noqa: E402
 from pipeline.warehouse.runner import WAREHOUSE_DIR  # noqa: E402
 
-pytestmark = pytest.mark.slow
 
 # Used only when truth.json does not state its own tolerances.
 DEFAULT_TOLERANCES = {"takeover_years": 1, "persistence": 0.05, "productivity_ratio": 0.15,
@@ -99,6 +102,7 @@ def _tol(truth: dict, key: str) -> float:
     return tolerances.get(key, tolerances.get(TRUTH_TOLERANCE_KEYS[key], DEFAULT_TOLERANCES[key]))
 
 
+@pytest.mark.slow
 def test_takeover_year_per_domain(built):
     truth, con = built
     tol = _tol(truth, "takeover_years")
@@ -116,6 +120,7 @@ def test_takeover_year_per_domain(built):
     assert not misses, f"takeover years (domain, family, expected, got) beyond ±{tol}: {misses}"
 
 
+@pytest.mark.slow
 def test_author_persistence_chance_corrected_recovers_planted(built, request):
     """kappa, not raw persistence, estimates the planted stay probability (raw adds chance repeats)."""
     truth, con = built
@@ -130,6 +135,7 @@ def test_author_persistence_chance_corrected_recovers_planted(built, request):
         assert planted - 0.10 <= kappa <= planted + 0.05, (kappa, lo, hi, planted)
 
 
+@pytest.mark.slow
 def test_switching_hazard_has_no_duration_dependence_when_none_is_planted(built, request):
     """The generator keeps a family with a constant planted probability p, whatever the tenure:
     exits then run at (1 - p) times the chance rate at every tenure."""
@@ -155,6 +161,7 @@ def _planted_jsd(truth: dict, year: int) -> float:
     return float(mean_pairwise_jsd(mixes / mixes.sum(axis=1, keepdims=True)))
 
 
+@pytest.mark.slow
 def test_corrected_unification_tracks_the_planted_divergence(built):
     """Raw JSD adds the noise of small domains, which shrinks as domains grow and reads as convergence.
 
@@ -176,6 +183,7 @@ def test_corrected_unification_tracks_the_planted_divergence(built):
     assert (last[1] - first[1]) < (last[2] - first[2]), (first, last)
 
 
+@pytest.mark.slow
 def test_post_switch_penalty(built):
     """The matched ratio estimates the planted productivity ratio, and its team-clustered interval covers it."""
     truth, con = built
@@ -189,6 +197,7 @@ def test_post_switch_penalty(built):
     assert abs(ratio - planted) <= 0.05 and lo <= planted <= hi, (ratio, lo, hi, n, planted)
 
 
+@pytest.mark.slow
 def test_attachment_exponent(built):
     truth, con = built
     expected = truth["attachment_exponent"]["planted"]
@@ -199,6 +208,7 @@ def test_attachment_exponent(built):
     assert abs(alpha - expected) <= 0.1, (alpha, lo, hi, n, expected)
 
 
+@pytest.mark.slow
 def test_pytorch_share_by_year(built):
     truth, con = built
     block = truth.get("framework_shift") or {}
@@ -214,6 +224,7 @@ def test_pytorch_share_by_year(built):
     assert not misses, f"PyTorch share (year, expected, got) beyond ±{tol}: {misses}"
 
 
+@pytest.mark.slow
 def test_the_example_notebook_runs_on_a_built_warehouse(pipeline_run, monkeypatch):
     """notebooks/explore_unification.ipynb: every code cell runs against a real warehouse."""
     from pathlib import Path
@@ -237,6 +248,7 @@ def test_the_example_notebook_runs_on_a_built_warehouse(pipeline_run, monkeypatc
     assert len(namespace["report_charts"]) >= 9 and all(not c.empty for c in namespace["report_charts"].values())
 
 
+@pytest.mark.slow
 def test_run_summary_lists_lake_rows_domains_and_fanouts(pipeline_run):
     """What `mlgraph run` prints after the digest: lake rows, papers per domain and family, fan-outs."""
     from pathlib import Path
@@ -253,3 +265,128 @@ def test_run_summary_lists_lake_rows_domains_and_fanouts(pipeline_run):
     for domain in truth["domains"]:
         assert domain in text
     assert "largest lineage fan-outs" in text and "Transformer" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# across planted values: small simulated worlds on the generator's own labels
+
+KAPPA_TOLERANCE, RATIO_TOLERANCE, ALPHA_TOLERANCE = 0.05, 0.05, 0.1
+PLANTED_AGING_YEARS = 4.0
+
+
+@pytest.fixture
+def planted_world():
+    """World(papers, seed) built under overridden PLANTED values (restored afterwards), with a
+    DuckDB holding the marts of its own labels."""
+    from pipeline.sample import simulate
+    from pipeline.sample.truth import true_label_warehouse
+
+    saved = dict(simulate.PLANTED)
+    cons = []
+
+    def make(papers: int, seed: int, **planted):
+        simulate.PLANTED.update(planted)
+        world = simulate.World(papers, seed)
+        con = duckdb.connect()
+        cons.append(con)
+        true_label_warehouse(world, con, (WAREHOUSE_DIR / "marts" / "fct_author_transitions.sql").read_text())
+        return world, con
+
+    yield make
+    simulate.PLANTED.clear()
+    simulate.PLANTED.update(saved)
+    for con in cons:
+        con.close()
+
+
+@pytest.mark.parametrize("persistence", [0.5, 0.8])
+def test_kappa_recovers_planted_persistence_where_raw_persistence_does_not(planted_world, persistence):
+    from pipeline.indicators.kappa import build_lockin_kappa
+
+    _, con = planted_world(6000, 11, persistence=persistence)
+    build_lockin_kappa(con, logging.getLogger("test.truth"))
+    kappa, lo, hi, p_same = con.execute("SELECT kappa, kappa_ci_low, kappa_ci_high, p_same FROM ind_lockin_kappa "
+                                        "WHERE domain = 'all'").fetchone()
+    # one seed's interval misses 5 % of the time: coverage is measured over seeds by bench_interval_coverage
+    assert abs(kappa - persistence) <= KAPPA_TOLERANCE, (kappa, lo, hi, persistence)
+    # the wrong formula (raw persistence counts chance repeats as lock-in) misses the same tolerance
+    assert abs(p_same - persistence) > KAPPA_TOLERANCE, (p_same, persistence)
+
+
+@pytest.mark.parametrize("alpha", [0.7, 1.3])
+def test_attachment_alpha_with_aging_recovers_planted_exponent(planted_world, alpha):
+    from pipeline.indicators.attachment import build_attachment
+    from pipeline.indicators.shares import build_shares
+
+    log = logging.getLogger("test.truth")
+    _, con = planted_world(3000, 5, attachment_exponent=alpha, aging_years=PLANTED_AGING_YEARS)
+    build_shares(con, log)
+    build_attachment(con, log)
+    got, lo, hi, raw = con.execute("SELECT alpha, alpha_ci_low, alpha_ci_high, alpha_raw FROM ind_preferential_attachment "
+                                   "WHERE kind = 'citations' AND is_pooled").fetchone()
+    assert abs(got - alpha) <= ALPHA_TOLERANCE, (got, lo, hi, alpha)
+    # the binned slope without an aging term (and without the zero-gain bins) misses it
+    assert abs(raw - alpha) > ALPHA_TOLERANCE, (raw, alpha)
+
+
+def test_alpha_without_the_aging_term_is_biased_when_aging_is_planted(planted_world):
+    """The same Poisson fit with one fixed effect per period only (no aging term) misses planted α."""
+    from pipeline.indicators.attachment import citation_observations, poisson_alpha
+
+    _, con = planted_world(3000, 5, attachment_exponent=1.3, aging_years=PLANTED_AGING_YEARS)
+    obs = citation_observations(con)
+    x = np.log(obs["k"] + 1.0)
+    key, cell = np.unique(np.column_stack([obs["period"], x]), axis=0, return_inverse=True)
+    n = np.bincount(cell.ravel())
+    s = np.bincount(cell.ravel(), weights=obs["dk"])
+    no_aging = poisson_alpha(key[:, 0], key[:, 1], n, s)[0]
+    assert abs(no_aging - 1.3) > ALPHA_TOLERANCE, no_aging
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ratio", [
+    # 0.681 on this world: the matched ratio runs high (stayers' windows include their own later
+    # switches and penalties; README "Interval coverage"). lockin.py is not this change's to fix;
+    # strict, so the fix shows up as an XPASS to remove this mark.
+    pytest.param(0.6, marks=pytest.mark.xfail(strict=True, reason="matched switch ratio biased high (issue 9)")),
+    1.0,
+])
+def test_switch_penalty_recovers_planted_ratio(planted_world, ratio):
+    from pipeline.indicators.lockin import build_all
+    from pipeline.indicators.shares import build_shares
+
+    log = logging.getLogger("test.truth")
+    _, con = planted_world(20000, 3, switch_ratio=ratio)
+    build_shares(con, log)
+    build_all(con, log)
+    got, lo, hi, n = con.execute("SELECT ratio, ratio_ci_low, ratio_ci_high, n_switch_events FROM ind_switch_penalty "
+                                 "WHERE outcome = 'papers_per_year'").fetchone()
+    assert n > 100
+    assert abs(got - ratio) <= RATIO_TOLERANCE, (got, lo, hi, ratio)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_poisson_alpha_matches_the_plain_python_reference(seed):
+    """Production α (NumPy, Newton, cells) = reference (records, bisection) on inputs with many
+    zero gains, tied degrees, empty groups and a group whose nodes share one degree."""
+    from pipeline.indicators.attachment import _fit_rows
+    from pipeline.indicators.reference_attachment import poisson_alpha as reference_alpha
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    period = rng.integers(2015, 2019, n)
+    age = rng.integers(1, 4, n)
+    k = rng.choice([0, 0, 0, 1, 1, 2, 3, 5, 8, 20], n).astype(float)
+    dk = rng.poisson(0.3 * (k + 1) ** 1.2 * np.exp(-age / 3.0)).astype(float)
+    # one group where every node has the same degree carries no information on α
+    period[:5], age[:5], k[:5] = 2014, 9, 4.0
+    cols = {key: [] for key in ("kind", "unit", "period_start", "period_end", "is_pooled", "alpha", "alpha_ci_low",
+                                "alpha_ci_high", "alpha_raw", "n_units", "delta_k_total", "n_bins", "low_n")}
+    _fit_rows("citations", "paper", 1.0, {"period": period, "k": k, "dk": dk, "age": age}, 3.0, cols)
+    records = list(zip(period.tolist(), age.tolist(), k.tolist(), dk.tolist()))
+    for start, pooled, alpha in zip(cols["period_start"], cols["is_pooled"], cols["alpha"]):
+        want = reference_alpha([r for r in records if pooled or r[0] == start])
+        if want is None:
+            assert np.isnan(alpha)
+        else:
+            assert alpha == pytest.approx(want, abs=1e-7), (start, pooled)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import ALL_DOMAINS, fetch_arrays, write_table
-
-SQL_DIR = Path(__file__).with_name("sql")
+from pipeline.indicators.db import ALL_DOMAINS, fetch_arrays, load_sql, write_table
 
 
 def chance_corrected(same: np.ndarray, chance: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -30,9 +26,20 @@ def distinct_per_cell(cluster: np.ndarray, cell: np.ndarray, n_cells: int) -> np
     return np.bincount(pairs // width, minlength=n_cells).astype(np.int64)
 
 
+def replicate_kappa(reps: np.ndarray, influence_total: np.ndarray) -> np.ndarray:
+    """κ of bootstrap replicates (b, cells, 4) of (n, same, chance, influence) unit sums.
+
+    The chance term moves twice in a replicate: through which transitions are drawn (the chance
+    sum) and through the domain-year shares themselves, which the drawn papers re-estimate; the
+    second move is the first-order (delta-method) change Σ (w − 1)·influence.
+    """
+    chance = reps[:, :, 2] + (reps[:, :, 3] - influence_total[None, :])
+    return chance_corrected(reps[:, :, 1], chance, reps[:, :, 0])
+
+
 def build_lockin_kappa(con, log) -> None:
     """ind_lockin_kappa: raw and chance-corrected persistence, field-wide and per domain."""
-    units = fetch_arrays(con, (SQL_DIR / "lockin_kappa_units.sql").read_text())
+    units = fetch_arrays(con, load_sql("lockin_kappa_units"))
     domains = sorted(set(units["domain"].tolist()))
     scopes = [ALL_DOMAINS] + domains
     cell_of = {d: i + 1 for i, d in enumerate(domains)}
@@ -41,13 +48,16 @@ def build_lockin_kappa(con, log) -> None:
     cluster = np.concatenate([units["author_id"], units["author_id"]])
     cell = np.concatenate([np.zeros(n_units, dtype=np.int64),
                            np.array([cell_of[d] for d in units["domain"]], dtype=np.int64)])
-    values = np.column_stack([units["n_transitions"], units["n_same"], units["chance_sum"]]).astype(float)
+    values = np.column_stack([units["n_transitions"], units["n_same"], units["chance_sum"],
+                              units["chance_influence"]]).astype(float)
     values = np.concatenate([values, values])
-    totals = np.zeros((len(scopes), 3))
+    totals = np.zeros((len(scopes), 4))
     np.add.at(totals, cell, values)
-    authors = distinct_per_cell(cluster, cell, len(scopes))
+    # units that only contribute papers to the shares are not authors of any transition here
+    has_transitions = values[:, 0] > 0
+    authors = distinct_per_cell(cluster[has_transitions], cell[has_transitions], len(scopes))
     reps = stats.cluster_replicate_sums(cluster, cell, values, len(scopes), stats.rng_for("lockin_kappa"))
-    lo, hi = stats.percentile_ci(chance_corrected(reps[:, :, 1], reps[:, :, 2], reps[:, :, 0]))
+    lo, hi = stats.percentile_ci(replicate_kappa(reps, totals[:, 3]))
     n, same, chance = totals[:, 0], totals[:, 1], totals[:, 2]
     with np.errstate(all="ignore"):
         p_same, p_chance = same / n, chance / n

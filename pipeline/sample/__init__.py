@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 # Bump whenever the output for a given (papers, seed) changes, so cached samples are regenerated.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SNAPSHOT_CUTOFF = date(2025, 1, 1)
 CORPUS_END = date(2025, 12, 31)
 # Written by generate() itself besides the writers' files.

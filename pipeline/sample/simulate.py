@@ -7,11 +7,15 @@ The simulation, in order:
    that the field grows ~20 %/year. A team's papers arrive as a Poisson process.
 2. **Families**: a team's next paper keeps the previous primary family with probability
    ``persistence`` (planted), otherwise draws from its domain's planted share curve for that year.
+   With ``switch_output_elasticity`` β > 0 the stay probability rises with the team's recent output
+   (its mean over transitions is still ``persistence``), so switchers are the less productive teams.
    A switch multiplies the team's rate by ``switch_ratio`` for ``switch_window_years``.
 3. **Citations**: papers are processed month by month; each cites ``m`` earlier papers (m grows
-   with the year) chosen with probability ∝ (in-degree + 1)^1 × homophily (same primary family).
-   With exponent 1 the choice is exact and O(1): pick a family by its total weight, then a member
-   uniformly (the "+1") or an earlier citation endpoint uniformly (the in-degree).
+   with the year) chosen with probability ∝ (in-degree + 1)^α × exp(−age/τ) × homophily (same
+   primary family). With α = 1 and no aging (the defaults) the choice is exact and O(1): pick a
+   family by its total weight, then a member uniformly (the "+1") or an earlier citation endpoint
+   uniformly (the in-degree). Otherwise every available paper's weight is recomputed each month
+   (O(papers) per month: meant for samples, not for 1M-paper corpora).
 4. Landmark papers with their real arXiv ids introduce the catalogue's methods, a few pre-2007
    classics carry old-style ids, ~3 % of papers are outside ML.
 5. **Per-paper facts** every format shares (title, categories, tasks, DOI, PwC coverage and URL,
@@ -28,7 +32,7 @@ import hashlib
 import math
 import re
 from bisect import bisect_right
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import date, timedelta
 
 import numpy as np
@@ -42,6 +46,12 @@ PLANTED = {
     "switch_ratio": 0.6,
     "switch_window_years": 2,
     "attachment_exponent": 1.0,
+    # citation aging: attractiveness × exp(−age/τ) with τ in years; None = no aging
+    "aging_years": None,
+    # switching falls with recent output: a team's switch probability ∝ exp(−β·z), z = min(its
+    # papers in the last switch_window_years, 3) / 3, re-centred so that the mean stay probability
+    # over transitions stays ``persistence``; 0 = switching independent of productivity
+    "switch_output_elasticity": 0.0,
     "homophily_same_family": 4.0,
     "annual_growth": 1.16,
     "ambiguous_fraction": 0.07,
@@ -148,6 +158,10 @@ def _simulate_teams(rng: np.random.Generator, n_target: int, shares: np.ndarray)
     """Team careers → ML papers with (team, time in years since 2012, domain, primary family)."""
     u, e = _Stream(rng, "u"), _Stream(rng, "e")
     persistence, ratio, window = PLANTED["persistence"], PLANTED["switch_ratio"], PLANTED["switch_window_years"]
+    beta = float(PLANTED["switch_output_elasticity"])
+    recent: list[deque] = []
+    # running mean of exp(−β·z) over transitions, which re-centres the stay probability on persistence
+    factor_sum, factor_n = 0.0, 0
     growth = PLANTED["annual_growth"] ** np.arange(NY)
     per_year = n_target * growth / growth.sum()
     dom_cum = np.cumsum([C.DOMAIN_WEIGHTS[d] for d in C.DOMAINS]).tolist()
@@ -178,6 +192,7 @@ def _simulate_teams(rng: np.random.Generator, n_target: int, shares: np.ndarray)
             t_fam.append(-1)
             t_pen.append(-1.0)
             t_start.append(yi)
+            recent.append(deque())
             active.append(i)
         for i in active:
             t = t_next[i]
@@ -186,7 +201,17 @@ def _simulate_teams(rng: np.random.Generator, n_target: int, shares: np.ndarray)
             while t < year_end:
                 c = cum[d][yi]
                 f = t_fam[i]
-                if f < 0 or u() >= persistence:
+                stay = persistence
+                if beta:
+                    times = recent[i]
+                    while times and times[0] < t - window:
+                        times.popleft()
+                    if f >= 0:
+                        factor = math.exp(-beta * min(len(times), 3) / 3.0)
+                        factor_sum, factor_n = factor_sum + factor, factor_n + 1
+                        stay = 1.0 - min(1.0, (1.0 - persistence) * factor * factor_n / factor_sum)
+                    times.append(t)
+                if f < 0 or u() >= stay:
                     nf = bisect_right(c, u() * c[-1])
                     if f >= 0 and nf != f:
                         t_pen[i] = t + window
@@ -390,40 +415,60 @@ def _build_corpus(n_papers: int, seed: int) -> Corpus:
 
 
 def _cite(corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
-    """Internal citation edges (citing, cited) by month batches with PA (exponent 1) × homophily."""
+    """Internal citation edges (citing, cited) by month batches: attachment kernel × aging × homophily."""
     rng = corpus.rngs["cite"]
-    n, fam, year = corpus.n, corpus.family, corpus.year
-    citable = corpus.is_ml
+    year = corpus.year
     citing_ok = corpus.is_ml & (corpus.kind != KIND_CLASSIC)
     mean_m = np.clip(5.0 + 1.1 * (year - C.FIRST_YEAR), 1.0, None)
     m_draw = np.where(citing_ok, rng.poisson(mean_m), 0)
     homophily = np.ones((NF, NF))
     np.fill_diagonal(homophily, PLANTED["homophily_same_family"])
-    members = [np.nonzero(citable & (fam == f))[0] for f in range(NF)]
+    month_key = corpus.year * 12 + corpus.month
+    bounds = np.concatenate([[0], np.nonzero(np.diff(month_key))[0] + 1, [corpus.n]])
+    if float(PLANTED["attachment_exponent"]) == 1.0 and PLANTED["aging_years"] is None:
+        citing, cited = _cite_linear(corpus, rng, m_draw, homophily, bounds)
+    else:
+        citing, cited = _cite_kernel(corpus, rng, m_draw, homophily, bounds, month_key)
+    if citing:
+        return np.concatenate(citing), np.concatenate(cited)
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+
+def _month_citers(corpus: Corpus, rng, m_draw, homophily, weight, b0, b1):
+    """This month's citing slots (citing paper, family to cite), each family drawn ∝ homophily × weight."""
+    citing_ok = corpus.is_ml & (corpus.kind != KIND_CLASSIC)
+    idx = np.arange(b0, b1)
+    cit = idx[citing_ok[idx] & (m_draw[idx] > 0)]
+    if not len(cit) or weight.sum() <= 0:
+        return None
+    m = m_draw[cit]
+    cf = np.repeat(corpus.family[cit], m)
+    src = np.repeat(cit, m)
+    probs = homophily * weight[None, :]
+    rows = probs.sum(axis=1, keepdims=True)
+    cum = np.cumsum(probs / np.where(rows > 0, rows, 1.0), axis=1)
+    g = np.minimum((rng.random(len(cf))[:, None] > cum[cf]).sum(axis=1), NF - 1)
+    # float round-off can land a draw on a zero-weight family: drop it
+    ok = weight[g] > 0
+    return src[ok], g[ok]
+
+
+def _cite_linear(corpus: Corpus, rng, m_draw, homophily, bounds):
+    """Exponent 1 without aging, exact in O(1) per citation: a member uniformly or an endpoint uniformly."""
+    n, fam = corpus.n, corpus.family
+    members = [np.nonzero(corpus.is_ml & (fam == f))[0] for f in range(NF)]
     avail = np.zeros(NF, dtype=np.int64)
     ep = [np.empty(64, dtype=np.int64) for _ in range(NF)]
     ep_len = np.zeros(NF, dtype=np.int64)
-    month_key = corpus.year * 12 + corpus.month
-    bounds = np.concatenate([[0], np.nonzero(np.diff(month_key))[0] + 1, [n]])
     citing_all, cited_all = [], []
     for b0, b1 in zip(bounds[:-1], bounds[1:]):
-        idx = np.arange(b0, b1)
-        cit = idx[citing_ok[idx] & (m_draw[idx] > 0)]
-        weight = (avail + ep_len).astype(float)
-        if len(cit) and weight.sum() > 0:
-            m = m_draw[cit]
-            cf = np.repeat(fam[cit], m)
-            src = np.repeat(cit, m)
-            probs = homophily * weight[None, :]
-            rows = probs.sum(axis=1, keepdims=True)
-            cum = np.cumsum(probs / np.where(rows > 0, rows, 1.0), axis=1)
-            g = np.minimum((rng.random(len(cf))[:, None] > cum[cf]).sum(axis=1), NF - 1)
-            # float round-off can land a draw on a zero-weight family: drop it
-            ok = weight[g] > 0
-            g, src, cf = g[ok], src[ok], cf[ok]
-            cited = np.empty(len(cf), dtype=np.int64)
-            u_mix = rng.random(len(cf))
-            u_pick = rng.random(len(cf))
+        drawn = _month_citers(corpus, rng, m_draw, homophily, (avail + ep_len).astype(float), b0, b1)
+        if drawn is not None:
+            weight = (avail + ep_len).astype(float)
+            src, g = drawn
+            cited = np.empty(len(g), dtype=np.int64)
+            u_mix = rng.random(len(g))
+            u_pick = rng.random(len(g))
             for f in np.unique(g).tolist():
                 sel = np.nonzero(g == f)[0]
                 from_members = u_mix[sel] * weight[f] < avail[f]
@@ -447,12 +492,42 @@ def _cite(corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
                 ep_len[f] = need
         # this month's papers become citable for later months
         for f in range(NF):
-            mem = members[f]
-            avail[f] = int(np.searchsorted(mem, b1))
-    if citing_all:
-        return np.concatenate(citing_all), np.concatenate(cited_all)
-    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            avail[f] = int(np.searchsorted(members[f], b1))
+    return citing_all, cited_all
 
+
+def _cite_kernel(corpus: Corpus, rng, m_draw, homophily, bounds, month_key):
+    """Any exponent α and aging τ: each month, every earlier paper weighs (k + 1)^α · exp(−age/τ)."""
+    n, fam = corpus.n, corpus.family
+    alpha, tau = float(PLANTED["attachment_exponent"]), PLANTED["aging_years"]
+    citable = np.nonzero(corpus.is_ml)[0]
+    indeg = np.zeros(n)
+    citing_all, cited_all = [], []
+    for b0, b1 in zip(bounds[:-1], bounds[1:]):
+        pool = citable[:int(np.searchsorted(citable, b0))]
+        w = (indeg[pool] + 1.0) ** alpha
+        if tau is not None:
+            w = w * np.exp(-(month_key[b0] - month_key[pool]) / (12.0 * float(tau)))
+        pool_fam = fam[pool]
+        weight = np.bincount(pool_fam, weights=w, minlength=NF)
+        drawn = _month_citers(corpus, rng, m_draw, homophily, weight, b0, b1) if len(pool) else None
+        if drawn is None:
+            continue
+        src, g = drawn
+        cited = np.empty(len(g), dtype=np.int64)
+        u_pick = rng.random(len(g))
+        for f in np.unique(g).tolist():
+            sel = np.nonzero(g == f)[0]
+            mem = pool[pool_fam == f]
+            cw = np.cumsum(w[pool_fam == f])
+            at = np.searchsorted(cw, u_pick[sel] * cw[-1], side="right")
+            cited[sel] = mem[np.minimum(at, len(mem) - 1)]
+        key = np.unique(src * n + cited)
+        s, c = key // n, key % n
+        citing_all.append(s)
+        cited_all.append(c)
+        np.add.at(indeg, c, 1.0)
+    return citing_all, cited_all
 
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")

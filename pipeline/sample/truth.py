@@ -192,12 +192,14 @@ def truth(w: World) -> dict:
         "ml_papers_by_domain_year": {dom: {str(y): int(per_domain_year[d, yi]) for yi, y in enumerate(C.YEARS)}
                                      for d, dom in enumerate(C.DOMAINS)},
         "author_persistence": {"planted": PLANTED["persistence"], "realised": round(ps["persistence"], 4),
-                               "pairs": ps["pairs"]},
+                               "pairs": ps["pairs"],
+                               "switch_output_elasticity": PLANTED["switch_output_elasticity"]},
         "switch_penalty": {"window_years": PLANTED["switch_window_years"],
                            "planted_productivity_ratio": PLANTED["switch_ratio"],
                            "realised_productivity_ratio": round(ps["ratio"], 4),
                            "switch_events": ps["switch_events"], "stayer_events": ps["stayer_events"]},
         "attachment_exponent": {"planted": PLANTED["attachment_exponent"], "realised": att["realised"],
+                                "aging_years": PLANTED["aging_years"],
                                 "homophily_same_family": PLANTED["homophily_same_family"], "fit_bins": att["bins"]},
         "framework_shift": {"pytorch_share_by_year": pt_real,
                             "planted_pytorch_vs_tensorflow_by_year": {str(y): round(pytorch_planted_share(y), 4) for y in C.YEARS}},
@@ -225,18 +227,58 @@ DEFINITIONS = {
     "share": "fractional: each ML paper (2012-2025) splits weight 1 equally over its families (primary + "
              "secondaries); share = family weight / domain-year total.",
     "takeover_year": "first year the family's realised fractional share of the domain's ML papers exceeds 0.5.",
-    "author_persistence": "over every author's consecutive ML papers (date order): fraction where the primary "
-                          "family of the next paper equals that of the previous one.",
+    "author_persistence": "planted: the probability that a team's next paper keeps its previous primary family "
+                          "(else it is drawn from the domain-year mix, which may repeat it by chance), averaged over "
+                          "transitions; with switch_output_elasticity b > 0 a team's switch probability is "
+                          "proportional to exp(-b * min(papers in the last switch_window_years, 3) / 3), re-centred "
+                          "on that mean. Realised: over every author's consecutive ML papers (date order), the "
+                          "fraction where the primary family of the next paper equals that of the previous one "
+                          "(raw, chance repeats included).",
     "switch_penalty": "event = an author's paper at date t whose primary family differs from their previous paper "
                       "(switch) or equals it and the author made no switch in [t - window, t) (clean stay), with t + window <= 2025-12-31; rate = the author's papers in "
                       "(t, t + window] / window years. Stayers are matched to switchers on (year of t, career-stage "
                       "bucket min((year - author's first year)//2, 3), prior papers min(n, 4)); ratio = sum of "
                       "switcher rates / sum of their cells' mean stayer rates.",
     "attachment_exponent": "citing papers pick cited papers with probability proportional to (in-degree+1)^alpha x "
-                           "4 if same primary family else 1, among papers of earlier months. Realised: slope of "
+                           "exp(-age / aging_years) (age in years, no aging when null) x 4 if same primary family "
+                           "else 1, among papers of earlier months. Realised: slope of "
                            "log(mean citations received in year Y / normaliser) on log(mean (k+1)) over log2 bins "
                            "of in-degree k at the start of Y, 2015-2025 pooled.",
     "pytorch_share": "share of PyTorch among code-link rows with a known framework (not 'none') by paper year, "
                      "duplicates counted as written.",
 }
 
+
+
+def true_label_warehouse(w: World, con, transitions_sql: str) -> None:
+    """The marts the indicators read, built in ``con`` from the world's own labels (teams as authors).
+
+    No text, classification or identity resolution sits between the planted process and the
+    indicators, so only the estimators and sampling noise are left to test. ``transitions_sql`` is
+    the warehouse's `fct_author_transitions` model, passed in because the sample package imports
+    nothing of the pipeline.
+    """
+    import pyarrow as pa
+
+    c = w.c
+    ml = np.nonzero(c.is_ml & (c.family >= 0) & (c.domain >= 0))[0]
+    ids = np.array(c.ids, dtype=object)
+    dates = c.day.astype("datetime64[D]")
+    con.register("_truth_papers", pa.table({
+        "paper_id": ids[ml], "published_date": dates[ml], "year": c.year[ml].astype(np.int32),
+        "primary_family": np.array(C.FAMILIES, dtype=object)[c.family[ml]],
+        "primary_domain": np.array(C.DOMAINS, dtype=object)[c.domain[ml]], "team": c.team[ml]}))
+    con.execute("CREATE OR REPLACE TABLE dim_papers AS SELECT paper_id, published_date, year, primary_family, "
+                "'truth' AS family_provenance, primary_domain, true AS is_ml FROM _truth_papers")
+    con.execute("CREATE OR REPLACE TABLE fct_paper_families AS SELECT paper_id, primary_family AS family, 1.0 AS weight, "
+                "true AS is_primary, 'truth' AS provenance, 1.0 AS confidence FROM _truth_papers")
+    con.execute("CREATE OR REPLACE TABLE fct_authorships AS SELECT paper_id, 'team' || team AS author_id FROM _truth_papers")
+    con.unregister("_truth_papers")
+    keep = c.is_ml[w.citing] & c.is_ml[w.cited] & (c.family[w.cited] >= 0) & (c.domain[w.cited] >= 0) \
+        & (c.family[w.citing] >= 0) & (c.domain[w.citing] >= 0)
+    con.register("_truth_citations", pa.table({
+        "citing_paper_id": ids[w.citing[keep]], "cited_paper_id": ids[w.cited[keep]],
+        "citing_year": c.year[w.citing[keep]].astype(np.int32)}))
+    con.execute("CREATE OR REPLACE TABLE fct_citations AS SELECT * FROM _truth_citations")
+    con.unregister("_truth_citations")
+    con.execute(f"CREATE OR REPLACE TABLE fct_author_transitions AS {transitions_sql}")
