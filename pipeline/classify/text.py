@@ -175,8 +175,10 @@ class TextClassifier:
         self.lexicon_re = re.compile(lexicon)
         # Case-sensitive patterns, each guarded by a literal it cannot match without (a cheap
         # substring test skips most patterns for most abstracts).
-        self.cased = [(required_literal(pattern), re.compile(pattern), family)
-                      for family, kinds in taxonomy.lexicon.items() for pattern in kinds["cased"]]
+        # weak_cased: names such as "SE-Net" that suggest a family without naming it.
+        self.cased = [(required_literal(pattern), re.compile(pattern), family, "weak" if kind == "weak_cased" else "cased")
+                      for family, kinds in taxonomy.lexicon.items() for kind in ("cased", "weak_cased")
+                      for pattern in kinds.get(kind, ())]
 
         self.comparison_re = _cue_regex(ctx["comparison"])
         self.weak_negation_re = _cue_regex(ctx["weak_negation"])
@@ -209,7 +211,7 @@ class TextClassifier:
             spans.append((m.start(), m.end()))
             if entry[1] != "stop":
                 hits.append((m.start(), m.end(), text[m.start():m.end()], entry[0], entry[1]))
-        for literal, pattern, family in self.cased:
+        for literal, pattern, family, kind in self.cased:
             if literal and literal not in text:
                 continue
             for m in pattern.finditer(text):
@@ -217,7 +219,7 @@ class TextClassifier:
                 if any(s < b and a < e for a, b in spans):
                     continue
                 spans.append((s, e))
-                hits.append((s, e, m.group(0), (family,), "cased"))
+                hits.append((s, e, m.group(0), (family,), kind))
         return hits
 
     def _context(self, low: str, starts: list[int], ends: list[int], start: int, end: int) -> str:

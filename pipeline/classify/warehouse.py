@@ -186,33 +186,40 @@ def classify_domains(con, ctx) -> None:
 
     Runs before the intermediate layer so that int_paper_domains.sql can fall back on it (after the
     specific primary category and the PwC task areas). Only papers whose primary category maps to
-    general_ml are read: for the others the category decides and the text is not needed.
+    general_ml, or that cross-list a category of a cross-list domain, are read: for the others the
+    category decides and the text is not needed.
     """
     from pipeline.classify.domain import GENERAL, category_domain, get_domain_classifier
 
     rules = get_domain_classifier()
     con.execute("CREATE OR REPLACE TABLE int_paper_text_domains (paper_id VARCHAR, text_domain VARCHAR, "
-                "text_domain_score DOUBLE)")
-    reader = con.sql("SELECT paper_id, title, abstract, primary_category FROM stg_arxiv__papers"
+                "text_domain_score DOUBLE, overrides_category BOOLEAN)")
+    reader = con.sql("SELECT paper_id, title, abstract, primary_category, categories FROM stg_arxiv__papers"
                      ).to_arrow_reader(BATCH_ROWS)
     writer = con.cursor()
     total = named = 0
     try:
         for batch in reader:
-            ids, domains, scores = [], [], []
-            for pid, title, abstract, category in zip(*(batch.column(i).to_pylist() for i in range(4))):
-                if category_domain(category) != GENERAL:
+            ids, domains, scores, overrides = [], [], [], []
+            for pid, title, abstract, category, cats in zip(*(batch.column(i).to_pylist() for i in range(5))):
+                general = category_domain(category) == GENERAL
+                listed = rules.cross_listed(cats or ())
+                if not general and not listed:
                     continue
                 domain, score = rules.text_domain(title, abstract)
+                if not general and domain not in listed:
+                    continue
                 ids.append(pid)
                 domains.append(domain)
                 scores.append(score)
+                overrides.append(domain in listed)
                 named += domain is not None
             if not ids:
                 continue
             writer.register("_text_domains_batch", pa.table({"paper_id": pa.array(ids, pa.string()),
                                                              "text_domain": pa.array(domains, pa.string()),
-                                                             "text_domain_score": pa.array(scores, pa.float64())}))
+                                                             "text_domain_score": pa.array(scores, pa.float64()),
+                                                             "overrides_category": pa.array(overrides, pa.bool_())}))
             writer.execute("INSERT INTO int_paper_text_domains SELECT * FROM _text_domains_batch")
             writer.unregister("_text_domains_batch")
             total += len(ids)
