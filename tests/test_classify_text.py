@@ -89,7 +89,7 @@ def test_any_input_gives_a_verdict(title, abstract, categories):
     got = classify_text(title, abstract, categories)
     assert got.primary_family in FAMILIES and got.families[0] == got.primary_family
     assert got.domain in DOMAINS and 0.0 <= got.confidence <= 1.0
-    assert got.domain_source in ("arxiv_primary_category", "text", "default_general_ml")
+    assert got.domain_source in ("arxiv_cross_list_text", "arxiv_primary_category", "text", "default_general_ml")
 
 
 @pytest.mark.parametrize("title,abstract", [

@@ -86,7 +86,10 @@ def trie_regex(sequences) -> str:
 def required_literal(pattern: str) -> str:
     """The longest literal run every match of a simple ``pattern`` must contain ('' if none is sure)."""
     core = re.sub(r"\(\?<?[!=][^)]*\)", "", pattern)      # lookarounds
-    core = re.sub(r"\(\?:[^()]*\)[?*]?", " ", core)         # non-capturing groups (may hold alternatives)
+    while True:  # non-capturing groups (may hold alternatives), innermost first so nesting is removed
+        core, n = re.subn(r"\(\?:[^()]*\)[?*+]?", " ", core)
+        if not n:
+            break
     if "|" in core:
         return ""
     core = re.sub(r"\\[bBdDwWsS]", " ", core)              # escapes such as \b and \d
