@@ -220,3 +220,24 @@ def test_cross_listed_speech_category_named_by_the_text_decides_the_domain():
         "speech_audio", "arxiv_cross_list_text")
     assert classify_text(*speech, "cs.CL").domain == "nlp"
     assert classify_text("Parsing sentences", "A dependency parser for text and sentences.", "cs.CL cs.SD").domain == "nlp"
+
+
+@pytest.mark.parametrize("title,abstract,family", [
+    # what 2025 papers write instead of an architecture name decides when nothing is named...
+    ("DFDNet: Frequency-Guided De-Flare Network", "We design a restoration network for flare removal.", "cnn"),
+    ("Shadow removal", "A dense fusion block enlarges the receptive field of the decoder.", "cnn"),
+    ("Video grounding", "We add an attention module and learnable queries to align words and frames.", "transformer"),
+    ("RetouchLLM: training-free retouching", "RetouchLLM edits photos from instructions.", "transformer"),
+    # ...but a dataset named *Net is no hint, nor is a release statement
+    ("Data-efficient classification", "Results on ImageNet and ShapeNet. Code and pretrained models are available.",
+     "other"),
+])
+def test_hints_decide_only_when_no_family_is_named(title, abstract, family):
+    assert classify_text(title, abstract).primary_family == family
+
+
+def test_hints_never_add_to_a_named_family():
+    # a transformer paper that also mentions feature maps and a *Net name is a transformer paper only
+    got = classify_text("PolyNet: a vision transformer for detection",
+                        "We propose PolyNet, a ViT whose feature maps and skip connections feed a fusion network.")
+    assert got.primary_family == "transformer" and got.families == ("transformer",)
