@@ -46,12 +46,14 @@ def classifier_version() -> str:
     return f"{load_taxonomy_file().version}-{digest.hexdigest()[:12]}"
 
 
-def text_hash_sql(con, table: str = "int_papers", alias: str = "") -> str:
-    """SQL expression of the text hash of a row of ``table`` (length-prefixed, so fields cannot run together)."""
+def text_hash_sql(con, table: str = "int_papers") -> str:
+    """SQL expression of the text hash of a row of ``table`` (length-prefixed, so fields cannot run together).
+
+    A table without ``categories`` (a unit test's int_papers) hashes an empty category list.
+    """
     cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
-    p = f"{alias}." if alias else ""
-    parts = [f"coalesce({p}title, '')", f"coalesce({p}abstract, '')",
-             f"coalesce(array_to_string({p}categories, ' '), '')" if "categories" in cols else "''"]
+    parts = ["coalesce(title, '')", "coalesce(abstract, '')",
+             "coalesce(array_to_string(categories, ' '), '')" if "categories" in cols else "''"]
     return "sha256(" + " || ".join(f"length({x})::VARCHAR || ':' || {x}" for x in parts) + ")"
 
 
