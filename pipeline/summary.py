@@ -54,7 +54,7 @@ def headline_rows(warehouse_path, top_families: int = 3, top_methods: int = 8) -
         """).fetchall()
     finally:
         con.close()
-    lines = ["ML papers per domain (fractional counts) and their largest families, all years"]
+    lines = ["classified ML papers per domain (fractional counts) and their largest families, all years"]
     lines += [f"  {d:16s} {n:7.0f}   {fams}" for d, n, fams in per_domain]
     lines += ["", "largest lineage fan-outs (methods building on it, directly or not; papers using it or a descendant)"]
     lines += [f"  {m:24s} {fam:14s} {desc:4d} methods {papers:6d} papers" for m, fam, desc, papers in fanout]

@@ -89,7 +89,7 @@ def test_any_input_gives_a_verdict(title, abstract, categories):
     got = classify_text(title, abstract, categories)
     assert got.primary_family in FAMILIES and got.families[0] == got.primary_family
     assert got.domain in DOMAINS and 0.0 <= got.confidence <= 1.0
-    assert got.domain_source in ("arxiv_primary_category", "text", "default_general_ml")
+    assert got.domain_source in ("arxiv_cross_list_text", "arxiv_primary_category", "text", "default_general_ml")
 
 
 @pytest.mark.parametrize("title,abstract", [
@@ -181,7 +181,7 @@ def test_gold_accuracy_on_real_2025_abstracts():
     assert len(pairs) >= 100
 
 
-def test_classify_domains_step_reads_general_papers_only():
+def test_classify_domains_step_reads_general_and_cross_listed_papers_only():
     import logging
     from types import SimpleNamespace
 
@@ -191,13 +191,53 @@ def test_classify_domains_step_reads_general_papers_only():
 
     con = duckdb.connect()
     con.execute("CREATE TABLE stg_arxiv__papers (paper_id VARCHAR, title VARCHAR, abstract VARCHAR, "
-                "primary_category VARCHAR)")
-    con.executemany("INSERT INTO stg_arxiv__papers VALUES (?, ?, ?, ?)", [
+                "primary_category VARCHAR, categories VARCHAR[])")
+    speech = ("Speech recognition for spoken dialects", "An ASR system for speech and speaker audio.")
+    con.executemany("INSERT INTO stg_arxiv__papers VALUES (?, ?, ?, ?, ?)", [
         ("a", "GNNs for node classification", "A graph neural network on citation graphs and social networks.",
-         "cs.LG"),
-        ("b", "ViT", "Image classification with images.", "cs.CV"),        # the category decides: not read
-        ("c", "On SGD", "We prove a rate.", "cs.AI"),
-        ("d", None, None, None)])
+         "cs.LG", ["cs.LG"]),
+        ("b", "ViT", "Image classification with images.", "cs.CV", ["cs.CV"]),  # the category decides: not read
+        ("c", "On SGD", "We prove a rate.", "cs.AI", ["cs.AI"]),
+        ("d", None, None, None, None),
+        # speech filed under cs.CL with eess.AS cross-listed: the text names speech, so it wins
+        ("e", *speech, "cs.CL", ["cs.CL", "eess.AS"]),
+        # cross-listed, but the text is about language, not speech: the primary category decides
+        ("f", "Parsing sentences", "A dependency parser for text and sentences in documents.", "cs.CL",
+         ["cs.CL", "cs.SD"]),
+        # the same speech text without a speech cross-list: cs.CL decides
+        ("g", *speech, "cs.CL", ["cs.CL"])])
     classify_domains(con, SimpleNamespace(log=logging.getLogger("test")))
-    got = dict(con.execute("SELECT paper_id, text_domain FROM int_paper_text_domains").fetchall())
-    assert got == {"a": "graphs", "c": None, "d": None}
+    got = {r[0]: r[1:] for r in con.execute(
+        "SELECT paper_id, text_domain, overrides_category FROM int_paper_text_domains").fetchall()}
+    assert got == {"a": ("graphs", False), "c": (None, False), "d": (None, False), "e": ("speech_audio", True)}
+
+
+def test_cross_listed_speech_category_named_by_the_text_decides_the_domain():
+    from pipeline.classify import classify_text
+
+    speech = ("Speech recognition for spoken dialects", "An ASR system for speech and speaker audio.")
+    assert (classify_text(*speech, "cs.CL eess.AS").domain, classify_text(*speech, "cs.CL eess.AS").domain_source) == (
+        "speech_audio", "arxiv_cross_list_text")
+    assert classify_text(*speech, "cs.CL").domain == "nlp"
+    assert classify_text("Parsing sentences", "A dependency parser for text and sentences.", "cs.CL cs.SD").domain == "nlp"
+
+
+@pytest.mark.parametrize("title,abstract,family", [
+    # what 2025 papers write instead of an architecture name decides when nothing is named...
+    ("DFDNet: Frequency-Guided De-Flare Network", "We design a restoration network for flare removal.", "cnn"),
+    ("Shadow removal", "A dense fusion block enlarges the receptive field of the decoder.", "cnn"),
+    ("Video grounding", "We add an attention module and learnable queries to align words and frames.", "transformer"),
+    ("RetouchLLM: training-free retouching", "RetouchLLM edits photos from instructions.", "transformer"),
+    # ...but a dataset named *Net is no hint, nor is a release statement
+    ("Data-efficient classification", "Results on ImageNet and ShapeNet. Code and pretrained models are available.",
+     "other"),
+])
+def test_hints_decide_only_when_no_family_is_named(title, abstract, family):
+    assert classify_text(title, abstract).primary_family == family
+
+
+def test_hints_never_add_to_a_named_family():
+    # a transformer paper that also mentions feature maps and a *Net name is a transformer paper only
+    got = classify_text("PolyNet: a vision transformer for detection",
+                        "We propose PolyNet, a ViT whose feature maps and skip connections feed a fusion network.")
+    assert got.primary_family == "transformer" and got.families == ("transformer",)

@@ -157,12 +157,23 @@ def test_leaderboard_rank_family_and_area(built):
 def test_family_domain_year_mart(built):
     con, _, _ = built
     got = {r[:3]: r[3:] for r in rows(con, "SELECT * FROM mart_family_domain_year")}
-    assert got[(2021, "nlp", "transformer")] == (0.5, 1, 1, 1, 0.5)
-    assert got[(2021, "nlp", "mlp")] == (0.5, 1, 0, 1, 0.5)
-    assert got[(2022, "graphs", "gnn")] == (0.5, 1, 1, 1, 0.5)
-    # fractional counts add up to the number of ML papers with a year
+    # (fractional, any, primary, domain papers, classified papers, unclassified share, share)
+    assert got[(2021, "nlp", "transformer")] == (0.5, 1, 1, 1, 1, 0.0, 0.5)
+    assert got[(2021, "nlp", "mlp")] == (0.5, 1, 0, 1, 1, 0.0, 0.5)
+    assert got[(2022, "graphs", "gnn")] == (0.5, 1, 1, 1, 1, 0.0, 0.5)
+    # unclassified is coverage, not a family: no 'other' row; fractional counts add up to the
+    # classified ML papers with a year, and the unclassified share to the rest
+    assert not [k for k in got if k[2] == "other"]
     assert rows(con, "SELECT sum(papers_fractional) FROM mart_family_domain_year") == rows(
-        con, "SELECT count(*)::DOUBLE FROM dim_papers WHERE year IS NOT NULL")
+        con, "SELECT count(*)::DOUBLE FROM dim_papers WHERE year IS NOT NULL AND primary_family <> 'other'")
+    unclassified = rows(con, "SELECT year, primary_domain, avg((primary_family = 'other')::INT) FROM dim_papers "
+                             "WHERE year IS NOT NULL GROUP BY ALL")
+    cells = {(y, d): u for y, d, _, _, _, _, _, _, u, _ in
+             rows(con, "SELECT * FROM mart_family_domain_year")}
+    assert any(share > 0 for _, _, share in unclassified)  # the fixture has unclassified papers
+    for year, domain, share in unclassified:
+        if (year, domain) in cells:
+            assert cells[(year, domain)] == pytest.approx(share)
 
 
 def test_authors(built):

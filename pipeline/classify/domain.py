@@ -28,6 +28,7 @@ SEED_PATH = DEFAULT_PATH.parent / "domains.csv"
 SOURCE_CATEGORY = "arxiv_primary_category"
 SOURCE_TEXT = "text"
 SOURCE_DEFAULT = "default_general_ml"
+SOURCE_CROSS_LIST = "arxiv_cross_list_text"
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,12 @@ class DomainClassifier:
         self.min_lead = float(spec.get("min_lead", 1.0))
         self.title_weight = float(spec.get("title_weight", 2.0))
         self.max_repeats = int(spec.get("max_repeats", 3))
+        # Domains whose papers are mostly filed under another primary category (speech under cs.CL):
+        # a cross-listed category of the domain that the text also names decides the domain.
+        self.cross_list_domains = frozenset(spec.get("cross_list_domains", []))
+        if not self.cross_list_domains <= set(DOMAINS) - {GENERAL}:
+            raise ConfigError(f"taxonomy: domain_cues.cross_list_domains has unknown domains "
+                              f"{sorted(self.cross_list_domains - set(DOMAINS))}")
         parts = []
         for domain in DOMAINS:
             cues = spec.get(domain, [])
@@ -109,7 +116,7 @@ class DomainClassifier:
                         units.append(r"\w*")
                 sequences.append(units)
             parts.append(f"(?P<{domain}>{trie_regex(sequences)})")
-        unknown = set(spec) - set(DOMAINS) - {"min_score", "min_lead", "title_weight", "max_repeats"}
+        unknown = set(spec) - set(DOMAINS) - {"min_score", "min_lead", "title_weight", "max_repeats", "cross_list_domains"}
         if unknown:
             raise ConfigError(f"taxonomy: domain_cues has unknown keys {sorted(unknown)}")
         self.pattern = re.compile(r"\b(?:" + "|".join(parts) + r")(?!\w)") if parts else None
@@ -144,10 +151,23 @@ class DomainClassifier:
             return None, top
         return best, top
 
+    def cross_listed(self, categories) -> frozenset[str]:
+        """Cross-list domains of the secondary categories that could override the primary category's."""
+        cats = split_categories(categories)
+        if not cats or not self.cross_list_domains:
+            return frozenset()
+        primary = category_domain(cats[0])
+        return frozenset(category_domain(c) for c in cats[1:]) & self.cross_list_domains - {primary}
+
     def decide(self, title: str | None, abstract: str | None, categories=None) -> DomainVerdict:
-        """The domain: a specific primary category wins; else the text; else general_ml."""
+        """The domain: a cross-listed domain the text names; a specific primary category; the text; general_ml."""
         cats = split_categories(categories)
         from_category = category_domain(cats[0]) if cats else GENERAL
+        listed = self.cross_listed(cats)
+        if listed:
+            text, score = self.text_domain(title, abstract)
+            if text in listed:
+                return DomainVerdict(text, SOURCE_CROSS_LIST, text, score)
         if from_category != GENERAL:
             return DomainVerdict(from_category, SOURCE_CATEGORY)
         text, score = self.text_domain(title, abstract)

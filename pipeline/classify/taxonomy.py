@@ -15,7 +15,7 @@ FAMILIES: tuple[str, ...] = (
     "tree_ensemble", "kernel", "probabilistic", "shallow_embedding", "symbolic", "linear",
     "evolutionary", "other",
 )
-LEXICON_KINDS = ("backbones", "phrases", "weak", "cased")
+LEXICON_KINDS = ("backbones", "phrases", "weak", "cased", "hints", "hints_cased")
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "seeds" / "taxonomy.toml"
 
 _CONTEXT_LISTS = ("comparison", "weak_negation", "ownership", "baseline_after", "proposal_before",

@@ -5,7 +5,8 @@ Mentions in comparisons ("outperforms LSTM baselines", "unlike CNNs", "than RNN-
 are discarded; proposal cues ("we propose", "our", "based on", "-based", "backbone") and title
 mentions weigh more; background mentions ("such as", "recent") weigh less; weak cues
 ("self-attention", "MLP") count only for a family that has other evidence, or when no family has
-any. With no evidence the answer is ``other`` with a low confidence, never a guess.
+any; hints ("feature maps", "attention module", a proposed "*Net") count only when no family has
+strong evidence. With no evidence the answer is ``other`` with a low confidence, never a guess.
 
 All regular expressions are compiled once per taxonomy; the lexicon is one trie-shaped regex so a
 scan costs one pass over the text whatever the lexicon size.
@@ -86,7 +87,10 @@ def trie_regex(sequences) -> str:
 def required_literal(pattern: str) -> str:
     """The longest literal run every match of a simple ``pattern`` must contain ('' if none is sure)."""
     core = re.sub(r"\(\?<?[!=][^)]*\)", "", pattern)      # lookarounds
-    core = re.sub(r"\(\?:[^()]*\)[?*]?", " ", core)         # non-capturing groups (may hold alternatives)
+    while True:  # non-capturing groups (may hold alternatives), innermost first so nesting is removed
+        core, n = re.subn(r"\(\?:[^()]*\)[?*+]?", " ", core)
+        if not n:
+            break
     if "|" in core:
         return ""
     core = re.sub(r"\\[bBdDwWsS]", " ", core)              # escapes such as \b and \d
@@ -136,7 +140,8 @@ class TextClassifier:
         ctx = taxonomy.context
         self.window = int(ctx["window_words"])
         self.kind_weight = {"backbones": float(ctx["backbone_weight"]), "cased": float(ctx["backbone_weight"]),
-                            "phrases": float(ctx["phrase_weight"]), "weak": float(ctx["weak_weight"])}
+                            "phrases": float(ctx["phrase_weight"]), "weak": float(ctx["weak_weight"]),
+                            "hints": float(ctx["weak_weight"])}
         self.title_weight = float(ctx["title_weight"])
         self.proposal_weight = float(ctx["proposal_weight"])
         self.background_weight = float(ctx["background_weight"])
@@ -150,11 +155,11 @@ class TextClassifier:
         self.calibration = _load_calibration(taxonomy.version)
 
         # normalised phrase -> (families, kind); the strongest kind wins when a phrase repeats.
-        rank = {"backbones": 0, "phrases": 1, "weak": 2}
+        rank = {"backbones": 0, "phrases": 1, "weak": 2, "hints": 3}
         entries: dict[str, tuple[tuple[str, ...], str]] = {}
         sequences = []
         for family, kinds in taxonomy.lexicon.items():
-            for kind in ("backbones", "phrases", "weak"):
+            for kind in ("backbones", "phrases", "weak", "hints"):
                 for phrase in kinds[kind]:
                     key = _normalize(phrase)
                     old = entries.get(key)
@@ -175,8 +180,10 @@ class TextClassifier:
         self.lexicon_re = re.compile(lexicon)
         # Case-sensitive patterns, each guarded by a literal it cannot match without (a cheap
         # substring test skips most patterns for most abstracts).
-        self.cased = [(required_literal(pattern), re.compile(pattern), family)
-                      for family, kinds in taxonomy.lexicon.items() for pattern in kinds["cased"]]
+        # hints_cased: names such as "SE-Net" that suggest a family without naming it.
+        self.cased = [(required_literal(pattern), re.compile(pattern), family, "hints" if kind == "hints_cased" else "cased")
+                      for family, kinds in taxonomy.lexicon.items() for kind in ("cased", "hints_cased")
+                      for pattern in kinds.get(kind, ())]
 
         self.comparison_re = _cue_regex(ctx["comparison"])
         self.weak_negation_re = _cue_regex(ctx["weak_negation"])
@@ -209,7 +216,7 @@ class TextClassifier:
             spans.append((m.start(), m.end()))
             if entry[1] != "stop":
                 hits.append((m.start(), m.end(), text[m.start():m.end()], entry[0], entry[1]))
-        for literal, pattern, family in self.cased:
+        for literal, pattern, family, kind in self.cased:
             if literal and literal not in text:
                 continue
             for m in pattern.finditer(text):
@@ -217,7 +224,7 @@ class TextClassifier:
                 if any(s < b and a < e for a, b in spans):
                     continue
                 spans.append((s, e))
-                hits.append((s, e, m.group(0), (family,), "cased"))
+                hits.append((s, e, m.group(0), (family,), kind))
         return hits
 
     def _context(self, low: str, starts: list[int], ends: list[int], start: int, end: int) -> str:
@@ -264,6 +271,7 @@ class TextClassifier:
         """
         strong: dict[str, float] = {}
         weak: dict[str, float] = {}
+        hints: dict[str, float] = {}
         evidence: list[str] = []
         for text, where_weight in ((title or "", self.title_weight), (abstract or "", 1.0)):
             if not text:
@@ -281,7 +289,7 @@ class TextClassifier:
                 if kind != "weak" and self.component_families.intersection(families) and \
                         self.component_after_re.match(low, end):
                     kind = "weak"  # "an MLP head": a part of some other architecture
-                if kind == "weak":
+                if kind in ("weak", "hints"):
                     key = low[start:end]
                     if key in seen_weak:  # a weak cue repeated is still one weak cue
                         continue
@@ -297,7 +305,7 @@ class TextClassifier:
                     weight *= self.background_weight
                 elif verdict == "enumeration":
                     weight *= self.enumeration_weight
-                target = weak if kind == "weak" else strong
+                target = weak if kind == "weak" else hints if kind == "hints" else strong
                 for family in families:
                     target[family] = target.get(family, 0.0) + weight
                 evidence.append(f"{term.strip()}:{'/'.join(families)}:{weight:g}")
@@ -308,7 +316,11 @@ class TextClassifier:
                     scores[family] += value
             threshold = self.min_strong_score
         else:
-            scores = weak
+            # Hints (what a paper writes instead of naming its architecture) decide only here:
+            # added to a named family they would only blur which one the paper is about.
+            scores = dict(weak)
+            for family, value in hints.items():
+                scores[family] = scores.get(family, 0.0) + value
             threshold = self.min_score
         if not scores:
             return Classification("other", ("other",), self.other_confidence, PROVENANCE, tuple(evidence))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -126,11 +127,11 @@ def classify_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _classified_batches(reader, workers: int):
-    """Yield classified batches in input order, using ``workers`` processes when more than one."""
+    """Yield (input batch, (primaries, families, confidences)) in input order, on ``workers`` processes."""
     if workers <= 1:
         for batch in reader:
             if batch.num_rows:
-                yield classify_batch(batch)
+                yield batch, classify_texts(batch.column(1).to_pylist(), batch.column(2).to_pylist())
         return
     import multiprocessing
     from collections import deque
@@ -142,40 +143,84 @@ def _classified_batches(reader, workers: int):
         for batch in reader:
             if not batch.num_rows:
                 continue
-            pending.append((batch.column(0), pool.submit(classify_texts, batch.column(1).to_pylist(),
-                                                         batch.column(2).to_pylist())))
+            pending.append((batch, pool.submit(classify_texts, batch.column(1).to_pylist(),
+                                               batch.column(2).to_pylist())))
             if len(pending) > 2 * workers:  # bounded look-ahead keeps memory at a few batches
-                ids, fut = pending.popleft()
-                yield _to_batch(ids, *fut.result())
+                batch, fut = pending.popleft()
+                yield batch, fut.result()
         while pending:
-            ids, fut = pending.popleft()
-            yield _to_batch(ids, *fut.result())
+            batch, fut = pending.popleft()
+            yield batch, fut.result()
+
+
+def _cache_for(ctx):
+    """The classification cache of this MLGRAPH_HOME (None without settings, e.g. in unit steps)."""
+    settings = getattr(ctx, "settings", None)
+    if settings is None:
+        return None
+    from pipeline.classify.cache import ClassifyCache
+
+    return ClassifyCache(Path(settings.home) / "cache" / "classify")
 
 
 def classify_papers(con, ctx) -> None:
     """Create int_paper_text_families: the text classifier on every ML paper of int_papers.
 
-    int_papers is streamed in Arrow batches and each classified batch is appended through a second
-    cursor, so memory is bounded by a few batches, not by the corpus. Large corpora are classified
-    by a pool of processes (one per core, at most MAX_WORKERS), batches kept in input order.
+    Verdicts of the classification cache (pipeline.classify.cache) are reused for papers whose
+    text is unchanged since a build with the same classifier version; the rest is streamed from
+    int_papers in Arrow batches, classified (by a pool of processes, one per core, at most
+    MAX_WORKERS, when there are many), appended through a second cursor and written to a new cache
+    segment. Memory is bounded by a few batches, not by the corpus.
     """
-    n_rows = con.execute("SELECT count(*) FROM int_papers WHERE is_ml").fetchone()[0]
-    workers = min(os.cpu_count() or 1, MAX_WORKERS) if n_rows >= PARALLEL_MIN_ROWS else 1
+    from pipeline.classify.cache import SEGMENT_SCHEMA, load_cache_sql, text_hash_sql
+
+    n_ml = con.execute("SELECT count(*) FROM int_papers WHERE is_ml").fetchone()[0]
     con.execute("CREATE OR REPLACE TABLE int_paper_text_families (paper_id VARCHAR, primary_family VARCHAR, "
                 "families VARCHAR[], confidence DOUBLE, provenance VARCHAR)")
-    reader = con.sql("SELECT paper_id, title, abstract FROM int_papers WHERE is_ml").to_arrow_reader(BATCH_ROWS)
+    con.execute("CREATE OR REPLACE TEMP TABLE _text_families_cached AS "
+                "SELECT * FROM int_paper_text_families LIMIT 0")
+    text_hash = text_hash_sql(con)
+    cache = _cache_for(ctx)
+    segments = cache.segments() if cache is not None else []
+    if segments:
+        con.execute("INSERT INTO _text_families_cached " + load_cache_sql("classify_cache_hits", text_hash),
+                    [segments])
+    elif cache is not None and cache.other_versions():
+        ctx.log.info("classification cache: classifier %s has no cached verdicts (cached: %s); reclassifying "
+                     "all %d ML papers", cache.version, ", ".join(cache.other_versions()[-3:]), n_ml)
+    hits = con.execute("SELECT count(*) FROM _text_families_cached").fetchall()[0][0]
+    workers = min(os.cpu_count() or 1, MAX_WORKERS) if n_ml - hits >= PARALLEL_MIN_ROWS else 1
+    reader = con.sql(load_cache_sql("classify_cache_misses", text_hash)).to_arrow_reader(BATCH_ROWS)
     writer = con.cursor()
+    segment = cache.writer() if cache is not None else None
     total = 0
     try:
-        for out in _classified_batches(reader, workers):
+        for batch, (primaries, families, confidences) in _classified_batches(reader, workers):
+            out = _to_batch(batch.column(0), primaries, families, confidences)
             writer.register("_text_families_batch", out)
             writer.execute("INSERT INTO int_paper_text_families SELECT * FROM _text_families_batch")
             writer.unregister("_text_families_batch")
+            if segment is not None:
+                segment.write(pa.Table.from_arrays(
+                    [out.column(0), batch.column(3).cast(pa.string()), out.column(1), out.column(2), out.column(3)],
+                    schema=SEGMENT_SCHEMA))
             total += out.num_rows
+    except BaseException:
+        if segment is not None:
+            segment.abort()
+        raise
     finally:
         writer.close()
+    if segment is not None:
+        segment.close()
+        cache.compact()
+    # one order whatever came from the cache, so a rebuild gives the identical table
+    con.execute("CREATE OR REPLACE TABLE int_paper_text_families AS SELECT * FROM int_paper_text_families "
+                "UNION ALL SELECT * FROM _text_families_cached ORDER BY paper_id")
+    con.execute("DROP TABLE _text_families_cached")
     others = con.execute("SELECT count(*) FROM int_paper_text_families WHERE primary_family = 'other'").fetchone()[0]
-    ctx.log.info("text classifier: %d ML papers classified (%d process(es)), %d as 'other'", total, workers, others)
+    ctx.log.info("text classifier: %d ML papers, %d from the classification cache, %d classified (%d process(es)), "
+                 "%d as 'other'", n_ml, hits, total, workers, others)
 
 
 __all__ = ["load_taxonomy", "classify_domains", "classify_papers", "classify_batch", "classify_texts", "method_families", "FAMILIES"]
@@ -186,33 +231,40 @@ def classify_domains(con, ctx) -> None:
 
     Runs before the intermediate layer so that int_paper_domains.sql can fall back on it (after the
     specific primary category and the PwC task areas). Only papers whose primary category maps to
-    general_ml are read: for the others the category decides and the text is not needed.
+    general_ml, or that cross-list a category of a cross-list domain, are read: for the others the
+    category decides and the text is not needed.
     """
     from pipeline.classify.domain import GENERAL, category_domain, get_domain_classifier
 
     rules = get_domain_classifier()
     con.execute("CREATE OR REPLACE TABLE int_paper_text_domains (paper_id VARCHAR, text_domain VARCHAR, "
-                "text_domain_score DOUBLE)")
-    reader = con.sql("SELECT paper_id, title, abstract, primary_category FROM stg_arxiv__papers"
+                "text_domain_score DOUBLE, overrides_category BOOLEAN)")
+    reader = con.sql("SELECT paper_id, title, abstract, primary_category, categories FROM stg_arxiv__papers"
                      ).to_arrow_reader(BATCH_ROWS)
     writer = con.cursor()
     total = named = 0
     try:
         for batch in reader:
-            ids, domains, scores = [], [], []
-            for pid, title, abstract, category in zip(*(batch.column(i).to_pylist() for i in range(4))):
-                if category_domain(category) != GENERAL:
+            ids, domains, scores, overrides = [], [], [], []
+            for pid, title, abstract, category, cats in zip(*(batch.column(i).to_pylist() for i in range(5))):
+                general = category_domain(category) == GENERAL
+                listed = rules.cross_listed(cats or ())
+                if not general and not listed:
                     continue
                 domain, score = rules.text_domain(title, abstract)
+                if not general and domain not in listed:
+                    continue
                 ids.append(pid)
                 domains.append(domain)
                 scores.append(score)
+                overrides.append(domain in listed)
                 named += domain is not None
             if not ids:
                 continue
             writer.register("_text_domains_batch", pa.table({"paper_id": pa.array(ids, pa.string()),
                                                              "text_domain": pa.array(domains, pa.string()),
-                                                             "text_domain_score": pa.array(scores, pa.float64())}))
+                                                             "text_domain_score": pa.array(scores, pa.float64()),
+                                                             "overrides_category": pa.array(overrides, pa.bool_())}))
             writer.execute("INSERT INTO int_paper_text_domains SELECT * FROM _text_domains_batch")
             writer.unregister("_text_domains_batch")
             total += len(ids)

@@ -1,6 +1,7 @@
 -- Research domains of each ML paper from its arXiv categories and, for generic-ML papers, from
 -- the areas of its Papers With Code tasks, then from the domain its text names
--- (int_paper_text_domains, the classify step's cue rules).
+-- (int_paper_text_domains, the classify step's cue rules). A cross-listed category of a
+-- cross-list domain (speech: mostly filed under cs.CL) that the text also names comes first.
 WITH papers AS (
     SELECT paper_id, arxiv_id, pwc_paper_url, categories, primary_category
     FROM int_papers
@@ -57,7 +58,7 @@ area_domain AS (
 ),
 
 text_domain AS (
-    SELECT paper_id, text_domain AS domain
+    SELECT paper_id, text_domain AS domain, overrides_category
     FROM int_paper_text_domains
     WHERE text_domain IS NOT NULL
 ),
@@ -66,10 +67,12 @@ primary_domain AS (
     SELECT
         p.paper_id,
         CASE
+            WHEN td.overrides_category THEN td.domain
             WHEN cd.domain IS NOT NULL AND cd.domain <> 'general_ml' THEN cd.domain
             ELSE coalesce(ad.domain, td.domain, 'general_ml')
         END AS domain,
         CASE
+            WHEN td.overrides_category THEN 'arxiv_cross_list_text'
             WHEN cd.domain IS NOT NULL AND cd.domain <> 'general_ml' THEN 'arxiv_primary_category'
             WHEN ad.domain IS NOT NULL THEN 'pwc_task_area'
             WHEN td.domain IS NOT NULL THEN 'text'

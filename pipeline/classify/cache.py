@@ -1,0 +1,140 @@
+"""Classification cache: text-classifier verdicts kept between builds, so a rebuild or a nightly run
+classifies only new and changed papers (issue 14).
+
+A verdict is keyed on (paper_id, SHA-256 of title + abstract + categories) inside a directory per
+classifier version: a hash of the taxonomy file, the calibration seed and the classifier's code, so
+any change to what a verdict would be starts an empty directory (full reclassification, logged in
+one line). Each build adds one Parquet segment named by the SHA-256 of its bytes, written to a
+temporary name and renamed: a build that fails leaves either a whole valid segment or nothing, and
+every row in it is the verdict the classifier gives for exactly that text. The cache lives under
+``<MLGRAPH_HOME>/cache/classify/``, outside any candidate warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.classify.taxonomy import DEFAULT_PATH, load_taxonomy_file
+
+SQL_DIR = Path(__file__).parent / "sql"
+CLASSIFIER_FILES = ("text.py", "taxonomy.py")
+# More segments than this are merged into one (a nightly run adds one small segment each night).
+MAX_SEGMENTS = 32
+SEGMENT_SCHEMA = pa.schema([
+    ("paper_id", pa.string()),
+    ("text_hash", pa.string()),
+    ("primary_family", pa.string()),
+    ("families", pa.list_(pa.string())),
+    ("confidence", pa.float64()),
+])
+
+
+def classifier_version() -> str:
+    """'<taxonomy version>-<12 hex>': the taxonomy version plus a hash of everything a verdict depends on."""
+    from pipeline.classify.text import CALIBRATION_PATH
+
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for path in [DEFAULT_PATH, CALIBRATION_PATH] + [here / name for name in CLASSIFIER_FILES]:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return f"{load_taxonomy_file().version}-{digest.hexdigest()[:12]}"
+
+
+def text_hash_sql(con, table: str = "int_papers") -> str:
+    """SQL expression of the text hash of a row of ``table`` (length-prefixed, so fields cannot run together).
+
+    A table without ``categories`` (a unit test's int_papers) hashes an empty category list.
+    """
+    cols = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    parts = ["coalesce(title, '')", "coalesce(abstract, '')",
+             "coalesce(array_to_string(categories, ' '), '')" if "categories" in cols else "''"]
+    return "sha256(" + " || ".join(f"length({x})::VARCHAR || ':' || {x}" for x in parts) + ")"
+
+
+def load_cache_sql(name: str, text_hash: str) -> str:
+    """The SQL of ``pipeline/classify/sql/NAME.sql`` with the text-hash expression filled in."""
+    return (SQL_DIR / f"{name}.sql").read_text().replace("{{ text_hash }}", text_hash)
+
+
+class ClassifyCache:
+    """The cache directory of the current classifier version under ``root``."""
+
+    def __init__(self, root: Path, version: str | None = None):
+        self.root = Path(root)
+        self.version = version or classifier_version()
+        self.dir = self.root / self.version
+
+    def segments(self) -> list[str]:
+        """The complete segments of this version (temporary files of a failed write are not listed)."""
+        if not self.dir.is_dir():
+            return []
+        return sorted(str(p) for p in self.dir.glob("*.parquet"))
+
+    def other_versions(self) -> list[str]:
+        """Versions cached before (another taxonomy or classifier): their verdicts are not used."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and p.name != self.version)
+
+    def writer(self) -> SegmentWriter:
+        """A writer of one new segment of this version."""
+        return SegmentWriter(self.dir)
+
+    def compact(self) -> None:
+        """Merge the segments into one when there are more than MAX_SEGMENTS."""
+        segs = self.segments()
+        if len(segs) <= MAX_SEGMENTS:
+            return
+        out = self.writer()
+        for seg in segs:
+            for batch in pq.ParquetFile(seg).iter_batches():
+                out.write(pa.Table.from_batches([batch], schema=SEGMENT_SCHEMA))
+        merged = out.close()
+        for seg in segs:
+            if seg != merged:
+                os.unlink(seg)
+
+
+class SegmentWriter:
+    """Streams verdicts into a temporary Parquet file; ``close`` renames it to its content hash."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.tmp = directory / f".segment-{os.getpid()}-{id(self)}.tmp"
+        self._writer = None
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        """Append verdicts (columns of SEGMENT_SCHEMA)."""
+        if not table.num_rows:
+            return
+        if self._writer is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self.tmp, SEGMENT_SCHEMA)
+        self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def close(self) -> str | None:
+        """Publish the segment under its content hash (None when nothing was written)."""
+        if self._writer is None:
+            return None
+        self._writer.close()
+        digest = hashlib.sha256()
+        with open(self.tmp, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        final = self.directory / f"{digest.hexdigest()}.parquet"
+        os.replace(self.tmp, final)
+        return str(final)
+
+    def abort(self) -> None:
+        """Drop the temporary file of a build that failed."""
+        if self._writer is not None:
+            self._writer.close()
+        self.tmp.unlink(missing_ok=True)

@@ -1,0 +1,125 @@
+"""The classification cache: a rebuild classifies only new or changed papers and gives the same table."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pytest
+
+import pipeline.classify.warehouse as wh
+
+PAPERS = [
+    ("2101.00001", "BERT for X", "We fine-tune BERT.", ["cs.CL"]),
+    ("2101.00002", "A theorem", "We prove it.", ["cs.LG"]),
+    ("2101.00003", "ResNets for Y", "We train a ResNet-50.", ["cs.CV"]),
+    ("2101.00004", "LSTM tagging", "A BiLSTM tagger.", ["cs.CL"]),
+    ("2101.00005", None, None, ["cs.LG"]),
+    ("2101.00006", "GCN for molecules", "A graph convolutional network.", ["cs.LG", "q-bio.BM"]),
+]
+
+
+def _papers(con, rows=PAPERS):
+    con.execute("CREATE OR REPLACE TABLE int_papers (paper_id VARCHAR, title VARCHAR, abstract VARCHAR, "
+                "categories VARCHAR[], is_ml BOOLEAN)")
+    con.executemany("INSERT INTO int_papers VALUES (?, ?, ?, ?, true)", [list(r) for r in rows])
+
+
+def _build(con, home: Path, caplog) -> tuple[list, int, int]:
+    """Run the step; (table rows, verdicts from the cache, papers classified) from its log line."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="test.classify"):
+        wh.classify_papers(con, SimpleNamespace(settings=SimpleNamespace(home=home), exports_dir=home,
+                                                run_id="t", log=logging.getLogger("test.classify")))
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("text classifier:"))
+    hits, done = map(int, re.search(r"(\d+) from the classification cache, (\d+) classified", line).groups())
+    return con.execute("SELECT * FROM int_paper_text_families ORDER BY paper_id").fetchall(), hits, done
+
+
+def _segments(home: Path) -> list[Path]:
+    return sorted((home / "cache" / "classify").rglob("*.parquet"))
+
+
+def test_second_build_classifies_nothing_and_gives_the_same_table(tmp_path, caplog):
+    con = duckdb.connect()
+    _papers(con)
+    first, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (0, 6)
+    assert [r[1] for r in first] == ["transformer", "other", "cnn", "rnn", "other", "gnn"]
+    assert len(_segments(tmp_path)) == 1
+    second, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (6, 0)
+    assert second == first
+    assert len(_segments(tmp_path)) == 1   # nothing new to keep: no new segment
+
+
+def test_changed_abstract_or_categories_is_reclassified(tmp_path, caplog):
+    con = duckdb.connect()
+    _papers(con)
+    _build(con, tmp_path, caplog)
+    changed = [("2101.00003", "ResNets for Y", "We fine-tune a ViT instead.", ["cs.CV"])] + \
+              [r for r in PAPERS if r[0] not in ("2101.00003", "2101.00004")] + \
+              [("2101.00004", "LSTM tagging", "A BiLSTM tagger.", ["cs.CL", "cs.LG"]),
+               ("2101.00007", "Mamba", "We propose a selective state space model.", ["cs.LG"])]
+    _papers(con, changed)
+    rows, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (4, 3)    # the new abstract, the new category list, the new paper
+    got = {r[0]: r[1] for r in rows}
+    assert got["2101.00003"] == "transformer" and got["2101.00007"] == "ssm" and len(got) == 7
+    # the cache serves the same verdict a fresh build gives
+    fresh = duckdb.connect()
+    _papers(fresh, changed)
+    assert _build(fresh, tmp_path / "fresh", caplog)[0] == rows
+
+
+def test_taxonomy_change_reclassifies_all(tmp_path, caplog, monkeypatch):
+    import pipeline.classify.cache as cache
+
+    con = duckdb.connect()
+    _papers(con)
+    first, _, _ = _build(con, tmp_path, caplog)
+    edited = tmp_path / "taxonomy.toml"
+    edited.write_text(cache.DEFAULT_PATH.read_text() + "\n# a new cue would go here\n")
+    monkeypatch.setattr(cache, "DEFAULT_PATH", edited)
+    rows, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (0, 6) and rows == first
+    assert any("reclassifying all 6 ML papers" in r.getMessage() for r in caplog.records)
+    assert len({p.parent for p in _segments(tmp_path)}) == 2   # one directory per classifier version
+
+
+def test_failed_build_leaves_no_segment_and_the_next_build_is_right(tmp_path, caplog, monkeypatch):
+    con = duckdb.connect()
+    _papers(con)
+    monkeypatch.setattr(wh, "BATCH_ROWS", 2)
+    real, calls = wh.classify_texts, []
+
+    def failing(titles, abstracts):
+        calls.append(len(titles))
+        if len(calls) == 2:
+            raise RuntimeError("killed mid-build")
+        return real(titles, abstracts)
+
+    monkeypatch.setattr(wh, "classify_texts", failing)
+    with pytest.raises(RuntimeError):
+        _build(con, tmp_path, caplog)
+    assert _segments(tmp_path) == [] and not list((tmp_path / "cache").rglob("*.tmp"))
+    monkeypatch.setattr(wh, "classify_texts", real)
+    rows, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (0, 6)
+    assert [r[1] for r in rows] == ["transformer", "other", "cnn", "rnn", "other", "gnn"]
+
+
+def test_many_segments_are_compacted_without_losing_verdicts(tmp_path, caplog, monkeypatch):
+    import pipeline.classify.cache as cache
+
+    monkeypatch.setattr(cache, "MAX_SEGMENTS", 2)
+    con = duckdb.connect()
+    for i in range(4):   # each build adds one new paper, so one new segment
+        _papers(con, PAPERS[:3 + i])
+        _build(con, tmp_path, caplog)
+    assert len(_segments(tmp_path)) <= 2
+    rows, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (6, 0)
