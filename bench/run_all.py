@@ -20,6 +20,9 @@ RUNS = [
     ("classify", ["bench_classify.py", "--papers", "20000"]),
     ("indicators", ["bench_indicators.py", "--papers", "300000"]),
     ("warehouse", ["bench_warehouse.py", "--papers", "1000000", "--refs-per-paper", "30"]),
+    ("pagerank", ["bench_pagerank.py"]),
+    ("cd", ["bench_cd.py", "--papers", "1000000"]),
+    ("claims", ["bench_claims.py"]),
 ]
 
 

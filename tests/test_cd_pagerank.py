@@ -219,3 +219,23 @@ def test_an_unreadable_published_warehouse_means_a_cold_start(tmp_path, caplog):
     assert any(m.startswith("PageRank: cannot read the published warehouse") for m in messages)
     assert any(m.startswith("PageRank:") and "cold start" in m and "iterations" in m for m in messages)
     assert con.execute("SELECT count(*) FROM fct_paper_citation_metrics").fetchone()[0] == 500
+
+
+def test_digest_says_when_cd_values_are_estimated(tmp_path):
+    """The CD headline reads 'exact' only when every value is; otherwise it names the sampling rate and SE."""
+    import duckdb
+
+    from pipeline.indicators import digest, format_digest
+
+    for exact, needle in ((True, "exact"), (False, "ESTIMATED: references-only citers sampled at 5.00%")):
+        path = tmp_path / f"cd_{exact}.duckdb"
+        con = duckdb.connect(str(path))
+        con.execute(f"""CREATE TABLE ind_cd_index AS SELECT * FROM (VALUES
+            (0.2, 0.0, true, 1.0, true), (0.4, {0.0 if exact else 0.01}, {str(exact).lower()},
+             {1.0 if exact else 0.05}, true), (NULL, NULL, true, 1.0, false))
+            t(cd, cd_se, cd_exact, citer_sample_rate, window_complete)""")
+        con.close()
+        lines = format_digest(digest(path)).splitlines()
+        hit = [i for i, line in enumerate(lines) if line.startswith("CD index")]
+        assert hit and "n=2 papers" in lines[hit[0]] and "mean 0.300" in lines[hit[0]]
+        assert needle in lines[hit[0]] and lines[hit[0] + 1].startswith("  caveat: ")

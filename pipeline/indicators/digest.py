@@ -20,6 +20,9 @@ CAVEATS = {
     "diversity": "lineage distance is a proxy for methodological distance; small cells biased down (diversity.md)",
     "benchmark_gini": "no interval: few tasks per year have a Gini, so the slope's size means little "
                       "(benchmark_concentration.md)",
+    "cd_index": "papers with ≥ 5 references and ≥ 1 citer, self-citations excluded; the mean mixes fields "
+                "with different citing habits, and the interval of an estimated value is its standard error "
+                "only (cd_index.md)",
     "switching_penalty": "observational: matching on stage, output, origin and year leaves selection on "
                          "unobservables (switching_cost.md)",
     "attachment": "pooled over periods; cumulative advantage also arises from fitness and aging, not only "
@@ -135,6 +138,11 @@ def _review_claims(con, present: set[str]) -> dict:
         rows = _rows(con, "SELECT count(*) AS n_cells, count(DISTINCT task) AS n_tasks, "
                           "regr_slope(gini, year) AS slope FROM ind_benchmark_gini WHERE gini IS NOT NULL")
         out["benchmark_gini"] = rows[0] if rows and rows[0]["n_cells"] else None
+    if "ind_cd_index" in present:
+        rows = _rows(con, "SELECT count(cd) AS n_defined, bool_and(cd_exact) AS exact, min(citer_sample_rate) AS rate, "
+                          "avg(cd) AS mean_cd, median(cd_se) AS median_se FROM ind_cd_index "
+                          "WHERE window_complete AND cd IS NOT NULL")
+        out["cd"] = rows[0] if rows and rows[0]["n_defined"] else None
     return out
 
 
@@ -236,6 +244,14 @@ def _format_review_claims(d: dict) -> list[str]:
         lines.append(f"benchmark concentration (Gini of dataset use per task-year): pooled slope "
                      f"{g['slope']:+.3f}/year over {g['n_cells']} task-years of {g['n_tasks']} tasks (no interval)")
         lines.append("  caveat: " + CAVEATS["benchmark_gini"])
+    cd = d.get("cd")
+    if cd:
+        how = ("exact" if cd["exact"] else
+               f"ESTIMATED: references-only citers sampled at {cd['rate']:.2%} of citing papers, "
+               f"median standard error {_fmt(cd['median_se'], '.4f')}")
+        lines.append(f"CD index (CD_5, complete windows): mean {_fmt(cd['mean_cd'], '.3f')} over "
+                     f"n={cd['n_defined']} papers; {how}")
+        lines.append("  caveat: " + CAVEATS["cd_index"])
     return lines + _format_foundation_claims(d)
 
 
