@@ -71,7 +71,9 @@ def make_marts(con, papers: int, refs: int) -> None:
     """)
     con.execute("""
         CREATE TABLE fct_leaderboard_results AS
-        SELECT 'task' AS task, primary_domain AS area, 'ds' AS dataset, paper_id, year, primary_family AS family,
+        SELECT 'task' AS task, primary_domain AS area, 'ds' AS dataset, paper_id,
+               'https://arxiv.org/abs/' || paper_id AS paper_url, 'model' AS model_name,
+               row_number() OVER () AS row_index, year, primary_family AS family,
                1 + hash(paper_id, 'r') % 5 AS rank_in_table, hash(paper_id, 'r') % 5 = 0 AS is_top
         FROM dim_papers WHERE hash(paper_id, 'lb') % 5 = 0
     """)
