@@ -4,6 +4,13 @@ GX 1.x cannot validate DuckDB through its SQL datasource, so each table's needed
 queried read-only from DuckDB into a pandas DataFrame and validated in an ephemeral GX context.
 GX keeps only what the build's SQL row tests do not do: raw-lake checks, typed ranges (dates,
 years, arXiv ids, the YAML's ``range`` tests) and row-count drops against the previous publish.
+
+A night's build declares what it changed (:class:`pipeline.warehouse.changes.Changes`). Then GX
+validates only the changed raw partitions and the rebuilt rows, and every table also gets cheap
+whole-table checks as one SQL aggregate query in DuckDB (duplicate keys, NULLs in required
+columns, values outside ``range``/date/year bounds, exact over all rows) whose one-row summary GX
+validates, so its results and Data Docs stay. Row-level checks no aggregate expresses (the arXiv id
+format) hold for unchanged rows because they were validated when those rows arrived.
 """
 
 from __future__ import annotations
@@ -20,12 +27,14 @@ from pathlib import Path
 
 from pipeline.errors import MlgraphError, QualityGateError
 from pipeline.quality import suites as S
+from pipeline.warehouse.changes import Changes
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_DROP = 0.5          # a table losing more than half its rows vs the last publish fails
 DEFAULT_MAX_ROWS = 5_000_000    # larger tables are validated on a deterministic reservoir sample
 ROW_COUNT_LAYERS = ("intermediate", "marts", "indicators")
+WHOLE_TABLE_SUITE = "whole_tables"  # GX results of the SQL aggregate summaries
 _EXAMPLES = 5
 # BASIC still reports unexpected counts and examples, and skips SUMMARY's extra value-count metrics.
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 10}
@@ -72,6 +81,8 @@ class GateReport:
     suites: dict[str, dict] = field(default_factory=dict)   # suite -> {tables, expectations, failed}
     failures: list[Failure] = field(default_factory=list)
     sampled: dict[str, int] = field(default_factory=dict)   # table -> rows validated when sampled
+    scope: str = "full"                                      # full | changes
+    validated_rows: dict[str, int] = field(default_factory=dict)  # suite.table -> rows GX validated row by row
     duration_seconds: float = 0.0
 
     def summary(self) -> str:
@@ -79,6 +90,9 @@ class GateReport:
         status = "passed" if self.success else "FAILED — publishing blocked"
         lines = [f"quality gates {status}: {self.expectations} expectations, "
                  f"{len(self.failures)} failed ({self.duration_seconds:.1f} s); results in {self.results_dir}"]
+        if self.scope != "full":
+            lines.append(f"  scope: what changed — {len(self.validated_rows)} changed raw dataset(s)/rebuilt table(s) "
+                         f"row by row ({sum(self.validated_rows.values())} rows), every table by SQL aggregates")
         for name, s in self.suites.items():
             lines.append(f"  {name:12s} {s['tables']:3d} table(s) {s['expectations']:5d} expectations "
                          f"{s['failed']:3d} failed")
@@ -159,6 +173,8 @@ class _Validator:
         if check.kind == "range":
             return E.ExpectColumnValuesToBeBetween(column=col, min_value=check.params.get("min"),
                                                    max_value=check.params.get("max"), meta=meta)
+        if check.kind == "aggregate":
+            return E.ExpectColumnValuesToBeBetween(column=col, min_value=0, max_value=0, meta=meta)
         if check.kind == "row_count":
             meta["previous_rows"] = check.params["previous"]
             return E.ExpectColumnValuesToBeBetween(column=col, min_value=check.params["min"], meta=meta)
@@ -173,14 +189,15 @@ class _Validator:
             gx_suite.add_expectation(self._expectation(check, i, frame_columns))
         result = batch.validate(gx_suite, result_format=RESULT_FORMAT).to_json_dict()
         self.results.setdefault(suite, []).append({"table": table, "result": result})
-        stats = self._stats(suite, table)
-        stats["expectations"] += len(checks)
+        # A batched validation (row counts) holds checks of several tables: count each under its own.
+        for check in checks:
+            self._stats(suite, check.table)["expectations"] += 1
         for r in result["results"]:
             if r["success"]:
                 continue
-            stats["failed"] += 1
             meta = r["expectation_config"].get("meta") or {}
             check = checks[meta.get("index", 0)]
+            self._stats(suite, check.table)["failed"] += 1
             res = r.get("result") or {}
             exc = r.get("exception_info") or {}
             detail = exc.get("exception_message") if exc.get("raised_exception") else None
@@ -190,8 +207,14 @@ class _Validator:
                 detail = (f"{res.get('partial_unexpected_list', ['?'])[0] if res.get('partial_unexpected_list') else '?'} rows "
                           f"now vs {check.params['previous']} in the previous publish (floor {check.params['min']})")
                 unexpected, examples = None, []
-            self.failures.append(Failure(suite=suite, table=table, expectation=r["expectation_config"]["type"],
-                                         check=check.describe(), origin=check.origin,
+            label, origin = check.describe(), check.origin
+            if check.kind == "aggregate":
+                of = check.params["of"]
+                label, origin = of.describe(), f"{of.origin}; whole table, SQL aggregate"
+                unexpected, examples = int(examples[0]) if examples else None, check.params.get("examples") or []
+                res = {**res, "element_count": check.params["rows"]}
+            self.failures.append(Failure(suite=suite, table=check.table, expectation=r["expectation_config"]["type"],
+                                         check=label, origin=origin,
                                          unexpected_count=unexpected, element_count=res.get("element_count"),
                                          examples=examples, detail=detail))
 
@@ -247,26 +270,97 @@ def _frame(con, table_sql: str, exprs: list[str], max_rows: int) -> tuple[object
     return con.execute(f"SELECT {select} FROM {table_sql}").df(), None
 
 
-def _validate_table(v: _Validator, con, suite: str, table: str, table_sql: str, columns: dict[str, str],
-                    checks: list[S.Check], max_rows: int, sampled: dict[str, int]) -> None:
-    """Validate all checks of one table on one frame of the columns they need."""
-    scalar = []
+def _present(v: _Validator, suite: str, table: str, checks: list[S.Check], columns: dict[str, str]) -> list[S.Check]:
+    """The checks whose columns exist; each other check is recorded as a structure failure."""
+    present = []
     for c in checks:
         missing = [col for col in c.columns if col not in columns]
         if missing:
             v.fail(suite, table, c.describe(), c.origin, f"column(s) {missing} not in the table")
         else:
-            scalar.append(c)
-    if scalar:
-        needed = list(dict.fromkeys(col for c in scalar for col in c.columns))
-        frame, n = _frame(con, table_sql, [_select_expr(col, columns[col]) for col in needed], max_rows)
-        if n:
-            sampled[f"{suite}.{table}"] = n
-        v.validate(suite, table, frame, scalar, {col: col for col in needed})
+            present.append(c)
+    return present
+
+
+def _validate_table(v: _Validator, con, suite: str, table: str, table_sql: str, columns: dict[str, str],
+                    checks: list[S.Check], max_rows: int, sampled: dict[str, int]) -> int | None:
+    """Validate all checks of one table on one frame of the columns they need; returns its rows."""
+    scalar = _present(v, suite, table, checks, columns)
+    if not scalar:
+        return None
+    needed = list(dict.fromkeys(col for c in scalar for col in c.columns))
+    frame, n = _frame(con, table_sql, [_select_expr(col, columns[col]) for col in needed], max_rows)
+    if n:
+        sampled[f"{suite}.{table}"] = n
+    v.validate(suite, table, frame, scalar, {col: col for col in needed})
+    return len(frame)
+
+
+def _bound(value, typ: str) -> str:
+    """A check's bound as a SQL literal comparable with a column of DuckDB type ``typ``."""
+    if hasattr(value, "isoformat"):
+        kind = "DATE" if typ.upper() == "DATE" else "TIMESTAMP"
+        return f"{kind} '{value.isoformat()}'"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    from pipeline.lake import sql_literal
+
+    return sql_literal(value)
+
+
+def _aggregate_metric(check: S.Check, columns: dict[str, str]) -> tuple[str, str | None] | None:
+    """(aggregate counting the rows that break ``check``, condition selecting examples) or None.
+
+    Only checks an aggregate can answer exactly are here; regexes, accepted values and
+    relationships stay row-level (GX on changed rows, the build's SQL tests on all rows).
+    """
+    cols = check.columns
+    if check.kind == "unique_key":
+        row = "row(" + ", ".join(_q(c) for c in cols) + ")"
+        return f"count(*) - count(DISTINCT {row})", None
+    if check.kind == "unique":
+        return f"count({_q(cols[0])}) - count(DISTINCT {_q(cols[0])})", None
+    if check.kind == "not_null":
+        return f"count(*) - count({_q(cols[0])})", None
+    if check.kind in ("range", "between"):
+        typ = columns[cols[0]]
+        ref = _q(cols[0])
+        if typ.upper().startswith("TIMESTAMP WITH TIME ZONE"):
+            ref = f"CAST(timezone('UTC', {ref}) AS TIMESTAMP)"
+        outside = [f"{ref} {op} {_bound(check.params[side], typ)}"
+                   for side, op in (("min", "<"), ("max", ">")) if check.params.get(side) is not None]
+        if not outside:
+            return None
+        condition = " OR ".join(outside)
+        return f"count(*) FILTER (WHERE {condition})", condition
+    return None
+
+
+def _aggregate_gates(v: _Validator, con, table: str, table_sql: str, columns: dict[str, str],
+                     checks: list[S.Check]) -> None:
+    """Whole-table checks as one SQL aggregate scan; GX validates the one-row summary it returns."""
+    metrics = [(c, m) for c in checks if (m := _aggregate_metric(c, columns)) is not None]
+    if not metrics:
+        return
+    select = ", ".join(f"{expr} AS m{i}" for i, (_, (expr, _)) in enumerate(metrics))
+    frame = con.execute(f"SELECT count(*) AS rows, {select} FROM {table_sql}").df()
+    rows = int(frame["rows"].iloc[0])
+    aggregates = []
+    for i, (check, (_, condition)) in enumerate(metrics):
+        params = {"of": check, "rows": rows}
+        if frame[f"m{i}"].iloc[0] and check.kind in ("unique_key", "unique"):
+            keys = ", ".join(_q(c) for c in check.columns)
+            params["examples"] = [list(r) if len(r) > 1 else r[0] for r in con.execute(
+                f"SELECT {keys} FROM {table_sql} GROUP BY ALL HAVING count(*) > 1 LIMIT {_EXAMPLES}").fetchall()]
+        elif frame[f"m{i}"].iloc[0] and condition:
+            params["examples"] = [r[0] for r in con.execute(
+                f"SELECT {_q(check.columns[0])} FROM {table_sql} WHERE {condition} LIMIT {_EXAMPLES}").fetchall()]
+        aggregates.append(S.Check(WHOLE_TABLE_SUITE, table, "aggregate", (f"m{i}",), params, origin=check.origin))
+    v.validate(WHOLE_TABLE_SUITE, table, frame, aggregates, {f"m{i}": f"m{i}" for i in range(len(metrics))})
 
 
 def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_rows: int,
-                     sampled: dict[str, int], today) -> None:
+                     report: GateReport, today, changes: Changes) -> None:
     import duckdb
 
     con = duckdb.connect(str(candidate), read_only=True)
@@ -278,30 +372,85 @@ def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_
                        f"declared in {model.yaml_path.parent.name}/{model.yaml_path.name} but missing from the candidate")
                 continue
             columns = _columns(con, model.name)
-            checks = S.model_checks(model) + S.typed_checks(model.layer, model.name, columns, model.yaml_path.name, today)
-            _validate_table(v, con, model.layer, model.name, _q(model.name), columns, checks, max_rows, sampled)
+            typed = S.typed_checks(model.layer, model.name, columns, model.yaml_path.name, today)
+            row_checks = S.model_checks(model) + typed
+            if changes.full:
+                _validate_table(v, con, model.layer, model.name, _q(model.name), columns, row_checks, max_rows,
+                                report.sampled)
+                if f"{model.layer}.{model.name}" in report.sampled:
+                    # A sample can miss the one bad row: the ranges are then also checked exactly.
+                    _aggregate_gates(v, con, model.name, _q(model.name), columns,
+                                     [c for c in row_checks if c.kind in ("range", "between")])
+                continue
+            present = _present(v, model.layer, model.name, model.checks() + typed, columns)
+            _aggregate_gates(v, con, model.name, _q(model.name), columns, present)
+            if model.name not in changes.tables:
+                continue
+            predicate = changes.tables[model.name]
+            table_sql = _q(model.name) if predicate is None else f"(SELECT * FROM {_q(model.name)} WHERE {predicate})"
+            row_level = [c for c in present if c in row_checks]
+            try:
+                n = _validate_table(v, con, model.layer, model.name, table_sql, columns, row_level, max_rows,
+                                    report.sampled)
+            except duckdb.Error as exc:
+                v.fail(model.layer, model.name, "rebuilt rows", "build changes",
+                       f"cannot select the rebuilt rows with {predicate!r}: {str(exc).splitlines()[0]}")
+                continue
+            if n is not None:
+                report.validated_rows[f"{model.layer}.{model.name}"] = n
     finally:
         con.close()
 
 
-def _raw_gates(v: _Validator, lake: Path, max_rows: int, sampled: dict[str, int], today) -> None:
+def _changed_partition_globs(lake: Path, spec, values) -> list[str]:
+    """Globs of the Parquet files of the named partitions that exist in the current generation."""
+    from pipeline import lake as lake_mod
+
+    # The generation ``raw`` points at now, as ``dataset_glob`` reads it: stable while a commit swaps.
+    gen = lake_mod.current_generation(lake)
+    root = gen / spec.source / spec.name if gen is not None else lake_mod.dataset_dir(lake, spec)
+    globs = []
+    for value in values:
+        folder = root / f"{spec.partition_key}={value}"
+        if list(folder.glob("*.parquet")):
+            globs.append(str(folder / "*.parquet"))
+        else:
+            log.warning("changed partition %s=%s of %s is not in the lake; nothing to validate there",
+                        spec.partition_key, value, spec.key)
+    return globs
+
+
+def _raw_gates(v: _Validator, lake: Path, max_rows: int, report: GateReport, today, changes: Changes) -> None:
     import duckdb
 
     import schemas
     from pipeline import lake as lake_mod
 
+    if not changes.full:
+        unknown = sorted(set(changes.raw_partitions) - {spec.key for spec in schemas.all_specs()})
+        if unknown:
+            log.warning("changes name raw dataset(s) %s that no schema declares", unknown)
     con = duckdb.connect()
     try:
         for spec in schemas.all_specs():
-            if not list(lake_mod.dataset_dir(lake, spec).glob("*/*.parquet")):
-                continue
-            glob = lake_mod.dataset_glob(lake, spec)
-            table_sql = f"read_parquet({lake_mod.sql_literal(glob)}, hive_partitioning = true, union_by_name = true)"
+            if changes.full:
+                if not list(lake_mod.dataset_dir(lake, spec).glob("*/*.parquet")):
+                    continue
+                globs = [lake_mod.dataset_glob(lake, spec)]
+            else:
+                # Unchanged partitions were validated by the night that wrote them.
+                globs = _changed_partition_globs(lake, spec, changes.raw_partitions.get(spec.key, ()))
+                if not globs:
+                    continue
+            files = "[" + ", ".join(lake_mod.sql_literal(g) for g in globs) + "]"
+            table_sql = f"read_parquet({files}, hive_partitioning = true, union_by_name = true)"
             # DuckDB may type a partition value (a batch date) itself; the key just needs its text.
             columns = {f.name: ("VARCHAR" if str(f.type) == "string" else str(f.type)) for f in spec.schema}
             columns.update(_columns_of_sql(con, table_sql))
             checks = S.raw_checks(spec, spec.partition_key, today)
-            _validate_table(v, con, "raw", spec.key, table_sql, columns, checks, max_rows, sampled)
+            n = _validate_table(v, con, "raw", spec.key, table_sql, columns, checks, max_rows, report.sampled)
+            if not changes.full and n is not None:
+                report.validated_rows[f"raw.{spec.key}"] = n
     finally:
         con.close()
 
@@ -330,18 +479,36 @@ def _row_count_gates(v: _Validator, candidate: Path, previous: Path, models: lis
     checks = [S.Check("row_counts", n, "row_count", (n,),
                       {"previous": before[n], "min": S.row_count_floor(before[n], max_drop)},
                       origin=f"previous publish {previous.name}") for n in compared]
-    for check in checks:
-        v.validate("row_counts", check.table, frame[[check.table]], [check], {check.table: check.table})
+    # One validation for every table: the counts are one row, and a validation each cost ~10 ms.
+    v.validate("row_counts", f"vs {previous.name}", frame, checks, {n: n for n in compared})
 
 
-def run_gates(settings, candidate: Path, previous: Path | None = None, *, run_id: str | None = None,
-              models_dir: Path | None = None, layers=("raw",) + S.WAREHOUSE_LAYERS,
+def resolve_changes(candidate: Path, changes: Changes | None) -> Changes:
+    """The candidate's changes: as given, else the build's own record (``changes_of``), else everything."""
+    if changes is not None:
+        return changes
+    from pipeline.warehouse import changes as changes_mod
+
+    changes_of = getattr(changes_mod, "changes_of", None)
+    if changes_of is None:
+        return Changes.everything()
+    try:
+        return changes_of(candidate)
+    except Exception as exc:  # noqa: BLE001 — validating everything is always safe
+        log.warning("cannot tell what %s changed (%s); validating everything", candidate.name, exc)
+        return Changes.everything()
+
+
+def run_gates(settings, candidate: Path, previous: Path | None = None, *, changes: Changes | None = None,
+              run_id: str | None = None, models_dir: Path | None = None, layers=("raw",) + S.WAREHOUSE_LAYERS,
               max_drop: float = DEFAULT_MAX_DROP, max_rows: int = DEFAULT_MAX_ROWS, today=None) -> GateReport:
     """Validate ``candidate`` (and the raw lake); raise QualityGateError with a summary on failure.
 
     ``previous`` is the warehouse to compare row counts against; by default the published one
-    (``settings.warehouse``) when it exists and is not the candidate itself. Every run's GX
-    validation results are kept as JSON under ``<home>/quality/<run_id>/``.
+    (``settings.warehouse``) when it exists and is not the candidate itself. ``changes`` (default:
+    ``changes_of(candidate)`` when the build provides it) scopes the row-level checks to the
+    changed raw partitions and rebuilt rows; ``None`` from both, or ``changes.full``, validates
+    everything. Every run's GX validation results are kept as JSON under ``<home>/quality/<run_id>/``.
     """
     started = time.monotonic()
     candidate = Path(candidate)
@@ -351,8 +518,9 @@ def run_gates(settings, candidate: Path, previous: Path | None = None, *, run_id
         previous = settings.warehouse
     run_id = safe_run_id(run_id)
     results_dir = Path(settings.home) / "quality" / run_id
+    changes = resolve_changes(candidate, changes)
     report = GateReport(run_id=run_id, candidate=str(candidate), previous=str(previous) if previous else None,
-                        results_dir=str(results_dir))
+                        results_dir=str(results_dir), scope="full" if changes.full else "changes")
     v = _Validator(results_dir)
     from pipeline.warehouse.contracts import discover_models
 
@@ -360,8 +528,8 @@ def run_gates(settings, candidate: Path, previous: Path | None = None, *, run_id
     models = [m for layer in layers if layer != "raw"
               for m in sorted(registry.values(), key=lambda m: m.name) if m.layer == layer]
     if "raw" in layers:
-        _raw_gates(v, settings.lake, max_rows, report.sampled, today)
-    _warehouse_gates(v, candidate, models, max_rows, report.sampled, today)
+        _raw_gates(v, settings.lake, max_rows, report, today, changes)
+    _warehouse_gates(v, candidate, models, max_rows, report, today, changes)
     if previous is not None and Path(previous).exists():
         _row_count_gates(v, candidate, Path(previous), models, max_drop)
     v.write()
