@@ -23,6 +23,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 from pipeline.errors import MlgraphError, QualityGateError
@@ -38,6 +39,8 @@ WHOLE_TABLE_SUITE = "whole_tables"  # GX results of the SQL aggregate summaries
 _EXAMPLES = 5
 # BASIC still reports unexpected counts and examples, and skips SUMMARY's extra value-count metrics.
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 10}
+# A summary names each failing row by its check: COMPLETE lists every one (summaries are small).
+SUMMARY_RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id", "table", "check"]}
 
 
 @dataclass
@@ -83,6 +86,7 @@ class GateReport:
     sampled: dict[str, int] = field(default_factory=dict)   # table -> rows validated when sampled
     scope: str = "full"                                      # full | changes
     validated_rows: dict[str, int] = field(default_factory=dict)  # suite.table -> rows GX validated row by row
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # raw, warehouse (of which aggregates), …
     duration_seconds: float = 0.0
 
     def summary(self) -> str:
@@ -173,50 +177,56 @@ class _Validator:
         if check.kind == "range":
             return E.ExpectColumnValuesToBeBetween(column=col, min_value=check.params.get("min"),
                                                    max_value=check.params.get("max"), meta=meta)
-        if check.kind == "aggregate":
-            return E.ExpectColumnValuesToBeBetween(column=col, min_value=0, max_value=0, meta=meta)
-        if check.kind == "row_count":
-            meta["previous_rows"] = check.params["previous"]
-            return E.ExpectColumnValuesToBeBetween(column=col, min_value=check.params["min"], meta=meta)
         raise ValueError(f"unknown check kind {check.kind}")
+
+    def _run(self, suite: str, table: str, frame, expectations: list, result_format: dict) -> dict:
+        # The constructor, not add_expectation: that compares each new expectation with every
+        # earlier one (quadratic; 12 s of a 700-expectation run).
+        gx_suite = self.gx.ExpectationSuite(name=f"{suite}.{table}", expectations=expectations)
+        batch = self.frames.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(gx_suite, result_format=result_format).to_json_dict()
+        self.results.setdefault(suite, []).append({"table": table, "result": result})
+        return result
 
     def validate(self, suite: str, table: str, frame, checks: list[S.Check], frame_columns: dict[str, str]) -> None:
         """Validate ``frame`` against ``checks``; ``frame_columns`` maps check column -> frame column."""
-        gx = self.gx
-        batch = self.frames.get_batch(batch_parameters={"dataframe": frame})
-        gx_suite = gx.ExpectationSuite(name=f"{suite}.{table}")
-        for i, check in enumerate(checks):
-            gx_suite.add_expectation(self._expectation(check, i, frame_columns))
-        result = batch.validate(gx_suite, result_format=RESULT_FORMAT).to_json_dict()
-        self.results.setdefault(suite, []).append({"table": table, "result": result})
-        # A batched validation (row counts) holds checks of several tables: count each under its own.
-        for check in checks:
-            self._stats(suite, check.table)["expectations"] += 1
+        result = self._run(suite, table, frame, [self._expectation(c, i, frame_columns) for i, c in enumerate(checks)],
+                           RESULT_FORMAT)
+        stats = self._stats(suite, table)
+        stats["expectations"] += len(checks)
         for r in result["results"]:
             if r["success"]:
                 continue
+            stats["failed"] += 1
             meta = r["expectation_config"].get("meta") or {}
             check = checks[meta.get("index", 0)]
-            self._stats(suite, check.table)["failed"] += 1
             res = r.get("result") or {}
             exc = r.get("exception_info") or {}
             detail = exc.get("exception_message") if exc.get("raised_exception") else None
-            examples = list(res.get("partial_unexpected_list") or [])[:_EXAMPLES]
-            unexpected = res.get("unexpected_count")
-            if check.kind == "row_count":
-                detail = (f"{res.get('partial_unexpected_list', ['?'])[0] if res.get('partial_unexpected_list') else '?'} rows "
-                          f"now vs {check.params['previous']} in the previous publish (floor {check.params['min']})")
-                unexpected, examples = None, []
-            label, origin = check.describe(), check.origin
-            if check.kind == "aggregate":
-                of = check.params["of"]
-                label, origin = of.describe(), f"{of.origin}; whole table, SQL aggregate"
-                unexpected, examples = int(examples[0]) if examples else None, check.params.get("examples") or []
-                res = {**res, "element_count": check.params["rows"]}
-            self.failures.append(Failure(suite=suite, table=check.table, expectation=r["expectation_config"]["type"],
-                                         check=label, origin=origin,
-                                         unexpected_count=unexpected, element_count=res.get("element_count"),
-                                         examples=examples, detail=detail))
+            self.failures.append(Failure(suite=suite, table=table, expectation=r["expectation_config"]["type"],
+                                         check=check.describe(), origin=check.origin,
+                                         unexpected_count=res.get("unexpected_count"),
+                                         element_count=res.get("element_count"),
+                                         examples=list(res.get("partial_unexpected_list") or [])[:_EXAMPLES],
+                                         detail=detail))
+
+    def validate_summary(self, suite: str, group: str, frame, checks: list[S.Check], expectation, failure) -> None:
+        """Validate a DuckDB-computed summary, one row per check (column ``check_id``), with one expectation.
+
+        GX reports the failing rows by ``check_id``; ``failure(check, row)`` turns each into a Failure.
+        """
+        result = self._run(suite, group, frame, [expectation], SUMMARY_RESULT_FORMAT)
+        for check in checks:
+            self._stats(suite, check.table)["expectations"] += 1
+        rows = frame.set_index("check_id", drop=False)
+        for r in result["results"]:
+            exc = r.get("exception_info") or {}
+            if exc.get("raised_exception"):
+                raise MlgraphError(f"GX could not validate the {suite} summary: {exc.get('exception_message')}")
+            for bad in (r.get("result") or {}).get("unexpected_index_list") or []:
+                check = checks[int(bad["check_id"])]
+                self._stats(suite, check.table)["failed"] += 1
+                self.failures.append(failure(check, rows.loc[int(bad["check_id"])], r["expectation_config"]["type"]))
 
     def _stats(self, suite: str, table: str) -> dict:
         stats = self.counts.setdefault(suite, {"tables": 0, "expectations": 0, "failed": 0})
@@ -336,27 +346,57 @@ def _aggregate_metric(check: S.Check, columns: dict[str, str]) -> tuple[str, str
     return None
 
 
-def _aggregate_gates(v: _Validator, con, table: str, table_sql: str, columns: dict[str, str],
-                     checks: list[S.Check]) -> None:
-    """Whole-table checks as one SQL aggregate scan; GX validates the one-row summary it returns."""
-    metrics = [(c, m) for c in checks if (m := _aggregate_metric(c, columns)) is not None]
-    if not metrics:
-        return
-    select = ", ".join(f"{expr} AS m{i}" for i, (_, (expr, _)) in enumerate(metrics))
-    frame = con.execute(f"SELECT count(*) AS rows, {select} FROM {table_sql}").df()
-    rows = int(frame["rows"].iloc[0])
-    aggregates = []
-    for i, (check, (_, condition)) in enumerate(metrics):
-        params = {"of": check, "rows": rows}
-        if frame[f"m{i}"].iloc[0] and check.kind in ("unique_key", "unique"):
-            keys = ", ".join(_q(c) for c in check.columns)
-            params["examples"] = [list(r) if len(r) > 1 else r[0] for r in con.execute(
-                f"SELECT {keys} FROM {table_sql} GROUP BY ALL HAVING count(*) > 1 LIMIT {_EXAMPLES}").fetchall()]
-        elif frame[f"m{i}"].iloc[0] and condition:
-            params["examples"] = [r[0] for r in con.execute(
-                f"SELECT {_q(check.columns[0])} FROM {table_sql} WHERE {condition} LIMIT {_EXAMPLES}").fetchall()]
-        aggregates.append(S.Check(WHOLE_TABLE_SUITE, table, "aggregate", (f"m{i}",), params, origin=check.origin))
-    v.validate(WHOLE_TABLE_SUITE, table, frame, aggregates, {f"m{i}": f"m{i}" for i in range(len(metrics))})
+class _Summaries:
+    """Whole-table checks: one SQL aggregate scan per table; GX validates each layer's summary."""
+
+    def __init__(self, v: _Validator):
+        self.v = v
+        self.rows: dict[str, list[dict]] = {}
+        self.checks: dict[str, list[S.Check]] = {}
+
+    def add(self, con, group: str, table: str, table_sql: str, columns: dict[str, str], checks: list[S.Check]) -> None:
+        """Aggregate ``checks`` over every row of ``table`` into the summary of ``group``."""
+        metrics = [(c, m) for c in checks if (m := _aggregate_metric(c, columns)) is not None]
+        if not metrics:
+            return
+        select = ", ".join(f"{expr} AS m{i}" for i, (_, (expr, _)) in enumerate(metrics))
+        rows, *values = con.execute(f"SELECT count(*), {select} FROM {table_sql}").fetchone()
+        summary, kept = self.rows.setdefault(group, []), self.checks.setdefault(group, [])
+        for (check, (_, condition)), value in zip(metrics, values):
+            examples = []
+            if value and check.kind in ("unique_key", "unique"):
+                keys = ", ".join(_q(c) for c in check.columns)
+                examples = [list(r) if len(r) > 1 else r[0] for r in con.execute(
+                    f"SELECT {keys} FROM {table_sql} GROUP BY ALL HAVING count(*) > 1 LIMIT {_EXAMPLES}").fetchall()]
+            elif value and condition:
+                examples = [r[0] for r in con.execute(
+                    f"SELECT {_q(check.columns[0])} FROM {table_sql} WHERE {condition} LIMIT {_EXAMPLES}").fetchall()]
+            summary.append({"check_id": len(kept), "table": table, "check": check.describe(), "rows": rows,
+                            "violations": int(value), "examples": json.dumps(examples, default=_plain)})
+            kept.append(check)
+
+    def validate(self) -> None:
+        """One GX validation per group: the summary's ``violations`` must all be 0."""
+        import pandas as pd
+
+        E = self.v.gx.expectations
+        for group, rows in self.rows.items():
+            expectation = E.ExpectColumnValuesToBeBetween(column="violations", min_value=0, max_value=0,
+                                                          meta={"what": "rows breaking each check, whole table"})
+            self.v.validate_summary(WHOLE_TABLE_SUITE, group, pd.DataFrame(rows), self.checks[group], expectation,
+                                    _aggregate_failure)
+        self.rows, self.checks = {}, {}
+
+
+def _plain(value):
+    # DECIMAL columns come back as Decimal: show them as the numbers they are, the rest as text.
+    return float(value) if isinstance(value, Decimal) else str(value)
+
+
+def _aggregate_failure(check: S.Check, row, expectation: str) -> Failure:
+    return Failure(suite=WHOLE_TABLE_SUITE, table=check.table, expectation=expectation, check=check.describe(),
+                   origin=f"{check.origin}; whole table, SQL aggregate", unexpected_count=int(row["violations"]),
+                   element_count=int(row["rows"]), examples=json.loads(row["examples"]))
 
 
 def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_rows: int,
@@ -364,6 +404,7 @@ def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_
     import duckdb
 
     con = duckdb.connect(str(candidate), read_only=True)
+    summaries = _Summaries(v)
     try:
         tables = _tables(con)
         for model in models:
@@ -379,11 +420,13 @@ def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_
                                 report.sampled)
                 if f"{model.layer}.{model.name}" in report.sampled:
                     # A sample can miss the one bad row: the ranges are then also checked exactly.
-                    _aggregate_gates(v, con, model.name, _q(model.name), columns,
-                                     [c for c in row_checks if c.kind in ("range", "between")])
+                    summaries.add(con, model.layer, model.name, _q(model.name), columns,
+                                  [c for c in row_checks if c.kind in ("range", "between")])
                 continue
             present = _present(v, model.layer, model.name, model.checks() + typed, columns)
-            _aggregate_gates(v, con, model.name, _q(model.name), columns, present)
+            started = time.monotonic()
+            summaries.add(con, model.layer, model.name, _q(model.name), columns, present)
+            _add_phase(report, "whole_table_aggregates", started)
             if model.name not in changes.tables:
                 continue
             predicate = changes.tables[model.name]
@@ -398,6 +441,9 @@ def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_
                 continue
             if n is not None:
                 report.validated_rows[f"{model.layer}.{model.name}"] = n
+        started = time.monotonic()
+        summaries.validate()
+        _add_phase(report, "whole_table_aggregates", started)
     finally:
         con.close()
 
@@ -475,12 +521,27 @@ def _row_count_gates(v: _Validator, candidate: Path, previous: Path, models: lis
     compared = [n for n in before if n in now]
     if not compared:
         return
-    frame = pd.DataFrame({n: [now[n]] for n in compared})
     checks = [S.Check("row_counts", n, "row_count", (n,),
                       {"previous": before[n], "min": S.row_count_floor(before[n], max_drop)},
                       origin=f"previous publish {previous.name}") for n in compared]
-    # One validation for every table: the counts are one row, and a validation each cost ~10 ms.
-    v.validate("row_counts", f"vs {previous.name}", frame, checks, {n: n for n in compared})
+    frame = pd.DataFrame([{"check_id": i, "table": c.table, "check": "row count", "previous_rows": c.params["previous"],
+                           "rows": now[c.table], "floor": c.params["min"]} for i, c in enumerate(checks)])
+    expectation = v.gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="rows", column_B="floor", or_equal=True, meta={"what": f"row counts vs {previous.name}"})
+
+    def failure(check: S.Check, row, kind: str) -> Failure:
+        return Failure(suite="row_counts", table=check.table, expectation=kind, check="row_count", origin=check.origin,
+                       detail=f"{row['rows']} rows now vs {row['previous_rows']} in the previous publish "
+                              f"(floor {row['floor']})")
+
+    # One validation of one expectation for every table: a validation each cost ~10 ms per table.
+    v.validate_summary("row_counts", f"vs {previous.name}", frame, checks, expectation, failure)
+
+
+def _add_phase(report: GateReport, phase: str, started: float) -> float:
+    now = time.monotonic()
+    report.phase_seconds[phase] = round(report.phase_seconds.get(phase, 0.0) + now - started, 2)
+    return now
 
 
 def resolve_changes(candidate: Path, changes: Changes | None) -> Changes:
@@ -521,7 +582,9 @@ def run_gates(settings, candidate: Path, previous: Path | None = None, *, change
     changes = resolve_changes(candidate, changes)
     report = GateReport(run_id=run_id, candidate=str(candidate), previous=str(previous) if previous else None,
                         results_dir=str(results_dir), scope="full" if changes.full else "changes")
+    mark = time.monotonic()
     v = _Validator(results_dir)
+    mark = _add_phase(report, "gx_start", mark)
     from pipeline.warehouse.contracts import discover_models
 
     registry = discover_models(Path(models_dir or S.MODELS_DIR))
@@ -529,15 +592,19 @@ def run_gates(settings, candidate: Path, previous: Path | None = None, *, change
               for m in sorted(registry.values(), key=lambda m: m.name) if m.layer == layer]
     if "raw" in layers:
         _raw_gates(v, settings.lake, max_rows, report, today, changes)
+        mark = _add_phase(report, "raw", mark)
     _warehouse_gates(v, candidate, models, max_rows, report, today, changes)
+    mark = _add_phase(report, "warehouse", mark)
     if previous is not None and Path(previous).exists():
         _row_count_gates(v, candidate, Path(previous), models, max_drop)
+        mark = _add_phase(report, "row_counts", mark)
     v.write()
     report.suites = v.counts
     report.failures = v.failures
     report.expectations = sum(s["expectations"] for s in v.counts.values())
     report.success = not v.failures
     report.duration_seconds = round(time.monotonic() - started, 2)
+    mark = time.monotonic()
     (results_dir / "summary.json").write_text(json.dumps(report.as_dict(), indent=2, default=str))
     (results_dir / "summary.txt").write_text(report.summary() + "\n")
     try:  # Data Docs are for people: a rendering problem must not change the gate's outcome
@@ -546,6 +613,7 @@ def run_gates(settings, candidate: Path, previous: Path | None = None, *, change
         build_data_docs(results_dir)
     except Exception as exc:  # noqa: BLE001
         log.warning("GX Data Docs not built for %s: %s", results_dir, exc)
+    _add_phase(report, "data_docs", mark)
     log.info("%s", report.summary())
     if not report.success:
         error = QualityGateError(report.summary())
