@@ -44,8 +44,9 @@ def add_night(lake: Path, papers: int) -> dict:
     counts = {}
     con = duckdb.connect()
     con.execute(f"""CREATE TABLE night AS
-        SELECT arxiv_id AS old_id, printf('{NIGHT_PREFIX}%05d', row_number() OVER (ORDER BY arxiv_id)) AS new_id
-        FROM read_parquet('{raw}/arxiv/papers/window=snapshot/*.parquet') ORDER BY arxiv_id DESC LIMIT {papers}""")
+        SELECT old_id, printf('{NIGHT_PREFIX}%05d', row_number() OVER (ORDER BY old_id)) AS new_id
+        FROM (SELECT arxiv_id AS old_id FROM read_parquet('{raw}/arxiv/papers/window=snapshot/*.parquet')
+              ORDER BY arxiv_id DESC LIMIT {papers})""")
 
     def copy(select: str, source: str, name: str, key: str, value: str) -> None:
         folder = raw / source / name / f"{key}={value}"
