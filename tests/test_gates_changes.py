@@ -1,0 +1,188 @@
+"""Gates scoped to what a night changed: GX on the changed partitions and rebuilt rows, plus
+whole-table SQL aggregates that still see every row."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import duckdb
+import pytest
+
+from pipeline.errors import QualityGateError
+from pipeline.quality import run_gates
+from pipeline.quality.gates import WHOLE_TABLE_SUITE, resolve_changes
+from pipeline.warehouse.changes import Changes
+from test_quality import make_warehouse, sha256, write_models
+
+TODAY = date(2026, 1, 1)
+
+
+@pytest.fixture
+def models(tmp_path):
+    return write_models(tmp_path / "repo")
+
+
+def nightly(**kw) -> Changes:
+    return Changes(full=False, **kw)
+
+
+def paper(arxiv_id, day):
+    return {"arxiv_id": arxiv_id, "title": "t", "categories": ["cs.LG"], "primary_category": "cs.LG",
+            "first_version_date": day, "record_format": "arXivRaw",
+            "ingested_at": datetime(2025, 2, 1, tzinfo=timezone.utc)}
+
+
+def write_window(settings, window: str, rows: list[dict]) -> None:
+    from pipeline import lake
+
+    with lake.transaction(settings.lake) as txn:
+        txn.write("arxiv/papers", window, rows)
+
+
+def empty_warehouse(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(path)).close()
+    return path
+
+
+def test_a_scoped_run_validates_rebuilt_rows_and_aggregates_every_table(settings, models, tmp_path):
+    # 500 papers: i < 365 fall in 2021, the rest in 2022 (make_warehouse plants year = 2021 + i // 365)
+    previous = make_warehouse(tmp_path / "prev.duckdb", papers=450)
+    candidate = make_warehouse(tmp_path / "cand.duckdb", papers=500)
+    report = run_gates(settings, candidate, previous, models_dir=models, layers=("marts", "intermediate"),
+                       changes=nightly(tables={"dim_papers": "year = 2022", "int_paper_text_families": None}))
+    assert report.success and report.scope == "changes"
+    assert report.validated_rows == {"marts.dim_papers": 135, "intermediate.int_paper_text_families": 500}
+    # every declared table gets its whole-table summary, changed or not
+    assert report.suites[WHOLE_TABLE_SUITE]["tables"] == 4
+    assert report.suites["row_counts"]["expectations"] == 4
+    assert "scope: what changed" in report.summary()
+    # fct_citations and dim_families were not rebuilt: no row-level GX on them
+    marts = {r["table"] for r in json.loads((settings.home / "quality" / report.run_id / "marts.json").read_text())}
+    assert marts == {"dim_papers"}
+
+
+def test_a_bad_row_in_a_changed_raw_partition_fails_the_night_and_publishes_nothing(settings, models):
+    from pipeline.orchestration import audit_and_publish
+
+    write_window(settings, "2025-01-01_2025-01-31", [paper("2501.00001", date(2025, 1, 2))])
+    write_window(settings, "2025-02-01_2025-02-28", [paper("2502.00001", date(2025, 2, 2)),
+                                                     paper("2502.1", date(2025, 2, 3))])
+    published = make_warehouse(settings.warehouse)
+    before = sha256(published)
+    candidate = make_warehouse(settings.home / "warehouse" / "candidates" / "night.duckdb")
+    with pytest.raises(QualityGateError) as info:
+        audit_and_publish(settings, candidate, run_id="night", models_dir=models,
+                          changes=nightly(raw_partitions={"arxiv/papers": ("2025-02-01_2025-02-28",)}))
+    report = info.value.report
+    assert [(f.suite, f.check, f.examples) for f in report.failures] == [("raw", "regex(arxiv_id)", ["2502.1"])]
+    # only the night's partition was read
+    assert report.validated_rows["raw.arxiv/papers"] == 2
+    assert sha256(published) == before and not candidate.exists()
+
+
+def test_an_unchanged_raw_partition_was_validated_when_it_arrived(settings):
+    empty = empty_warehouse(settings.home / "empty.duckdb")
+    old = "2025-01-01_2025-01-31"
+    write_window(settings, old, [paper("2501.00001", date(2025, 1, 2)), paper("2501.9", date(2025, 1, 3))])
+    # the night that wrote the bad row failed on it
+    with pytest.raises(QualityGateError, match=r"regex\(arxiv_id\)"):
+        run_gates(settings, empty, layers=("raw",), changes=nightly(raw_partitions={"arxiv/papers": (old,)}))
+    # a later night that did not touch that partition does not read it again
+    write_window(settings, "2025-02-01_2025-02-28", [paper("2502.00001", date(2025, 2, 2))])
+    report = run_gates(settings, empty, layers=("raw",),
+                       changes=nightly(raw_partitions={"arxiv/papers": ("2025-02-01_2025-02-28",)}))
+    assert report.success and report.validated_rows == {"raw.arxiv/papers": 1}
+    # a full run still reads everything
+    with pytest.raises(QualityGateError, match=r"regex\(arxiv_id\)"):
+        run_gates(settings, empty, layers=("raw",), changes=Changes.everything())
+
+
+def test_a_bad_row_outside_the_rebuilt_rows_is_caught_by_the_whole_table_aggregates(settings, models, tmp_path):
+    # future_date plants 2999-01-01 on the max paper_id row, which is in 2021 at 200 papers
+    candidate = make_warehouse(tmp_path / "cand.duckdb", papers=200, corrupt=("future_date", "confidence_above_one"))
+    with pytest.raises(QualityGateError) as info:
+        run_gates(settings, candidate, models_dir=models, layers=("marts", "intermediate"), today=TODAY,
+                  changes=nightly(tables={"dim_papers": "year = 2020"}))     # no rebuilt rows at all
+    failures = {(f.table, f.check): f for f in info.value.report.failures}
+    assert set(failures) == {("dim_papers", "between(published_date)"), ("dim_papers", "between(year)"),
+                             ("int_paper_text_families", "range(confidence in [0, 1])")}
+    assert all(f.suite == WHOLE_TABLE_SUITE for f in failures.values())
+    assert info.value.report.validated_rows == {"marts.dim_papers": 0}   # GX had no rebuilt row to look at
+    future = failures[("dim_papers", "between(year)")]
+    assert future.unexpected_count == 1 and future.examples == [2999]
+    assert failures[("int_paper_text_families", "range(confidence in [0, 1])")].examples == [1.5]
+    assert "whole table, SQL aggregate" in str(info.value)
+
+
+def test_a_row_level_check_on_unchanged_rows_is_the_night_of_arrival_s_job(settings, models, tmp_path):
+    # The arXiv id format is a per-row regex, not an aggregate: on rows this night did not rebuild
+    # it is not re-checked (README: "validated when it arrived"); on rebuilt rows it is.
+    candidate = make_warehouse(tmp_path / "cand.duckdb", papers=200, corrupt=("bad_id",))
+    assert run_gates(settings, candidate, models_dir=models, layers=("marts",), today=TODAY,
+                     changes=nightly(tables={})).success
+    with pytest.raises(QualityGateError, match=r"regex\(arxiv_id\)"):
+        run_gates(settings, candidate, models_dir=models, layers=("marts",), today=TODAY,
+                  changes=nightly(tables={"dim_papers": "arxiv_id LIKE 'arXiv:%'"}))
+
+
+def test_a_broken_predicate_is_one_readable_failure(settings, models, tmp_path):
+    candidate = make_warehouse(tmp_path / "cand.duckdb")
+    with pytest.raises(QualityGateError) as info:
+        run_gates(settings, candidate, models_dir=models, layers=("marts",),
+                  changes=nightly(tables={"dim_papers": "no_such_column = 1"}))
+    [failure] = info.value.report.failures
+    assert failure.check == "rebuilt rows" and "no_such_column = 1" in failure.detail
+    assert "\n" not in failure.detail
+
+
+def test_changes_come_from_the_build_when_it_records_them(settings, models, tmp_path, monkeypatch):
+    from pipeline.warehouse import changes as changes_mod
+
+    candidate = make_warehouse(tmp_path / "cand.duckdb")
+    monkeypatch.delattr(changes_mod, "changes_of", raising=False)
+    assert resolve_changes(candidate, None).full
+    seen = []
+
+    def changes_of(path):
+        seen.append(path)
+        return nightly(tables={"dim_papers": None})
+
+    monkeypatch.setattr(changes_mod, "changes_of", changes_of, raising=False)
+    report = run_gates(settings, candidate, models_dir=models, layers=("marts",))
+    assert seen == [candidate] and report.scope == "changes"
+    assert list(report.validated_rows) == ["marts.dim_papers"]
+    given = Changes.everything()
+    assert resolve_changes(candidate, given) is given
+
+
+def test_a_sampled_table_still_gets_exact_ranges_in_a_full_run(settings, models, tmp_path):
+    # One bad row in 500, a 50-row sample: the aggregate over all rows finds it whatever the sample.
+    candidate = make_warehouse(tmp_path / "cand.duckdb", papers=500, corrupt=("confidence_above_one",))
+    with pytest.raises(QualityGateError) as info:
+        run_gates(settings, candidate, models_dir=models, layers=("intermediate",), max_rows=50)
+    whole = [f for f in info.value.report.failures if f.suite == WHOLE_TABLE_SUITE]
+    assert [(f.check, f.unexpected_count, f.element_count) for f in whole] == [
+        ("range(confidence in [0, 1])", 1, 500)]
+
+
+def test_a_duplicate_of_a_rebuilt_key_is_found_across_the_whole_table(settings, models, tmp_path):
+    # duplicate_paper copies one existing row: the copy and its original both count
+    candidate = make_warehouse(tmp_path / "cand.duckdb", papers=200, corrupt=("duplicate_paper",))
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        [(dup_id,)] = con.execute("SELECT paper_id FROM dim_papers GROUP BY ALL HAVING count(*) > 1").fetchall()
+    with pytest.raises(QualityGateError) as info:
+        run_gates(settings, candidate, models_dir=models, layers=("marts",), today=TODAY,
+                  changes=nightly(tables={"dim_papers": f"paper_id = '{dup_id}'"}))
+    [dup] = info.value.report.failures
+    assert (dup.suite, dup.check, dup.unexpected_count, dup.element_count, dup.examples) == (
+        WHOLE_TABLE_SUITE, "unique_key(paper_id)", 1, 201, [dup_id])
+    # a whole-table rebuild checks every key
+    with pytest.raises(QualityGateError, match=r"unique_key\(paper_id\)"):
+        run_gates(settings, candidate, models_dir=models, layers=("marts",), today=TODAY,
+                  changes=nightly(tables={"dim_papers": None}))
+    # rows no night rebuilt kept the keys they were published with (the build's SQL tests still
+    # check every key in every build): the gates do not hash them again
+    assert run_gates(settings, candidate, models_dir=models, layers=("marts",), today=TODAY,
+                     changes=nightly(tables={"dim_papers": f"paper_id <> '{dup_id}'"})).success
