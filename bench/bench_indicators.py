@@ -33,7 +33,7 @@ def make_marts(con, papers: int, refs: int) -> None:
         CREATE TABLE dim_papers AS
         SELECT printf('p%09d', i) AS paper_id,
                DATE '2012-01-01' + CAST(floor(i * 5110.0 / {papers}) AS INTEGER) AS published_date,
-               year(DATE '2012-01-01' + CAST(floor(i * 5110.0 / {papers}) AS INTEGER)) AS year,
+               CAST(year(DATE '2012-01-01' + CAST(floor(i * 5110.0 / {papers}) AS INTEGER)) AS INTEGER) AS year,
                {dom}[CAST(1 + hash(i, 'd') % {len(DOMAINS)} AS BIGINT)] AS primary_domain,
                {fam}[CAST(1 + hash(i, 'f') % {len(FAMILIES)} AS BIGINT)] AS primary_family,
                'pwc' AS family_provenance, true AS is_ml
@@ -66,12 +66,14 @@ def make_marts(con, papers: int, refs: int) -> None:
     con.execute("""
         CREATE TABLE fct_code_links AS
         SELECT paper_id, 'https://github.com/x/' || paper_id AS repo_url,
-               ['pytorch', 'tensorflow', 'jax', 'other'][CAST(1 + hash(paper_id, 'fw') % 4 AS BIGINT)] AS framework, true AS is_official, year
+               ['pytorch', 'tensorflow', 'jax', 'other'][CAST(1 + hash(paper_id, 'fw') % 4 AS BIGINT)] AS framework,
+               NULL::VARCHAR AS framework_raw, true AS is_official, true AS mentioned_in_paper,
+               false AS mentioned_in_github, year
         FROM dim_papers WHERE hash(paper_id) % 2 = 0
     """)
     con.execute("""
         CREATE TABLE fct_leaderboard_results AS
-        SELECT 'task' AS task, primary_domain AS area, 'ds' AS dataset, paper_id,
+        SELECT 'task' AS task, primary_domain AS area, primary_domain AS area_domain, 'ds' AS dataset, paper_id,
                'https://arxiv.org/abs/' || paper_id AS paper_url, 'model' AS model_name,
                row_number() OVER () AS row_index, year, primary_family AS family,
                1 + hash(paper_id, 'r') % 5 AS rank_in_table, hash(paper_id, 'r') % 5 = 0 AS is_top
