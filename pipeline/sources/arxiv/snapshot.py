@@ -57,7 +57,7 @@ MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3
 _FAST_BATCH_ROWS = 50_000
 _RAW_LIMIT = 64 * 1024
 
-_COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'title': 'VARCHAR', "
+COLUMNS_SQL = _COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'title': 'VARCHAR', "
             "'comments': 'VARCHAR', 'journal-ref': 'VARCHAR', 'doi': 'VARCHAR', 'report-no': 'VARCHAR', "
             "'categories': 'VARCHAR', 'license': 'VARCHAR', 'abstract': 'VARCHAR', "
             "'versions': 'STRUCT(version VARCHAR, created VARCHAR, size VARCHAR)[]', 'update_date': 'VARCHAR', "
@@ -65,16 +65,23 @@ _COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'ti
 
 # SQL twin of pipeline.ids.split_arxiv_id for bare snapshot ids (tests check they agree):
 # new style YYMM.NNNN(N)(vN); old style archive(.SUBJ)/NNNNNNN(vN) with the subject class dropped.
-_NEW_ID = r"^([0-9]{4}\.[0-9]{4,5})(v[0-9]+)?$"
-_OLD_ID = r"^([a-z][a-z\-]*)(\.[a-z\-]{2,})?/([0-9]{7})(v[0-9]+)?$"
+# Only ids with a '/' can be old style, so each id costs one regexp_extract (two for old ones).
+_NEW_ID = r"^([0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?$"
+_OLD_ID = r"^([a-z][a-z\-]*)(?:\.[a-z\-]{2,})?(/[0-9]{7})(?:v[0-9]+)?$"
 _ID_SQL = f"""
-    CASE WHEN regexp_full_match(_rid, '{_NEW_ID}') THEN regexp_extract(_rid, '{_NEW_ID}', 1)
-         WHEN regexp_full_match(_rid, '{_OLD_ID}')
-              THEN regexp_extract(_rid, '{_OLD_ID}', 1) || '/' || regexp_extract(_rid, '{_OLD_ID}', 3)
+    CASE WHEN NOT contains(_rid, '/') THEN nullif(regexp_extract(_rid, '{_NEW_ID}', 1), '')
+         ELSE nullif(regexp_extract(_rid, '{_OLD_ID}', 1) || regexp_extract(_rid, '{_OLD_ID}', 2), '')
     END"""
+# Text columns whose newlines become spaces here; trimming and the rare values that need more
+# (double spaces, tabs, non-ASCII, entities) are left to Arrow and the parser (see _clean_column):
+# DuckDB's trim and regexp_replace over long abstracts cost more than the rest of the query.
+_TEXT_SQL = {"title": "title", "abstract": "abstract", "journal_ref": '"journal-ref"', "comments": "comments",
+             "report_no": '"report-no"', "submitter": "submitter", "authors_raw": "authors", "doi": "doi",
+             "license": "license"}
+_TEXT_SELECT = ",\n       ".join(f"replace({src}, chr(10), ' ') AS {name}" for name, src in _TEXT_SQL.items())
 
-# Text columns leave SQL raw and are cleaned by Arrow kernels (see _clean_column): DuckDB's
-# regexp_replace/rtrim over long abstracts cost more than everything else together.
+# Every column is computed once, in the CTE that first needs it: DuckDB does not share an
+# expression used twice in one SELECT.
 _TRANSFORM = f"""
 WITH base AS (
     SELECT *, regexp_replace(lower(trim(coalesce(id, ''))), '^arxiv:', '') AS _rid,
@@ -84,34 +91,36 @@ WITH base AS (
                size := v.size))) AS _versions,
            list_filter(string_split(replace(coalesce(categories, ''), chr(10), ' '), ' '), lambda c: c <> '') AS _split
     FROM read_json($path, format = 'newline_delimited', columns = {_COLUMNS}, compression = 'none')
+), keyed AS (
+    SELECT *, {_ID_SQL} AS _id FROM base
 ), checked AS (
-    SELECT *, {_ID_SQL} AS _id,
+    SELECT *,
            list_filter(_split, lambda c, i: list_position(_split, c) = i) AS _cats,
            CASE WHEN id IS NULL OR trim(id) = '' THEN 'record has no id'
-                WHEN ({_ID_SQL}) IS NULL THEN 'unparseable arXiv id ' || to_json(id)
+                WHEN _id IS NULL THEN 'unparseable arXiv id ' || to_json(id)
                 WHEN _versions IS NULL OR len(_versions) = 0 THEN 'record has no versions'
                 WHEN list_bool_or(list_transform(_versions, lambda v: v.created IS NULL OR v.version IS NULL))
                      THEN 'bad version label or date in ' || to_json(versions)
            END AS _reason
-    FROM base
+    FROM keyed
+), final AS (
+    SELECT _reason, coalesce(id, '') AS _key,
+           _id AS arxiv_id,
+           list_max(list_transform(_versions, lambda v: v.version))::INTEGER AS latest_version,
+           _versions AS versions,
+           list_transform(authors_parsed, lambda a: struct_pack(
+               keyname := nullif(trim(a[1]), ''), forenames := nullif(trim(a[2]), ''),
+               suffix := nullif(trim(a[3]), ''))) AS authors,
+           _cats AS categories,
+           _cats[1] AS primary_category,
+           (_versions[1].created)::DATE AS first_version_date,
+           (list_max(list_transform(_versions, lambda v: v.created)))::DATE AS last_updated_date,
+           NULL::DATE AS oai_datestamp,
+           'snapshot' AS record_format,
+           {_TEXT_SELECT}
+    FROM checked
 )
-SELECT _reason, coalesce(id, '') AS _key,
-       _id AS arxiv_id,
-       list_max(list_transform(_versions, lambda v: v.version))::INTEGER AS latest_version,
-       _versions AS versions,
-       title, abstract,
-       list_transform(authors_parsed, lambda a: struct_pack(
-           keyname := nullif(trim(a[1]), ''), forenames := nullif(trim(a[2]), ''),
-           suffix := nullif(trim(a[3]), ''))) AS authors,
-       authors AS authors_raw,
-       _cats AS categories,
-       _cats[1] AS primary_category,
-       (_versions[1].created)::DATE AS first_version_date,
-       (list_max(list_transform(_versions, lambda v: v.created)))::DATE AS last_updated_date,
-       doi, "journal-ref" AS journal_ref, license, comments, "report-no" AS report_no, submitter,
-       NULL::DATE AS oai_datestamp,
-       'snapshot' AS record_format
-FROM checked
+SELECT * FROM final
 """
 # Cleaned like the OAI parser cleans them: collapsed whitespace, and HTML entities unescaped for prose.
 _PROSE = ("title", "abstract", "journal_ref", "comments", "report_no", "submitter")
@@ -363,11 +372,11 @@ def _parsed_blocks(path: Path, reader: _CountingReader, location: str,
 def _clean_column(column: pa.ChunkedArray, prose: bool) -> pa.Array:
     """Whitespace collapsed (and entities unescaped for prose) exactly as the OAI parser does.
 
-    Arrow kernels do the common case (newlines → spaces, trim); the few values that still need
-    work (double spaces, tabs, non-ASCII text, '&') go through the parser's own function.
+    The query has already turned newlines into spaces; Arrow trims, and the few values that
+    still need work (double spaces, tabs, non-ASCII text, '&') go through the parser's own function.
     """
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    x = pc.utf8_trim_whitespace(pc.replace_substring(arr, "\n", " "))
+    x = pc.utf8_trim_whitespace(arr)
     # One regex pass: double spaces, other ASCII whitespace, non-ASCII (Unicode spaces) and entities.
     odd = pc.fill_null(pc.match_substring_regex(x, _ODD_PROSE if prose else _ODD_PLAIN), False)
     if pc.any(odd).as_py():
