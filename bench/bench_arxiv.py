@@ -188,7 +188,7 @@ def bench_oai(records: int, repeat: int, tmp: Path, page_size: int = 1000) -> di
                 w, c = _timed(lambda: counts.__setitem__("bare", sum(bare_lxml(p) for p in pages)))
                 bare_w.append(w)
                 bare_c.append(c)
-                w, c = _timed(lambda: counts.__setitem__("ours", sum(len(parse_page(p).rows) for p in pages)))
+                w, c = _timed(lambda: counts.__setitem__("ours", sum(parse_page(p).row_count for p in pages)))
                 ours_w.append(w)
                 ours_c.append(c)
             if counts["ours"] != counts["bare"]:
