@@ -574,14 +574,14 @@ _VERSION_NUMBER = r"^v(?P<n>[0-9]{1,9})$"
 _RFC822_SHAPE = (r"^[A-Z][a-z]{2}, (?P<d>0?[1-9]|[12][0-9]|3[01]) [A-Z][a-z]{2} [1-9][0-9]{3} "
                  r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] GMT$")
 _AUTHOR_SEP = r"(?i)\s*(?:,|;|\band\b|&)\s*"
-# Author strings split_authors treats specially (entities, affiliations, TeX, collaborations,
-# non-ASCII, where Python's and RE2's \b or \s could differ) stay with split_authors.
-_AUTHORS_BY_HAND = r"(?i)[()&\\]|[^\x00-\x7f]|\b(?:collaboration|consortium|team|group)\b"
-# A name split_name reads as "forenames keyname": two or more tokens, no dot in the last one,
-# no suffix, no particle before the keyname, no "et al".
-_PLAIN_NAME = r"^[^ ]+(?: [^ ]+)* [^ .]+$"
-_NAME_BY_HAND = (r"(?i)\.\.| (?:jr|sr|ii|iii|iv|v)$|^et al$"
-                 r"| (?:van|von|der|den|de|del|della|da|di|du|le|la|dos|das|ter|ten|zu|y) ")
+# Author strings split_authors treats specially stay with it: entities, affiliations, TeX,
+# collaborations, non-ASCII (where Python's and RE2's \b or \s could differ), and anything that
+# may be a suffix, a particle before the keyname, "et al" or spaced initials ("..").  The test
+# is on the whole string, so it errs towards split_authors.
+_AUTHORS_BY_HAND = (r"(?i)[()&\\]|[^\x00-\x7f]|\b(?:collaboration|consortium|team|group)\b|\.\.|\bet al\b"
+                    r"| (?:jr|sr|ii|iii|iv|v)\b| (?:van|von|der|den|de|del|della|da|di|du|le|la|dos|das|ter|ten|zu|y) ")
+# A name split_name reads as "forenames keyname": two or more tokens, no dot in the last one.
+_PLAIN_NAME = r"^(?P<f>.*) (?P<k>[^ .]+)$"
 
 
 class _Unfit(Exception):
@@ -593,40 +593,48 @@ def _newlines_to_spaces(arr: pa.Array) -> pa.Array:
     data = arr.buffers()[2]
     if data is None:
         return arr
-    raw = np.frombuffer(data, np.uint8)
-    newline = raw == 10
-    if not newline.any():
+    raw = data.to_pybytes()
+    if b"\n" not in raw:
         return arr
-    fixed = raw.copy()
-    fixed[newline] = 32
-    return pa.StringArray.from_buffers(len(arr), arr.buffers()[1], pa.py_buffer(fixed), arr.buffers()[0],
-                                       arr.null_count, arr.offset)
+    return pa.StringArray.from_buffers(len(arr), arr.buffers()[1], pa.py_buffer(raw.replace(b"\n", b" ")),
+                                       arr.buffers()[0], arr.null_count, arr.offset)
 
 
-def clean_column(column, prose: bool, exact: bool = False) -> pa.Array:
+def clean_column(column, prose, exact: bool = False) -> pa.Array:
     """A string column cleaned like clean_text (prose) or collapse_text, with Arrow kernels.
 
-    Newlines must already be spaces.  Arrow trims; the few values that still need work (double
-    spaces, tabs, non-ASCII text, '&' in prose) go through the Python function.  ``exact`` also
-    sends values with non-ASCII text at their ends there, where Arrow's idea of whitespace could
-    differ from Python's.
+    ``prose`` is a bool, or a bool per value.  Newlines must already be spaces.  Arrow trims;
+    the few values that still need work (double spaces, tabs, non-ASCII text, '&' in prose) go
+    through the Python function.  ``exact`` also sends values with non-ASCII text at their ends
+    there, where Arrow's idea of whitespace could differ from Python's.
     """
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     x = pc.utf8_trim_whitespace(arr)
-    # One regex pass: double spaces, other ASCII whitespace, non-ASCII (Unicode spaces) and entities.
-    odd = pc.fill_null(pc.match_substring_regex(x, _ODD_PROSE if prose else _ODD_PLAIN), False)
+    # One regex pass: double spaces, other ASCII whitespace, non-ASCII (Unicode spaces) and entities;
+    # a plain value sent to collapse_text for an '&' comes back as Arrow would have left it.
+    odd = pc.fill_null(pc.match_substring_regex(x, _ODD_PLAIN if prose is False else _ODD_PROSE), False)
     if exact:
         odd = pc.or_(odd, pc.invert(pc.fill_null(pc.string_is_ascii(arr), True)))
     if pc.any(odd).as_py():
-        fix = clean_text if prose else collapse_text
-        fixed = pa.array([fix(v) for v in pc.filter(arr, odd).to_pylist()], pa.string())
-        x = pc.replace_with_mask(x, odd, fixed)
+        values = pc.filter(arr, odd).to_pylist()
+        if isinstance(prose, bool):
+            fix = clean_text if prose else collapse_text
+            fixed = [fix(v) for v in values]
+        else:
+            fixed = [clean_text(v) if p else collapse_text(v) for v, p in zip(values, prose[odd.to_numpy(zero_copy_only=False)])]
+        x = pc.replace_with_mask(x, odd, pa.array(fixed, pa.string()))
     empty = pc.equal(x, "")
     return pc.if_else(empty, pa.scalar(None, pa.string()), x) if pc.any(empty).as_py() else x
 
 
-def _texts(values: list, prose: bool) -> pa.Array:
-    return clean_column(_newlines_to_spaces(pa.array(values, pa.string())), prose, exact=True)
+def _texts(columns: dict[str, tuple[list, bool]]) -> dict[str, pa.Array]:
+    """Several text columns of a page (values, prose?) cleaned in one pass."""
+    sizes = [len(values) for values, _ in columns.values()]
+    prose = np.repeat(np.array([p for _, p in columns.values()], bool), sizes)
+    joined = _newlines_to_spaces(pa.array([v for values, _ in columns.values() for v in values], pa.string()))
+    cleaned = clean_column(joined, prose, exact=True)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    return {name: cleaned.slice(start, size) for name, start, size in zip(columns, starts, sizes)}
 
 
 def _offsets(counts: np.ndarray) -> np.ndarray:
@@ -644,11 +652,10 @@ def _authors_column(raw: pa.Array) -> pa.Array:
     names, parents = pc.list_flatten(items), pc.list_parent_indices(items).to_numpy()
     named = pc.not_equal(names, "").to_numpy(zero_copy_only=False)
     names, parents = names.filter(pa.array(named)), parents[named]
-    plain = pc.and_(pc.match_substring_regex(names, _PLAIN_NAME),
-                    pc.invert(pc.match_substring_regex(names, _NAME_BY_HAND))).to_numpy(zero_copy_only=False)
-    by_hand[parents[~plain]] = True
+    parts = pc.extract_regex(names, _PLAIN_NAME)
+    by_hand[parents[parts.is_null().to_numpy(zero_copy_only=False)]] = True
     keep = ~by_hand[parents]
-    parts = pc.extract_regex(names.filter(pa.array(keep)), r"^(?P<f>.*) (?P<k>[^ ]+)$")
+    parts = parts.filter(pa.array(keep))
     # split_name spaces glued initials ("J.P." → "J. P."); no name here holds "..".
     forenames = pc.replace_substring_regex(pc.struct_field(parts, "f"), r"\.([^ ])", r". \1")
     structs = pa.StructArray.from_arrays([pc.struct_field(parts, "k"), forenames, pa.nulls(len(parts), pa.string())],
@@ -666,8 +673,7 @@ def _authors_column(raw: pa.Array) -> pa.Array:
     return pa.concat_arrays([lists, done]).take(pa.array(order))
 
 
-def _ids(values: list) -> pa.Array:
-    raw = _texts(values, prose=False)
+def _ids(raw: pa.Array) -> pa.Array:
     if raw.null_count:
         raise _Unfit("record without <id>")
     ids = pc.struct_field(pc.extract_regex(raw, _NEW_ID_GROUP), "id")
@@ -683,7 +689,7 @@ def _ids(values: list) -> pa.Array:
     return ids
 
 
-def _versions(labels: list, dates: list, sizes: list, counts: np.ndarray) -> tuple:
+def _versions(labels: list, dates: list, sizes: pa.Array, counts: np.ndarray) -> tuple:
     """The versions lists sorted by number, with latest version, first and last dates per record."""
     if not len(counts) or counts.min() == 0:
         raise _Unfit("record without <version>")
@@ -697,7 +703,7 @@ def _versions(labels: list, dates: list, sizes: list, counts: np.ndarray) -> tup
         raise _Unfit("date strptime would not read as parse_rfc822 does")
     record = np.repeat(np.arange(len(counts)), counts)
     flat = pa.table({"record": record, "version": numbers.cast(pa.int32()),
-                     "created": created.cast(pa.timestamp("us", tz="UTC")), "size": _texts(sizes, prose=False)})
+                     "created": created.cast(pa.timestamp("us", tz="UTC")), "size": sizes})
     flat = flat.take(pc.sort_indices(flat, sort_keys=[("record", "ascending"), ("version", "ascending")]))
     offsets = _offsets(counts)
     versions = pa.ListArray.from_arrays(
@@ -709,10 +715,6 @@ def _versions(labels: list, dates: list, sizes: list, counts: np.ndarray) -> tup
     first = pa.array(stamps[offsets[:-1]]).cast(pa.timestamp("us", tz="UTC")).cast(pa.date32())
     last = pa.array(np.maximum.reduceat(stamps, offsets[:-1])).cast(pa.timestamp("us", tz="UTC")).cast(pa.date32())
     return versions, latest, first, last
-
-
-_FIELD_NAMES = ("title", "abstract", "doi", "journal-ref", "license", "comments", "report-no", "submitter",
-                "authors", "categories", "id")
 
 
 def _parse_columnar(content: bytes) -> Page | None:
@@ -808,42 +810,39 @@ def _columnar(content: bytes) -> Page:
     return Page(table=table, deleted=deleted, token=token)
 
 
-def _common_columns(records: list[dict], stamps: list, record_format: str) -> dict:
-    columns = {name: [r.get(name) for r in records] for name in _FIELD_NAMES}
-    cats = [list(dict.fromkeys(text.split())) if text else [] for text in columns["categories"]]
-    return {
-        "arxiv_id": _ids(columns["id"]),
-        "title": _texts(columns["title"], True),
-        "abstract": _texts(columns["abstract"], True),
-        "categories": pa.array(cats, pa.list_(pa.string())),
-        "primary_category": pa.array([c[0] if c else None for c in cats], pa.string()),
-        "doi": _texts(columns["doi"], False),
-        "journal_ref": _texts(columns["journal-ref"], True),
-        "license": _texts(columns["license"], False),
-        "comments": _texts(columns["comments"], True),
-        "report_no": _texts(columns["report-no"], True),
-        "oai_datestamp": pa.array(stamps, pa.date32()),
-        "record_format": pa.array([record_format] * len(records), pa.string()),
-        "_columns": columns,
-    }
+_PROSE_FIELDS = {"title": "title", "abstract": "abstract", "journal-ref": "journal_ref", "comments": "comments",
+                 "report-no": "report_no", "submitter": "submitter"}
+_PLAIN_FIELDS = {"id": "id", "doi": "doi", "license": "license", "authors": "authors_raw"}
+
+
+def _common_columns(records: list[dict], stamps: list, record_format: str, extra_texts: dict) -> dict:
+    texts = {column: ([r.get(name) for r in records], True) for name, column in _PROSE_FIELDS.items()}
+    texts.update({column: ([r.get(name) for r in records], False) for name, column in _PLAIN_FIELDS.items()})
+    texts.update(extra_texts)
+    out = _texts(texts)
+    cats = [list(dict.fromkeys(text.split())) if text else [] for text in (r.get("categories") for r in records)]
+    out.update(
+        arxiv_id=_ids(out.pop("id")),
+        categories=pa.array(cats, pa.list_(pa.string())),
+        primary_category=pa.array([c[0] if c else None for c in cats], pa.string()),
+        oai_datestamp=pa.array(stamps, pa.date32()),
+        record_format=pa.array([record_format] * len(records), pa.string()),
+    )
+    return out
 
 
 def _raw_table(records: list[dict], stamps: list, extras: list[list]) -> pa.Table:
-    out = _common_columns(records, stamps, "arXivRaw")
-    columns = out.pop("_columns")
     counts = np.array([len(e) for e in extras], np.int64)
     flat = [v for e in extras for v in e]
+    out = _common_columns(records, stamps, "arXivRaw", {"_size": ([v[2] for v in flat], False)})
     versions, latest, first, last = _versions([(v[0] or "").strip().lower() for v in flat], [v[1] for v in flat],
-                                              [v[2] for v in flat], counts)
-    authors_raw = _texts(columns["authors"], False)
+                                              out.pop("_size"), counts)
     out.update(versions=versions, latest_version=latest, first_version_date=first, last_updated_date=last,
-               authors_raw=authors_raw, authors=_authors_column(authors_raw),
-               submitter=_texts(columns["submitter"], True))
+               authors=_authors_column(out["authors_raw"]))
     return pa.Table.from_arrays([out[f.name] for f in ROW_SCHEMA], schema=ROW_SCHEMA)
 
 
 def _arxiv_table(records: list[dict], stamps: list, extras: list[list]) -> pa.Table:
-    out = _common_columns(records, stamps, "arXiv")
     first, last = [], []
     for r in records:
         try:
@@ -855,7 +854,8 @@ def _arxiv_table(records: list[dict], stamps: list, extras: list[list]) -> pa.Ta
         last.append(max(created, updated) if updated else created)
     counts = np.array([len(e) for e in extras], np.int64)
     flat = [v for e in extras for v in e]
-    parts = [_texts([v[i] for v in flat], True) for i in range(3)]
+    out = _common_columns(records, stamps, "arXiv", {f"_{i}": ([v[i] for v in flat], True) for i in range(3)})
+    parts = [out.pop(f"_{i}") for i in range(3)]
     structs = pa.StructArray.from_arrays(parts, fields=list(_AUTHORS_TYPE.value_type))
     offsets = pa.array(_offsets(counts))
     if flat and pc.any(pc.and_(pc.and_(parts[0].is_null(), parts[1].is_null()), parts[2].is_null())).as_py():
@@ -863,10 +863,10 @@ def _arxiv_table(records: list[dict], stamps: list, extras: list[list]) -> pa.Ta
     # The arXiv format has no raw author string; rebuild the conventional "Forenames Keyname" list.
     names = pc.binary_join_element_wise(parts[1], parts[0], parts[2], " ", null_handling="skip")
     joined = pc.binary_join(pa.ListArray.from_arrays(offsets, names), ", ")
-    authors_raw = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
     n = len(records)
     out.update(versions=pa.nulls(n, _VERSIONS_TYPE), latest_version=pa.nulls(n, pa.int32()),
                first_version_date=pa.array(first, pa.date32()), last_updated_date=pa.array(last, pa.date32()),
-               authors=pa.ListArray.from_arrays(offsets, structs, type=_AUTHORS_TYPE), authors_raw=authors_raw,
+               authors=pa.ListArray.from_arrays(offsets, structs, type=_AUTHORS_TYPE),
+               authors_raw=pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined),
                submitter=pa.nulls(n, pa.string()))
     return pa.Table.from_arrays([out[f.name] for f in ROW_SCHEMA], schema=ROW_SCHEMA)

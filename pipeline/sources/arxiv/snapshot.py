@@ -43,7 +43,7 @@ from pipeline.http import HttpClient, redact_url
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.progress import bar
 from pipeline.sources.arxiv.client import PAPERS, QUARANTINE, conform
-from pipeline.sources.arxiv.parser import clean_text, collapse_text
+from pipeline.sources.arxiv.parser import clean_column
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ _ID_SQL = f"""
          ELSE nullif(regexp_extract(_rid, '{_OLD_ID}', 1) || regexp_extract(_rid, '{_OLD_ID}', 2), '')
     END"""
 # Text columns whose newlines become spaces here; trimming and the rare values that need more
-# (double spaces, tabs, non-ASCII, entities) are left to Arrow and the parser (see _clean_column):
+# (double spaces, tabs, non-ASCII, entities) are left to Arrow and the parser (see clean_column):
 # DuckDB's trim and regexp_replace over long abstracts cost more than the rest of the query.
 _TEXT_SQL = {"title": "title", "abstract": "abstract", "journal_ref": '"journal-ref"', "comments": "comments",
              "report_no": '"report-no"', "submitter": "submitter", "authors_raw": "authors", "doi": "doi",
@@ -125,8 +125,6 @@ SELECT * FROM final
 # Cleaned like the OAI parser cleans them: collapsed whitespace, and HTML entities unescaped for prose.
 _PROSE = ("title", "abstract", "journal_ref", "comments", "report_no", "submitter")
 _PLAIN = ("authors_raw", "doi", "license")
-_ODD_PLAIN = r"  |[\t\r\f\v]|[^\x00-\x7f]"
-_ODD_PROSE = r"  |[\t\r\f\v&]|[^\x00-\x7f]"
 
 
 def ingest_snapshot(settings, path_or_url: str | None = None) -> IngestResult:
@@ -369,24 +367,6 @@ def _parsed_blocks(path: Path, reader: _CountingReader, location: str,
     return _in_thread(parse, "arxiv-snapshot-parse")
 
 
-def _clean_column(column: pa.ChunkedArray, prose: bool) -> pa.Array:
-    """Whitespace collapsed (and entities unescaped for prose) exactly as the OAI parser does.
-
-    The query has already turned newlines into spaces; Arrow trims, and the few values that
-    still need work (double spaces, tabs, non-ASCII text, '&') go through the parser's own function.
-    """
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    x = pc.utf8_trim_whitespace(arr)
-    # One regex pass: double spaces, other ASCII whitespace, non-ASCII (Unicode spaces) and entities.
-    odd = pc.fill_null(pc.match_substring_regex(x, _ODD_PROSE if prose else _ODD_PLAIN), False)
-    if pc.any(odd).as_py():
-        fix = clean_text if prose else collapse_text
-        fixed = pa.array([fix(v) for v in pc.filter(arr, odd).to_pylist()], pa.string())
-        x = pc.replace_with_mask(x, odd, fixed)
-    empty = pc.equal(x, "")
-    return pc.if_else(empty, pa.scalar(None, pa.string()), x) if pc.any(empty).as_py() else x
-
-
 def _bad(key, reason: str, raw: str, location: str, line: int) -> dict:
     return {"dataset": PAPERS, "record_key": key, "reason": reason, "raw": raw[:_RAW_LIMIT],
             "location": f"{location} line {line}"}
@@ -418,7 +398,7 @@ def _lake_table(table: pa.Table, spec, now: pa.Scalar) -> pa.Table:
         if name == "ingested_at":
             columns.append(pa.repeat(now, table.num_rows))
         elif name in _PROSE or name in _PLAIN:
-            columns.append(_clean_column(table.column(name), prose=name in _PROSE))
+            columns.append(clean_column(table.column(name), prose=name in _PROSE))
         else:
             columns.append(table.column(name))
     return conform(pa.Table.from_arrays(columns, names=spec.schema.names), spec.schema)
