@@ -458,15 +458,14 @@ def _fast_path(path: Path, shown: str, txn, max_line: int = MAX_LINE_BYTES) -> N
     sql = _TRANSFORM.replace("compression = 'none'", f"compression = '{'gzip' if _is_gzip(path) else 'none'}', "
                                                       f"maximum_object_size = {int(max_line)}")
     rejects: list[tuple[int, str, str]] = []
-    offset = 0
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    # DuckDB produces the next batch in a helper thread while this one cleans and writes.
-    batches = _in_thread(lambda: con.sql(sql, params={"path": str(path)}).to_arrow_reader(_FAST_BATCH_ROWS),
-                         "arxiv-snapshot-duckdb")
-    progress = bar(desc=f"arxiv snapshot {path.name}", unit="rec")
-    try:
-        for batch in batches:
+
+    def prepared():
+        # Rows rejected by the query are noted with their position; the rest are cleaned.
+        offset = 0
+        for batch in _in_thread(lambda: con.sql(sql, params={"path": str(path)}).to_arrow_reader(_FAST_BATCH_ROWS),
+                                "arxiv-snapshot-duckdb"):
             table = pa.Table.from_batches([batch])
             rejected = pc.is_valid(table.column("_reason"))
             if pc.any(rejected).as_py():
@@ -474,14 +473,22 @@ def _fast_path(path: Path, shown: str, txn, max_line: int = MAX_LINE_BYTES) -> N
                     rejects.append((offset + index, table.column("_key")[index].as_py(),
                                     table.column("_reason")[index].as_py()))
                 table = table.filter(pc.invert(rejected))
-            txn.write(papers_spec, PARTITION, _lake_table(table, papers_spec, now))
             offset += batch.num_rows
-            progress.update(batch.num_rows)
+            yield _lake_table(table, papers_spec, now), batch.num_rows
+
+    # Three stages in three threads: DuckDB reads and maps the next batch, Arrow cleans the one
+    # before, this thread compresses and writes the one before that (each releases the GIL).
+    tables = _in_thread(prepared, "arxiv-snapshot-clean")
+    progress = bar(desc=f"arxiv snapshot {path.name}", unit="rec")
+    try:
+        for table, n in tables:
+            txn.write(papers_spec, PARTITION, table)
+            progress.update(n)
     except duckdb.Error as exc:
         raise _Balked(str(exc).splitlines()[0]) from None
     finally:
         progress.close()
-        batches.close()  # stops and joins the reading thread before the connection goes
+        tables.close()  # stops and joins the helper threads before the connection goes
         con.close()
     if rejects:
         located = _locate(path, {r[0] for r in rejects})
