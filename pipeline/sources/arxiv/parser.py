@@ -745,7 +745,8 @@ def _columnar(content: bytes) -> Page:
             continue
         if tag != _RECORD:
             raise _Unfit("OAI error")
-        header = _child(elem, _HEADER)
+        # Records are <header><metadata>: index first, scan only when they are not.
+        header = elem[0] if len(elem) and elem[0].tag == _HEADER else _child(elem, _HEADER)
         if header is None:
             raise _Unfit("no header")
         if header.get("status") == "deleted":
@@ -756,7 +757,7 @@ def _columnar(content: bytes) -> Page:
                 stamps.append(_parse_datestamp(stamp.text if stamp is not None else None))
             except _Reject:
                 raise _Unfit("datestamp") from None
-            metadata = _child(elem, _METADATA)
+            metadata = elem[1] if len(elem) > 1 and elem[1].tag == _METADATA else _child(elem, _METADATA)
             payload = metadata[0] if metadata is not None and len(metadata) else None
             if payload is None or payload.tag not in (_RAW_TAG, _ARXIV_TAG):
                 raise _Unfit("metadata")
@@ -766,23 +767,28 @@ def _columnar(content: bytes) -> Page:
             extra: list = []
             for child in payload:
                 ctag = child.tag
-                if type(ctag) is not str:
-                    continue
-                name = local.get(ctag) or _local(ctag)
-                if name in _SIMPLE and not (name == "authors" and len(child)):
-                    if len(child):
+                name = local.get(ctag)
+                if name is None:
+                    if type(ctag) is not str:
+                        continue
+                    name = _local(ctag)
+                if name in _SIMPLE:
+                    if not len(child):
+                        if name not in fields:
+                            fields[name] = child.text
+                        continue
+                    if name != "authors":
                         raise _Unfit("mixed content")
-                    if name not in fields:
-                        fields[name] = child.text
-                elif raw_format and name == "version":
-                    sub = {}
-                    for g in child:
-                        if type(g.tag) is str:
-                            if len(g):
-                                raise _Unfit("mixed content")
-                            sub[local.get(g.tag) or _local(g.tag)] = g.text
-                    extra.append((child.get("version"), sub.get("date"), sub.get("size")))
-                elif not raw_format and name == "authors":
+                if raw_format:
+                    if name == "version":
+                        sub = {}
+                        for g in child:
+                            if type(g.tag) is str:
+                                if len(g):
+                                    raise _Unfit("mixed content")
+                                sub[local.get(g.tag) or _local(g.tag)] = g.text
+                        extra.append((child.get("version"), sub.get("date"), sub.get("size")))
+                elif name == "authors":
                     for author in child:
                         if type(author.tag) is not str:
                             continue
