@@ -222,3 +222,24 @@ def test_sql_id_normalisation_agrees_with_pipeline_ids():
     for raw, sql_id in got:
         expected = split_arxiv_id(raw)
         assert sql_id == (expected[0] if expected else None), raw
+
+
+def test_text_columns_are_cleaned_as_the_oai_parser_cleans_them(settings, tmp_path):
+    # The query turns newlines into spaces and Arrow trims; whatever else a value needs goes to
+    # the parser's own clean_text / collapse_text, which are the reference here.
+    from pipeline.sources.arxiv.parser import clean_text, collapse_text
+
+    texts = ["plain", "  lead and trail \n", "a\nb", "a\r\nb", "a\tb", "a  b", "a\u00a0b", "\u2003x\u2003", "x &amp; y",
+             "&lt;b&gt;", "caf\u00e9", "a\u2028b", "\nnew\nlines\n", "   ", "", None, "amp & alone", "tr\u00e8s  \n long"]
+    lines = [record(f"2101.{i:05d}", title=t, abstract=t, comments=t, doi=t, license=t, submitter=t, authors=t,
+                    **{"journal-ref": t, "report-no": t}) for i, t in enumerate(texts, start=1)]
+    path = tmp_path / "texts.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    ingest_snapshot(settings, str(path))
+    rows = papers(settings)
+    assert len(rows) == len(texts)
+    for row, text in zip(rows, texts):
+        for column in ("title", "abstract", "comments", "journal_ref", "report_no", "submitter"):
+            assert row[column] == clean_text(text), (column, text)
+        for column in ("doi", "license", "authors_raw"):
+            assert row[column] == collapse_text(text), (column, text)

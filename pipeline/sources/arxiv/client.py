@@ -157,7 +157,7 @@ class _Harvest:
                 ckpt.update(token=page.next_token, pages=page_no, deleted=self.deleted)
                 self._save(ckpt)
                 if page.token is not None and page.token.complete_list_size and progress.total is None:
-                    progress.total = -(-page.token.complete_list_size // max(1, len(page.rows) + len(page.quarantined) + page.deleted))
+                    progress.total = -(-page.token.complete_list_size // max(1, page.row_count + len(page.quarantined) + page.deleted))
                 progress.update(1)
                 if page.next_token is None:
                     return True
@@ -173,10 +173,14 @@ class _Harvest:
     def _stage(self, set_spec, page_no: int, page) -> None:
         """Write a page's rows and quarantine as staged Parquet (atomically, before the checkpoint)."""
         now = datetime.now(timezone.utc)
-        for row in page.rows:
-            row["ingested_at"] = now
         rejects: list = []
-        papers = lake.table_from_rows(PAPERS, page.rows, rejects)
+        if page.table is not None:
+            stamp = pa.repeat(pa.scalar(now, pa.timestamp("us", tz="UTC")), page.table.num_rows)
+            papers = conform(page.table.append_column("ingested_at", stamp), schemas.get(PAPERS).schema)
+        else:
+            for row in page.rows:
+                row["ingested_at"] = now
+            papers = lake.table_from_rows(PAPERS, page.rows, rejects)
         quarantine = lake.table_from_rows(QUARANTINE, [
             {"dataset": PAPERS, "ingested_at": now, **q} for q in page.quarantined]
             + lake.reject_rows(PAPERS, rejects, now, f"page {page_no}", key="arxiv_id"))

@@ -12,12 +12,16 @@ import html
 import io
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
+import schemas
 from pipeline.errors import MalformedPageError, SourceError
 from pipeline.ids import split_arxiv_id
 
@@ -79,15 +83,38 @@ class ResumptionToken:
     expiration_date: str | None = None
 
 
-@dataclass
 class Page:
-    """What one OAI-PMH response held."""
+    """What one OAI-PMH response held: rows (as an Arrow table or row dicts), quarantine, token, error."""
 
-    rows: list[dict] = field(default_factory=list)
-    quarantined: list[dict] = field(default_factory=list)
-    deleted: int = 0
-    token: ResumptionToken | None = None
-    error: OaiError | None = None
+    def __init__(self, rows: list[dict] | None = None, quarantined: list[dict] | None = None, deleted: int = 0,
+                 token: ResumptionToken | None = None, error: OaiError | None = None, table: pa.Table | None = None):
+        self._rows = rows if rows is not None or table is not None else []
+        self._table = table
+        self.quarantined = quarantined if quarantined is not None else []
+        self.deleted = deleted
+        self.token = token
+        self.error = error
+
+    @property
+    def rows(self) -> list[dict]:
+        """The rows as dicts of Python values (built from the table on first use)."""
+        if self._rows is None:
+            self._rows = self._table.to_pylist()
+        return self._rows
+
+    @rows.setter
+    def rows(self, value: list[dict]) -> None:
+        self._rows, self._table = value, None
+
+    @property
+    def table(self) -> pa.Table | None:
+        """The rows as an Arrow table of ROW_SCHEMA when the columnar path read the page, else None."""
+        return self._table if self._rows is None else None
+
+    @property
+    def row_count(self) -> int:
+        """Number of rows, without building row dicts."""
+        return self._table.num_rows if self._rows is None else len(self._rows)
 
     @property
     def next_token(self) -> str | None:
@@ -109,7 +136,8 @@ def parse_page(content: bytes, location: str | None = None) -> Page:
     quarantined, so one record never fails the window.
     """
     try:
-        return _parse(content, location)
+        page = _parse_columnar(content)
+        return page if page is not None else _parse(content, location)
     except etree.XMLSyntaxError as exc:
         page = _parse_record_by_record(content, location)
         if page is None:
@@ -524,3 +552,327 @@ def _split_name(name: str) -> dict:
     if "." in forenames:
         forenames = _INITIAL_GAP.sub(". ", forenames)
     return {"keyname": " ".join(tokens[start:]), "forenames": forenames, "suffix": suffix}
+
+
+# --- The columnar path --------------------------------------------------------------------------
+# One lean iterparse pass collects each record's raw strings; the conversions (ids, text
+# cleaning, RFC-822 dates, author splitting) then run once per page over whole columns with
+# Arrow kernels.  It only takes pages it can convert exactly as the per-record path above would:
+# at the first sign of anything else (an OAI error, a record to quarantine, mixed content, an
+# author string with affiliations, TeX or non-ASCII letters…) it hands the page, or for authors
+# that one record, to the per-record code, which stays the reference.
+
+ROW_SCHEMA = pa.schema([f for f in schemas.get("arxiv/papers").schema if f.name != "ingested_at"])
+_AUTHORS_TYPE = ROW_SCHEMA.field("authors").type
+_VERSIONS_TYPE = ROW_SCHEMA.field("versions").type
+_ODD_PLAIN = r"  |[\t\r\f\v]|[^\x00-\x7f]"
+_ODD_PROSE = r"  |[\t\r\f\v&]|[^\x00-\x7f]"
+_NEW_ID_GROUP = r"^(?P<id>[0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?$"
+_VERSION_NUMBER = r"^v(?P<n>[0-9]{1,9})$"
+# arXiv's own date shape, strict enough that Arrow's strptime agrees with parse_rfc822 (which
+# rejects a 31 Feb or a 60th second that strptime would roll over; the day is checked after).
+_RFC822_SHAPE = (r"^[A-Z][a-z]{2}, (?P<d>0?[1-9]|[12][0-9]|3[01]) [A-Z][a-z]{2} [1-9][0-9]{3} "
+                 r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] GMT$")
+_AUTHOR_SEP = r"(?i)\s*(?:,|;|\band\b|&)\s*"
+# Author strings split_authors treats specially stay with it: entities, affiliations, TeX,
+# collaborations, non-ASCII (where Python's and RE2's \b or \s could differ), and anything that
+# may be a suffix, a particle before the keyname, "et al" or spaced initials ("..").  The test
+# is on the whole string, so it errs towards split_authors.
+_AUTHORS_BY_HAND = (r"(?i)[()&\\]|[^\x00-\x7f]|\b(?:collaboration|consortium|team|group)\b|\.\.|\bet al\b"
+                    r"| (?:jr|sr|ii|iii|iv|v)\b| (?:van|von|der|den|de|del|della|da|di|du|le|la|dos|das|ter|ten|zu|y) ")
+# A name split_name reads as "forenames keyname": two or more tokens, no dot in the last one.
+_PLAIN_NAME = r"^(?P<f>.*) (?P<k>[^ .]+)$"
+
+
+class _Unfit(Exception):
+    """The columnar path cannot convert this page exactly; the per-record path will."""
+
+
+def _newlines_to_spaces(arr: pa.Array) -> pa.Array:
+    """Every '\\n' byte of a string array as a space (UTF-8 never uses 0x0A inside a character)."""
+    data = arr.buffers()[2]
+    if data is None:
+        return arr
+    raw = data.to_pybytes()
+    if b"\n" not in raw:
+        return arr
+    return pa.StringArray.from_buffers(len(arr), arr.buffers()[1], pa.py_buffer(raw.replace(b"\n", b" ")),
+                                       arr.buffers()[0], arr.null_count, arr.offset)
+
+
+def clean_column(column, prose, exact: bool = False) -> pa.Array:
+    """A string column cleaned like clean_text (prose) or collapse_text, with Arrow kernels.
+
+    ``prose`` is a bool, or a bool per value.  Newlines must already be spaces.  Arrow trims;
+    the few values that still need work (double spaces, tabs, non-ASCII text, '&' in prose) go
+    through the Python function.  ``exact`` also sends values with non-ASCII text at their ends
+    there, where Arrow's idea of whitespace could differ from Python's.
+    """
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    x = pc.utf8_trim_whitespace(arr)
+    # One regex pass: double spaces, other ASCII whitespace, non-ASCII (Unicode spaces) and entities;
+    # a plain value sent to collapse_text for an '&' comes back as Arrow would have left it.
+    odd = pc.fill_null(pc.match_substring_regex(x, _ODD_PLAIN if prose is False else _ODD_PROSE), False)
+    if exact:
+        odd = pc.or_(odd, pc.invert(pc.fill_null(pc.string_is_ascii(arr), True)))
+    if pc.any(odd).as_py():
+        values = pc.filter(arr, odd).to_pylist()
+        if isinstance(prose, bool):
+            fix = clean_text if prose else collapse_text
+            fixed = [fix(v) for v in values]
+        else:
+            fixed = [clean_text(v) if p else collapse_text(v) for v, p in zip(values, prose[odd.to_numpy(zero_copy_only=False)])]
+        x = pc.replace_with_mask(x, odd, pa.array(fixed, pa.string()))
+    empty = pc.equal(x, "")
+    return pc.if_else(empty, pa.scalar(None, pa.string()), x) if pc.any(empty).as_py() else x
+
+
+def _texts(columns: dict[str, tuple[list, bool]]) -> dict[str, pa.Array]:
+    """Several text columns of a page (values, prose?) cleaned in one pass."""
+    sizes = [len(values) for values, _ in columns.values()]
+    prose = np.repeat(np.array([p for _, p in columns.values()], bool), sizes)
+    joined = _newlines_to_spaces(pa.array([v for values, _ in columns.values() for v in values], pa.string()))
+    cleaned = clean_column(joined, prose, exact=True)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    return {name: cleaned.slice(start, size) for name, start, size in zip(columns, starts, sizes)}
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    offsets = np.zeros(len(counts) + 1, np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
+def _authors_column(raw: pa.Array) -> pa.Array:
+    """split_authors over a column of collapsed author strings, as list<struct> (see _PLAIN_NAME)."""
+    n = len(raw)
+    filled = pc.fill_null(raw, "")
+    by_hand = pc.match_substring_regex(filled, _AUTHORS_BY_HAND).to_numpy(zero_copy_only=False).copy()
+    items = pc.split_pattern_regex(filled, _AUTHOR_SEP)
+    names, parents = pc.list_flatten(items), pc.list_parent_indices(items).to_numpy()
+    named = pc.not_equal(names, "").to_numpy(zero_copy_only=False)
+    names, parents = names.filter(pa.array(named)), parents[named]
+    parts = pc.extract_regex(names, _PLAIN_NAME)
+    by_hand[parents[parts.is_null().to_numpy(zero_copy_only=False)]] = True
+    keep = ~by_hand[parents]
+    parts = parts.filter(pa.array(keep))
+    # split_name spaces glued initials ("J.P." → "J. P."); no name here holds "..".
+    forenames = pc.replace_substring_regex(pc.struct_field(parts, "f"), r"\.([^ ])", r". \1")
+    structs = pa.StructArray.from_arrays([pc.struct_field(parts, "k"), forenames, pa.nulls(len(parts), pa.string())],
+                                         fields=list(_AUTHORS_TYPE.value_type))
+    simple = np.flatnonzero(~by_hand)
+    counts = np.bincount(parents[keep], minlength=n)[simple]
+    lists = pa.ListArray.from_arrays(pa.array(_offsets(counts)), structs, type=_AUTHORS_TYPE)
+    hand = np.flatnonzero(by_hand)
+    if not len(hand):
+        return lists
+    done = pa.array([split_authors(r) for r in raw.take(pa.array(hand)).to_pylist()], _AUTHORS_TYPE)
+    order = np.empty(n, np.int64)
+    order[simple] = np.arange(len(simple))
+    order[hand] = len(simple) + np.arange(len(hand))
+    return pa.concat_arrays([lists, done]).take(pa.array(order))
+
+
+def _ids(raw: pa.Array) -> pa.Array:
+    if raw.null_count:
+        raise _Unfit("record without <id>")
+    ids = pc.struct_field(pc.extract_regex(raw, _NEW_ID_GROUP), "id")
+    if ids.null_count:
+        missing = np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))
+        found = []
+        for value in raw.take(pa.array(missing)).to_pylist():
+            parts = split_arxiv_id(value)
+            if parts is None:
+                raise _Unfit("unparseable id")
+            found.append(parts[0])
+        ids = pc.replace_with_mask(ids, ids.is_null(), pa.array(found, pa.string()))
+    return ids
+
+
+def _versions(labels: list, dates: list, sizes: pa.Array, counts: np.ndarray) -> tuple:
+    """The versions lists sorted by number, with latest version, first and last dates per record."""
+    if not len(counts) or counts.min() == 0:
+        raise _Unfit("record without <version>")
+    numbers = pc.struct_field(pc.extract_regex(pa.array(labels, pa.string()), _VERSION_NUMBER), "n")
+    date_text = pa.array(dates, pa.string())
+    shape = pc.extract_regex(date_text, _RFC822_SHAPE)
+    if numbers.null_count or shape.null_count:
+        raise _Unfit("version label or date in another shape")
+    created = pc.strptime(date_text, format="%a, %d %b %Y %H:%M:%S GMT", unit="us", error_is_null=True)
+    if created.null_count or not pc.all(pc.equal(pc.day(created), pc.struct_field(shape, "d").cast(pa.int64()))).as_py():
+        raise _Unfit("date strptime would not read as parse_rfc822 does")
+    record = np.repeat(np.arange(len(counts)), counts)
+    flat = pa.table({"record": record, "version": numbers.cast(pa.int32()),
+                     "created": created.cast(pa.timestamp("us", tz="UTC")), "size": sizes})
+    flat = flat.take(pc.sort_indices(flat, sort_keys=[("record", "ascending"), ("version", "ascending")]))
+    offsets = _offsets(counts)
+    versions = pa.ListArray.from_arrays(
+        pa.array(offsets), pa.StructArray.from_arrays([flat.column(c).combine_chunks() for c in ("version", "created", "size")],
+                                                      fields=list(_VERSIONS_TYPE.value_type)), type=_VERSIONS_TYPE)
+    version = flat.column("version").to_numpy()
+    stamps = flat.column("created").cast(pa.int64()).to_numpy()
+    latest = pa.array(version[offsets[1:] - 1], pa.int32())
+    first = pa.array(stamps[offsets[:-1]]).cast(pa.timestamp("us", tz="UTC")).cast(pa.date32())
+    last = pa.array(np.maximum.reduceat(stamps, offsets[:-1])).cast(pa.timestamp("us", tz="UTC")).cast(pa.date32())
+    return versions, latest, first, last
+
+
+def _parse_columnar(content: bytes) -> Page | None:
+    """The page through the columnar path, or None when it must go record by record."""
+    try:
+        return _columnar(content)
+    except (_Unfit, ValueError, TypeError):
+        # ValueError/TypeError: what lxml raises for names it accepted while parsing; the
+        # per-record path quarantines exactly the records concerned.
+        return None
+
+
+def _columnar(content: bytes) -> Page:
+    records: list[dict] = []
+    stamps: list[date] = []
+    extras: list[list] = []
+    formats = set()
+    token, deleted = None, 0
+    events = etree.iterparse(
+        io.BytesIO(content), events=("end",), tag=(_RECORD, _TOKEN, _ERROR),
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
+    )
+    local = _LOCAL_NAMES
+    for _, elem in events:
+        tag = elem.tag
+        if tag == _TOKEN:
+            token = _token(elem)
+            continue
+        if tag != _RECORD:
+            raise _Unfit("OAI error")
+        # Records are <header><metadata>: index first, scan only when they are not.
+        header = elem[0] if len(elem) and elem[0].tag == _HEADER else _child(elem, _HEADER)
+        if header is None:
+            raise _Unfit("no header")
+        if header.get("status") == "deleted":
+            deleted += 1
+        else:
+            stamp = _child(header, _DATESTAMP)
+            try:
+                stamps.append(_parse_datestamp(stamp.text if stamp is not None else None))
+            except _Reject:
+                raise _Unfit("datestamp") from None
+            metadata = elem[1] if len(elem) > 1 and elem[1].tag == _METADATA else _child(elem, _METADATA)
+            payload = metadata[0] if metadata is not None and len(metadata) else None
+            if payload is None or payload.tag not in (_RAW_TAG, _ARXIV_TAG):
+                raise _Unfit("metadata")
+            raw_format = payload.tag == _RAW_TAG
+            formats.add(raw_format)
+            fields: dict = {}
+            extra: list = []
+            for child in payload:
+                ctag = child.tag
+                name = local.get(ctag)
+                if name is None:
+                    if type(ctag) is not str:
+                        continue
+                    name = _local(ctag)
+                if name in _SIMPLE:
+                    if not len(child):
+                        if name not in fields:
+                            fields[name] = child.text
+                        continue
+                    if name != "authors":
+                        raise _Unfit("mixed content")
+                if raw_format:
+                    if name == "version":
+                        sub = {}
+                        for g in child:
+                            if type(g.tag) is str:
+                                if len(g):
+                                    raise _Unfit("mixed content")
+                                sub[local.get(g.tag) or _local(g.tag)] = g.text
+                        extra.append((child.get("version"), sub.get("date"), sub.get("size")))
+                elif name == "authors":
+                    for author in child:
+                        if type(author.tag) is not str:
+                            continue
+                        parts = {}
+                        for c in author:
+                            if type(c.tag) is str:
+                                if len(c):
+                                    raise _Unfit("mixed content")
+                                parts[local.get(c.tag) or _local(c.tag)] = c.text
+                        extra.append((parts.get("keyname"), parts.get("forenames"), parts.get("suffix")))
+            records.append(fields)
+            extras.append(extra)
+        elem.clear(keep_tail=False)
+        parent = elem.getparent()
+        while parent is not None and elem.getprevious() is not None:
+            del parent[0]
+    if not records:
+        return Page(rows=[], deleted=deleted, token=token)
+    if len(formats) > 1:
+        raise _Unfit("both formats on one page")
+    if formats.pop():
+        table = _raw_table(records, stamps, extras)
+    else:
+        table = _arxiv_table(records, stamps, extras)
+    return Page(table=table, deleted=deleted, token=token)
+
+
+_PROSE_FIELDS = {"title": "title", "abstract": "abstract", "journal-ref": "journal_ref", "comments": "comments",
+                 "report-no": "report_no", "submitter": "submitter"}
+_PLAIN_FIELDS = {"id": "id", "doi": "doi", "license": "license", "authors": "authors_raw"}
+
+
+def _common_columns(records: list[dict], stamps: list, record_format: str, extra_texts: dict) -> dict:
+    texts = {column: ([r.get(name) for r in records], True) for name, column in _PROSE_FIELDS.items()}
+    texts.update({column: ([r.get(name) for r in records], False) for name, column in _PLAIN_FIELDS.items()})
+    texts.update(extra_texts)
+    out = _texts(texts)
+    cats = [list(dict.fromkeys(text.split())) if text else [] for text in (r.get("categories") for r in records)]
+    out.update(
+        arxiv_id=_ids(out.pop("id")),
+        categories=pa.array(cats, pa.list_(pa.string())),
+        primary_category=pa.array([c[0] if c else None for c in cats], pa.string()),
+        oai_datestamp=pa.array(stamps, pa.date32()),
+        record_format=pa.array([record_format] * len(records), pa.string()),
+    )
+    return out
+
+
+def _raw_table(records: list[dict], stamps: list, extras: list[list]) -> pa.Table:
+    counts = np.array([len(e) for e in extras], np.int64)
+    flat = [v for e in extras for v in e]
+    out = _common_columns(records, stamps, "arXivRaw", {"_size": ([v[2] for v in flat], False)})
+    versions, latest, first, last = _versions([(v[0] or "").strip().lower() for v in flat], [v[1] for v in flat],
+                                              out.pop("_size"), counts)
+    out.update(versions=versions, latest_version=latest, first_version_date=first, last_updated_date=last,
+               authors=_authors_column(out["authors_raw"]))
+    return pa.Table.from_arrays([out[f.name] for f in ROW_SCHEMA], schema=ROW_SCHEMA)
+
+
+def _arxiv_table(records: list[dict], stamps: list, extras: list[list]) -> pa.Table:
+    first, last = [], []
+    for r in records:
+        try:
+            created = _parse_iso_date(r.get("created"), "created")
+            updated = _parse_iso_date(r.get("updated"), "updated") if r.get("updated") else None
+        except _Reject:
+            raise _Unfit("created/updated") from None
+        first.append(created)
+        last.append(max(created, updated) if updated else created)
+    counts = np.array([len(e) for e in extras], np.int64)
+    flat = [v for e in extras for v in e]
+    out = _common_columns(records, stamps, "arXiv", {f"_{i}": ([v[i] for v in flat], True) for i in range(3)})
+    parts = [out.pop(f"_{i}") for i in range(3)]
+    structs = pa.StructArray.from_arrays(parts, fields=list(_AUTHORS_TYPE.value_type))
+    offsets = pa.array(_offsets(counts))
+    if flat and pc.any(pc.and_(pc.and_(parts[0].is_null(), parts[1].is_null()), parts[2].is_null())).as_py():
+        raise _Unfit("author without any name")
+    # The arXiv format has no raw author string; rebuild the conventional "Forenames Keyname" list.
+    names = pc.binary_join_element_wise(parts[1], parts[0], parts[2], " ", null_handling="skip")
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, names), ", ")
+    n = len(records)
+    out.update(versions=pa.nulls(n, _VERSIONS_TYPE), latest_version=pa.nulls(n, pa.int32()),
+               first_version_date=pa.array(first, pa.date32()), last_updated_date=pa.array(last, pa.date32()),
+               authors=pa.ListArray.from_arrays(offsets, structs, type=_AUTHORS_TYPE),
+               authors_raw=pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined),
+               submitter=pa.nulls(n, pa.string()))
+    return pa.Table.from_arrays([out[f.name] for f in ROW_SCHEMA], schema=ROW_SCHEMA)

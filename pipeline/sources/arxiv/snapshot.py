@@ -43,7 +43,7 @@ from pipeline.http import HttpClient, redact_url
 from pipeline.manifest import IngestResult, Manifest
 from pipeline.progress import bar
 from pipeline.sources.arxiv.client import PAPERS, QUARANTINE, conform
-from pipeline.sources.arxiv.parser import clean_text, collapse_text
+from pipeline.sources.arxiv.parser import clean_column
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3
 _FAST_BATCH_ROWS = 50_000
 _RAW_LIMIT = 64 * 1024
 
-_COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'title': 'VARCHAR', "
+COLUMNS_SQL = _COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'title': 'VARCHAR', "
             "'comments': 'VARCHAR', 'journal-ref': 'VARCHAR', 'doi': 'VARCHAR', 'report-no': 'VARCHAR', "
             "'categories': 'VARCHAR', 'license': 'VARCHAR', 'abstract': 'VARCHAR', "
             "'versions': 'STRUCT(version VARCHAR, created VARCHAR, size VARCHAR)[]', 'update_date': 'VARCHAR', "
@@ -65,16 +65,23 @@ _COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'ti
 
 # SQL twin of pipeline.ids.split_arxiv_id for bare snapshot ids (tests check they agree):
 # new style YYMM.NNNN(N)(vN); old style archive(.SUBJ)/NNNNNNN(vN) with the subject class dropped.
-_NEW_ID = r"^([0-9]{4}\.[0-9]{4,5})(v[0-9]+)?$"
-_OLD_ID = r"^([a-z][a-z\-]*)(\.[a-z\-]{2,})?/([0-9]{7})(v[0-9]+)?$"
+# Only ids with a '/' can be old style, so each id costs one regexp_extract (two for old ones).
+_NEW_ID = r"^([0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?$"
+_OLD_ID = r"^([a-z][a-z\-]*)(?:\.[a-z\-]{2,})?(/[0-9]{7})(?:v[0-9]+)?$"
 _ID_SQL = f"""
-    CASE WHEN regexp_full_match(_rid, '{_NEW_ID}') THEN regexp_extract(_rid, '{_NEW_ID}', 1)
-         WHEN regexp_full_match(_rid, '{_OLD_ID}')
-              THEN regexp_extract(_rid, '{_OLD_ID}', 1) || '/' || regexp_extract(_rid, '{_OLD_ID}', 3)
+    CASE WHEN NOT contains(_rid, '/') THEN nullif(regexp_extract(_rid, '{_NEW_ID}', 1), '')
+         ELSE nullif(regexp_extract(_rid, '{_OLD_ID}', 1) || regexp_extract(_rid, '{_OLD_ID}', 2), '')
     END"""
+# Text columns whose newlines become spaces here; trimming and the rare values that need more
+# (double spaces, tabs, non-ASCII, entities) are left to Arrow and the parser (see clean_column):
+# DuckDB's trim and regexp_replace over long abstracts cost more than the rest of the query.
+_TEXT_SQL = {"title": "title", "abstract": "abstract", "journal_ref": '"journal-ref"', "comments": "comments",
+             "report_no": '"report-no"', "submitter": "submitter", "authors_raw": "authors", "doi": "doi",
+             "license": "license"}
+_TEXT_SELECT = ",\n       ".join(f"replace({src}, chr(10), ' ') AS {name}" for name, src in _TEXT_SQL.items())
 
-# Text columns leave SQL raw and are cleaned by Arrow kernels (see _clean_column): DuckDB's
-# regexp_replace/rtrim over long abstracts cost more than everything else together.
+# Every column is computed once, in the CTE that first needs it: DuckDB does not share an
+# expression used twice in one SELECT.
 _TRANSFORM = f"""
 WITH base AS (
     SELECT *, regexp_replace(lower(trim(coalesce(id, ''))), '^arxiv:', '') AS _rid,
@@ -84,40 +91,40 @@ WITH base AS (
                size := v.size))) AS _versions,
            list_filter(string_split(replace(coalesce(categories, ''), chr(10), ' '), ' '), lambda c: c <> '') AS _split
     FROM read_json($path, format = 'newline_delimited', columns = {_COLUMNS}, compression = 'none')
+), keyed AS (
+    SELECT *, {_ID_SQL} AS _id FROM base
 ), checked AS (
-    SELECT *, {_ID_SQL} AS _id,
+    SELECT *,
            list_filter(_split, lambda c, i: list_position(_split, c) = i) AS _cats,
            CASE WHEN id IS NULL OR trim(id) = '' THEN 'record has no id'
-                WHEN ({_ID_SQL}) IS NULL THEN 'unparseable arXiv id ' || to_json(id)
+                WHEN _id IS NULL THEN 'unparseable arXiv id ' || to_json(id)
                 WHEN _versions IS NULL OR len(_versions) = 0 THEN 'record has no versions'
                 WHEN list_bool_or(list_transform(_versions, lambda v: v.created IS NULL OR v.version IS NULL))
                      THEN 'bad version label or date in ' || to_json(versions)
            END AS _reason
-    FROM base
+    FROM keyed
+), final AS (
+    SELECT _reason, coalesce(id, '') AS _key,
+           _id AS arxiv_id,
+           list_max(list_transform(_versions, lambda v: v.version))::INTEGER AS latest_version,
+           _versions AS versions,
+           list_transform(authors_parsed, lambda a: struct_pack(
+               keyname := nullif(trim(a[1]), ''), forenames := nullif(trim(a[2]), ''),
+               suffix := nullif(trim(a[3]), ''))) AS authors,
+           _cats AS categories,
+           _cats[1] AS primary_category,
+           (_versions[1].created)::DATE AS first_version_date,
+           (list_max(list_transform(_versions, lambda v: v.created)))::DATE AS last_updated_date,
+           NULL::DATE AS oai_datestamp,
+           'snapshot' AS record_format,
+           {_TEXT_SELECT}
+    FROM checked
 )
-SELECT _reason, coalesce(id, '') AS _key,
-       _id AS arxiv_id,
-       list_max(list_transform(_versions, lambda v: v.version))::INTEGER AS latest_version,
-       _versions AS versions,
-       title, abstract,
-       list_transform(authors_parsed, lambda a: struct_pack(
-           keyname := nullif(trim(a[1]), ''), forenames := nullif(trim(a[2]), ''),
-           suffix := nullif(trim(a[3]), ''))) AS authors,
-       authors AS authors_raw,
-       _cats AS categories,
-       _cats[1] AS primary_category,
-       (_versions[1].created)::DATE AS first_version_date,
-       (list_max(list_transform(_versions, lambda v: v.created)))::DATE AS last_updated_date,
-       doi, "journal-ref" AS journal_ref, license, comments, "report-no" AS report_no, submitter,
-       NULL::DATE AS oai_datestamp,
-       'snapshot' AS record_format
-FROM checked
+SELECT * FROM final
 """
 # Cleaned like the OAI parser cleans them: collapsed whitespace, and HTML entities unescaped for prose.
 _PROSE = ("title", "abstract", "journal_ref", "comments", "report_no", "submitter")
 _PLAIN = ("authors_raw", "doi", "license")
-_ODD_PLAIN = r"  |[\t\r\f\v]|[^\x00-\x7f]"
-_ODD_PROSE = r"  |[\t\r\f\v&]|[^\x00-\x7f]"
 
 
 def ingest_snapshot(settings, path_or_url: str | None = None) -> IngestResult:
@@ -360,24 +367,6 @@ def _parsed_blocks(path: Path, reader: _CountingReader, location: str,
     return _in_thread(parse, "arxiv-snapshot-parse")
 
 
-def _clean_column(column: pa.ChunkedArray, prose: bool) -> pa.Array:
-    """Whitespace collapsed (and entities unescaped for prose) exactly as the OAI parser does.
-
-    Arrow kernels do the common case (newlines → spaces, trim); the few values that still need
-    work (double spaces, tabs, non-ASCII text, '&') go through the parser's own function.
-    """
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    x = pc.utf8_trim_whitespace(pc.replace_substring(arr, "\n", " "))
-    # One regex pass: double spaces, other ASCII whitespace, non-ASCII (Unicode spaces) and entities.
-    odd = pc.fill_null(pc.match_substring_regex(x, _ODD_PROSE if prose else _ODD_PLAIN), False)
-    if pc.any(odd).as_py():
-        fix = clean_text if prose else collapse_text
-        fixed = pa.array([fix(v) for v in pc.filter(arr, odd).to_pylist()], pa.string())
-        x = pc.replace_with_mask(x, odd, fixed)
-    empty = pc.equal(x, "")
-    return pc.if_else(empty, pa.scalar(None, pa.string()), x) if pc.any(empty).as_py() else x
-
-
 def _bad(key, reason: str, raw: str, location: str, line: int) -> dict:
     return {"dataset": PAPERS, "record_key": key, "reason": reason, "raw": raw[:_RAW_LIMIT],
             "location": f"{location} line {line}"}
@@ -409,7 +398,7 @@ def _lake_table(table: pa.Table, spec, now: pa.Scalar) -> pa.Table:
         if name == "ingested_at":
             columns.append(pa.repeat(now, table.num_rows))
         elif name in _PROSE or name in _PLAIN:
-            columns.append(_clean_column(table.column(name), prose=name in _PROSE))
+            columns.append(clean_column(table.column(name), prose=name in _PROSE))
         else:
             columns.append(table.column(name))
     return conform(pa.Table.from_arrays(columns, names=spec.schema.names), spec.schema)
@@ -469,15 +458,14 @@ def _fast_path(path: Path, shown: str, txn, max_line: int = MAX_LINE_BYTES) -> N
     sql = _TRANSFORM.replace("compression = 'none'", f"compression = '{'gzip' if _is_gzip(path) else 'none'}', "
                                                       f"maximum_object_size = {int(max_line)}")
     rejects: list[tuple[int, str, str]] = []
-    offset = 0
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    # DuckDB produces the next batch in a helper thread while this one cleans and writes.
-    batches = _in_thread(lambda: con.sql(sql, params={"path": str(path)}).to_arrow_reader(_FAST_BATCH_ROWS),
-                         "arxiv-snapshot-duckdb")
-    progress = bar(desc=f"arxiv snapshot {path.name}", unit="rec")
-    try:
-        for batch in batches:
+
+    def prepared():
+        # Rows rejected by the query are noted with their position; the rest are cleaned.
+        offset = 0
+        for batch in _in_thread(lambda: con.sql(sql, params={"path": str(path)}).to_arrow_reader(_FAST_BATCH_ROWS),
+                                "arxiv-snapshot-duckdb"):
             table = pa.Table.from_batches([batch])
             rejected = pc.is_valid(table.column("_reason"))
             if pc.any(rejected).as_py():
@@ -485,14 +473,22 @@ def _fast_path(path: Path, shown: str, txn, max_line: int = MAX_LINE_BYTES) -> N
                     rejects.append((offset + index, table.column("_key")[index].as_py(),
                                     table.column("_reason")[index].as_py()))
                 table = table.filter(pc.invert(rejected))
-            txn.write(papers_spec, PARTITION, _lake_table(table, papers_spec, now))
             offset += batch.num_rows
-            progress.update(batch.num_rows)
+            yield _lake_table(table, papers_spec, now), batch.num_rows
+
+    # Three stages in three threads: DuckDB reads and maps the next batch, Arrow cleans the one
+    # before, this thread compresses and writes the one before that (each releases the GIL).
+    tables = _in_thread(prepared, "arxiv-snapshot-clean")
+    progress = bar(desc=f"arxiv snapshot {path.name}", unit="rec")
+    try:
+        for table, n in tables:
+            txn.write(papers_spec, PARTITION, table)
+            progress.update(n)
     except duckdb.Error as exc:
         raise _Balked(str(exc).splitlines()[0]) from None
     finally:
         progress.close()
-        batches.close()  # stops and joins the reading thread before the connection goes
+        tables.close()  # stops and joins the helper threads before the connection goes
         con.close()
     if rejects:
         located = _locate(path, {r[0] for r in rejects})
