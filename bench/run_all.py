@@ -14,7 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RUNS = [
-    ("arxiv", ["bench_arxiv.py", "--records", "1000000", "--oai-records", "20000"]),
+    ("arxiv", ["bench_arxiv.py", "--records", "1000000", "--oai-records", "100000"]),
     ("pwc", ["bench_pwc.py", "--sizes", "300000"]),
     ("sample", ["bench_sample.py", "--papers", "3000", "100000"]),
     ("classify", ["bench_classify.py", "--papers", "20000"]),
