@@ -245,10 +245,12 @@ def _plan(settings: Settings, run_id: str, models_root, *, select, steps, full: 
     """This build's state (lake, code) and, when the published build can be the base, its plan."""
     from pipeline.warehouse.incremental import IncrementalPlan
 
-    code = code_fingerprint(models_root, extra=repr(sorted(steps or {})))
+    code = code_fingerprint(models_root)
     lake_now = lake_state(settings.lake)
-    mode = "partial" if select is not None else "full"
-    previous = None if (full or select is not None) else read_state(settings.warehouse)
+    # A subset, or stand-ins for declared steps (tests), is no base for a later build nor built on one.
+    partial = select is not None or bool(steps)
+    mode = "partial" if partial else "full"
+    previous = None if (full or partial) else read_state(settings.warehouse)
     if previous is None or previous.mode == "partial" or previous.code != code:
         if previous is not None:
             log.info("full build: the published build %s %s", previous.run_id,

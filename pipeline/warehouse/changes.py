@@ -40,7 +40,7 @@ class BuildState:
     """What a warehouse was built from: lake partition fingerprints and the code fingerprint."""
 
     run_id: str
-    mode: str                                  # full | incremental | partial
+    mode: str                                  # full | incremental | partial (select or step stand-ins)
     code: str
     lake: dict[str, dict[str, str]]            # dataset key → partition value → fingerprint
     changes: Changes = field(default_factory=Changes.everything)

@@ -166,6 +166,13 @@ class IncrementalPlan:
             for source in shadowed:
                 con.execute(f"DROP VIEW IF EXISTS temp.main.{_q(source)}")
         key = _q(spec.key)
+        stray = con.execute(f"SELECT count(*) FROM _mlgraph_delta WHERE {key} IS NULL OR {key} NOT {in_keys}").fetchone()[0]
+        if stray:
+            # The declaration promised rows keyed by the inputs' keys; a recomputation that makes
+            # other rows proves it wrong, and keeping them would duplicate rows.
+            raise ModelError(f"{model.yaml_path}: incremental: recomputing {con.execute(f'SELECT count(*) FROM {keys}').fetchone()[0]} "
+                             f"key(s) gave {stray} row(s) with other keys; {model.name} is not keyed by {spec.key} "
+                             f"on {sorted(spec.sources)} (remove its incremental declaration)")
         con.execute(f"CREATE OR REPLACE TABLE {_q(model.name)} AS "
                     f"SELECT * FROM {PUBLISHED}.main.{_q(model.name)} WHERE {key} IS NULL OR {key} NOT {in_keys} "
                     f"UNION ALL BY NAME SELECT * FROM _mlgraph_delta")
