@@ -84,18 +84,16 @@ def add_night(lake: Path, new_papers: int) -> dict:
 
 def _phase(home: Path, phase: str, memory_limit: str, threads: int, gates: bool) -> dict:
     """Child process: one phase (full | night | idle), timed per part; the build's log kept."""
+    from logging.handlers import BufferingHandler
+
     from pipeline.config import load_settings
     from pipeline.warehouse import builder
+    from pipeline.warehouse.changes import changes_of
 
-    records = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            records.append(record.getMessage())
-
+    kept = BufferingHandler(capacity=10**6)
     log = logging.getLogger("mlgraph.warehouse")
     log.setLevel(logging.INFO)
-    log.addHandler(Collect())
+    log.addHandler(kept)
     settings = load_settings(env={}, home=home)
     timings = {}
     t0 = time.perf_counter()
@@ -111,6 +109,8 @@ def _phase(home: Path, phase: str, memory_limit: str, threads: int, gates: bool)
     builder.publish(settings, candidate)
     timings["publish_s"] = round(time.perf_counter() - t0, 1)
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    records = [r.getMessage() for r in kept.buffer]
+    tables = changes_of(settings.warehouse).tables
     split = {}
     for message in records:
         # "model NAME <how> in 1.23s" / "step NAME <how> in 1.23s"
@@ -120,6 +120,8 @@ def _phase(home: Path, phase: str, memory_limit: str, threads: int, gates: bool)
     return {"phase": phase, **timings, "unchanged": unchanged, "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
             "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),
             "slowest_steps_s": dict(sorted(split.items(), key=lambda kv: -kv[1])[:12]),
+            "build_steps_total_s": round(sum(split.values()), 1),
+            "tables_by_key": sorted(t for t, p in tables.items() if p is not None) if not unchanged else [],
             "summary": [m for m in records if m.startswith(("incremental build", "warehouse unchanged", "full build"))]}
 
 

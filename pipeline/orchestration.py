@@ -180,9 +180,13 @@ def audit(candidate, run_id: str | None = None, cfg=None, **gate_options) -> dic
 def publish(candidate, cfg=None) -> str:
     """Atomically swap an audited candidate in as the published warehouse."""
     from pipeline.warehouse import publish as publish_warehouse
+    from pipeline.warehouse.builder import is_unchanged
 
-    path = publish_warehouse(cfg or settings(), Path(candidate))
-    log.info("published warehouse: %s", path)
+    cfg = cfg or settings()
+    unchanged = is_unchanged(cfg, candidate)
+    path = publish_warehouse(cfg, Path(candidate))
+    if not unchanged:
+        log.info("published warehouse: %s", path)
     return str(path)
 
 

@@ -20,7 +20,8 @@ from pipeline.warehouse.contracts import REPO
 SAMPLE_PAPERS = 1500
 
 
-def _compare(a, b) -> list[str]:
+def differences(a, b) -> list[str]:
+    """Every difference between two warehouse files (scripts/compare_warehouses.py)."""
     sys.path.insert(0, str(REPO / "scripts"))
     try:
         from compare_warehouses import compare
@@ -66,7 +67,7 @@ def nights(tmp_path_factory):
 def test_incremental_night_equals_a_full_rebuild(nights):
     settings, incremental, full = nights
     assert not builder.is_unchanged(settings, incremental)
-    assert _compare(full, incremental) == []
+    assert differences(full, incremental) == []
 
 
 def test_the_night_is_incremental_and_records_what_it_rebuilt(nights):
@@ -104,7 +105,8 @@ def test_the_night_is_incremental_and_records_what_it_rebuilt(nights):
 
 def test_a_night_without_change_rebuilds_and_publishes_nothing(nights, caplog):
     settings, incremental, full = nights
-    builder.publish(settings, incremental)
+    if incremental.exists():
+        builder.publish(settings, incremental)
     published = settings.warehouse.stat()
     with caplog.at_level("INFO", logger="mlgraph.warehouse"):
         again = builder.build_and_publish(settings, run_id="night-3")
@@ -114,4 +116,17 @@ def test_a_night_without_change_rebuilds_and_publishes_nothing(nights, caplog):
     assert any("warehouse unchanged" in r.getMessage() for r in caplog.records)
     # --full still rebuilds, from the same lake, the same warehouse.
     forced = builder.build(settings, run_id="night-3-full", full=True)
-    assert _compare(settings.warehouse, forced) == []
+    assert differences(settings.warehouse, forced) == []
+
+
+def test_the_nightly_dag_tasks_report_an_unchanged_night(nights):
+    from pipeline import orchestration
+
+    settings, incremental, full = nights
+    if incremental.exists():  # not yet published by the test before
+        builder.publish(settings, incremental)
+    candidate = orchestration.build_candidate(run_id="night-4", cfg=settings)
+    assert candidate == str(settings.warehouse)
+    gates = orchestration.audit(candidate, run_id="night-4", cfg=settings)
+    assert gates["unchanged"] and gates["success"]
+    assert orchestration.publish(candidate, cfg=settings) == str(settings.warehouse)

@@ -6,7 +6,6 @@ lake or the code one way, then builds again and compares with a full rebuild of 
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime, timezone
 
 import pytest
@@ -14,21 +13,13 @@ import pytest
 from pipeline.lake import drop_partition, write_partition
 from pipeline.warehouse.builder import build, build_and_publish
 from pipeline.warehouse.changes import changes_of, read_state
-from pipeline.warehouse.contracts import REPO, ModelError
+from pipeline.warehouse.contracts import ModelError
 
+from test_incremental import differences
 from warehouse_fixtures import _paper, copy_models, write_small_lake
 
 NEW_WINDOW = "2025-02-01_2025-02-28"
 T2 = datetime(2025, 2, 5, tzinfo=timezone.utc)
-
-
-def _compare(a, b) -> list[str]:
-    sys.path.insert(0, str(REPO / "scripts"))
-    try:
-        from compare_warehouses import compare
-    finally:
-        sys.path.pop(0)
-    return compare(a, b)
 
 
 @pytest.fixture
@@ -63,7 +54,7 @@ def test_a_rewritten_partition_rebuilds_its_readers_in_full(published):
     assert changes.raw_partitions["arxiv/papers"] == ("2025-01-01_2025-01-31", NEW_WINDOW)
     assert changes.tables["stg_arxiv__papers"] is None and changes.tables["stg_arxiv__authorships"] is None
     assert "stg_s2__references" not in changes.tables           # copied: its partitions did not change
-    assert _compare(full, night) == []
+    assert differences(full, night) == []
 
 
 def test_a_removed_partition_and_a_new_dump_version_rebuild_in_full(published):
@@ -76,7 +67,7 @@ def test_a_removed_partition_and_a_new_dump_version_rebuild_in_full(published):
     assert changes.removed_partitions == {"semantic_scholar/references": ("b1",)}
     assert changes.tables["stg_s2__references"] is None
     assert changes.tables["stg_pwc__papers"] is None                # a dump version replaces the old one
-    assert _compare(full, night) == []
+    assert differences(full, night) == []
 
 
 def test_appended_partitions_rebuild_by_key_and_equal_a_full_build(published):
@@ -102,7 +93,7 @@ def test_appended_partitions_rebuild_by_key_and_equal_a_full_build(published):
     assert dict(keys) == {"stg_arxiv__authorships": ["2101.00002", "2502.00001"],
                           "stg_arxiv__papers": ["2101.00002", "2502.00001"],
                           "stg_s2__references": ["2101.00004", "2502.00001"]}
-    assert _compare(full, night) == []
+    assert differences(full, night) == []
 
 
 def test_changed_code_builds_in_full_and_says_so(published, caplog):

@@ -233,12 +233,11 @@ def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str
         cleanup(settings)
         state, plan = _plan(settings, run_id, models_root, select=select, steps=steps, full=full)
         if plan is not None and plan.diff.empty:
-            previous = read_state(settings.warehouse)
             log.info("warehouse unchanged: the lake and the code are as published by run %s; nothing rebuilt, "
-                     "nothing to publish", previous.run_id)
+                     "nothing to publish", plan.base_run)
             return settings.warehouse
         return _build(settings, run_id, models, select=select, steps=steps, memory_limit=memory_limit,
-                      threads=threads, write_docs=write_docs, state=state, plan=plan)
+                      threads=threads, write_docs=write_docs, state=state, plan=plan, full=full)
 
 
 def _plan(settings: Settings, run_id: str, models_root, *, select, steps, full: bool):
@@ -250,14 +249,23 @@ def _plan(settings: Settings, run_id: str, models_root, *, select, steps, full: 
     # A subset, or stand-ins for declared steps (tests), is no base for a later build nor built on one.
     partial = select is not None or bool(steps)
     mode = "partial" if partial else "full"
-    previous = None if (full or partial) else read_state(settings.warehouse)
+    previous = None if (full or partial) else _published_state(settings)
     if previous is None or previous.mode == "partial" or previous.code != code:
         if previous is not None:
             log.info("full build: the published build %s %s", previous.run_id,
                      "was partial" if previous.mode == "partial" else "was built by other code (or taxonomy)")
         return BuildState(run_id, mode, code, lake_now), None
-    plan = IncrementalPlan(published=settings.warehouse, diff=diff_lake(previous.lake, lake_now), lake=settings.lake)
+    plan = IncrementalPlan(published=settings.warehouse, diff=diff_lake(previous.lake, lake_now), lake=settings.lake,
+                           base_run=previous.run_id)
     return BuildState(run_id, "incremental", code, lake_now), plan
+
+
+def _published_state(settings: Settings):
+    try:
+        return read_state(settings.warehouse)
+    except Exception as exc:  # duckdb raises several error classes; an unreadable record means "no base"
+        log.warning("full build: cannot read the published build's record (%s)", str(exc).splitlines()[0])
+        return None
 
 
 def is_unchanged(settings: Settings, candidate) -> bool:
@@ -277,7 +285,7 @@ def _changes(state: BuildState, plan, models: dict, built: set[str]) -> Changes:
 
 
 def _build(settings: Settings, run_id: str, models, *, select, steps, memory_limit, threads, write_docs,
-           state: BuildState, plan) -> Path:
+           state: BuildState, plan, full: bool = False) -> Path:
     import duckdb
 
     cdir = candidates_dir(settings)
@@ -288,7 +296,8 @@ def _build(settings: Settings, run_id: str, models, *, select, steps, memory_lim
         raise MlgraphError(f"a candidate for run {run_id} already exists in {cdir}")
     exports = exports_for(final)
     exports.mkdir(parents=True, exist_ok=True)
-    published = settings.warehouse if settings.warehouse.exists() else None
+    # --full takes nothing from the published build, not even a step's cache of its own.
+    published = settings.warehouse if settings.warehouse.exists() and not full else None
     ctx = BuildContext(settings=settings, exports_dir=exports, run_id=run_id, log=log, candidate=building,
                        published=published)
     spill = cdir / f"{run_id}.spill"
@@ -306,7 +315,7 @@ def _build(settings: Settings, run_id: str, models, *, select, steps, memory_lim
             state = replace(state, changes=_changes(state, plan, models, built))
             record(con, state, plan.key_queries() if plan is not None else {})
             if plan is not None:
-                log.info("incremental build against %s: %s", read_state(settings.warehouse).run_id, plan.summary())
+                log.info("incremental build against %s: %s", plan.base_run, plan.summary())
             failures = run_model_tests(con, models)
             if failures:
                 raise ModelTestError(f"{len(failures)} model test(s) failed in run {run_id}:\n  - "

@@ -76,6 +76,7 @@ class IncrementalPlan:
     published: Path
     diff: LakeDiff
     lake: Path
+    base_run: str = ""                                          # run id of the published build
     decisions: dict[str, str] = field(default_factory=dict)     # table → reuse | incremental | full
     keys: dict[str, str] = field(default_factory=dict)          # incremental table → its keys' temp table
     key_columns: dict[str, str] = field(default_factory=dict)   # incremental table → its key column
@@ -90,7 +91,7 @@ class IncrementalPlan:
 
     def detach(self, con) -> None:
         """Detach the published warehouse: the candidate must not refer to it."""
-        con.execute(f"DETACH {PUBLISHED}")
+        con.execute(f"DETACH DATABASE IF EXISTS {PUBLISHED}")
 
     def decide(self, con, node: Node, models: dict[str, Model]) -> str:
         """How to build ``node``: reuse, incremental or full (recorded per output table)."""
