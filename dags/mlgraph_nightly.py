@@ -28,9 +28,11 @@ One run per day (data interval = the previous day, UTC):
 3. **refresh_pwc** — conditional download of the Papers With Code dumps; unchanged dumps are
    skipped. Pool `pwc_dumps`.
 4. **build_warehouse → quality_gates → publish_warehouse** — write–audit–publish: a candidate
-   DuckDB file per run under `<home>/warehouse/candidates/`, Great Expectations suites (results in
-   `<home>/quality/<run_id>/`), and only then the atomic swap. A failed gate fails the run and
-   leaves the published warehouse as it was.
+   DuckDB file per run under `<home>/warehouse/candidates/`, built incrementally against the
+   published warehouse (unchanged tables copied, declared ones rebuilt by key), Great Expectations
+   suites (results in `<home>/quality/<run_id>/`), and only then the atomic swap. A failed gate
+   fails the run and leaves the published warehouse as it was. A night whose lake and code equal
+   the published build's builds nothing: the three tasks succeed and report "unchanged".
 5. **log_digest** — the headline indicators, in the task log; **publish_report** — the static
    report site (`<home>/warehouse/exports/report/index.html`), rendered aside and swapped in, so
    a failed render leaves the previous report.

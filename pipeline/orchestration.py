@@ -140,14 +140,17 @@ def refresh_models(cfg=None) -> list[dict]:
     return [r.as_dict() for r in results]
 
 
-def build_candidate(run_id: str | None = None, cfg=None) -> str:
+def build_candidate(run_id: str | None = None, cfg=None, full: bool = False) -> str:
     """Build a new candidate warehouse file (the published one is not touched); returns its path.
 
-    Idempotent per run: a retry of a run whose build already completed reuses that candidate.
+    Incremental against the published build unless ``full``; when neither the lake nor the code
+    changed, nothing is built and the published file's path is returned (the audit and publish
+    tasks then report "unchanged"). Idempotent per run: a retry of a run whose build already
+    completed reuses that candidate.
     """
     from pipeline.quality.gates import safe_run_id
     from pipeline.warehouse import build
-    from pipeline.warehouse.builder import candidates_dir
+    from pipeline.warehouse.builder import candidates_dir, is_unchanged
 
     cfg = cfg or settings()
     run_id = safe_run_id(run_id)
@@ -155,8 +158,9 @@ def build_candidate(run_id: str | None = None, cfg=None) -> str:
     if done.exists():
         log.info("reusing the candidate this run already built: %s", done)
         return str(done)
-    path = build(cfg, run_id=run_id)
-    log.info("candidate warehouse built: %s", path)
+    path = build(cfg, run_id=run_id, full=full)
+    if not is_unchanged(cfg, path):
+        log.info("candidate warehouse built: %s", path)
     return str(path)
 
 
@@ -166,6 +170,8 @@ def audit(candidate, run_id: str | None = None, cfg=None, **gate_options) -> dic
 
     cfg = cfg or settings()
     report = audit_candidate(cfg, Path(candidate), run_id=run_id, **gate_options)
+    if report is None:
+        return {"run_id": run_id, "success": True, "expectations": 0, "results_dir": None, "unchanged": True}
     log.info("%s", report.summary())
     return {"run_id": report.run_id, "success": report.success, "expectations": report.expectations,
             "results_dir": report.results_dir}
@@ -174,9 +180,13 @@ def audit(candidate, run_id: str | None = None, cfg=None, **gate_options) -> dic
 def publish(candidate, cfg=None) -> str:
     """Atomically swap an audited candidate in as the published warehouse."""
     from pipeline.warehouse import publish as publish_warehouse
+    from pipeline.warehouse.builder import is_unchanged
 
-    path = publish_warehouse(cfg or settings(), Path(candidate))
-    log.info("published warehouse: %s", path)
+    cfg = cfg or settings()
+    unchanged = is_unchanged(cfg, candidate)
+    path = publish_warehouse(cfg, Path(candidate))
+    if not unchanged:
+        log.info("published warehouse: %s", path)
     return str(path)
 
 

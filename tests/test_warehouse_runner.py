@@ -267,7 +267,7 @@ def test_failing_gate_blocks_publishing(small_lake, monkeypatch):
 
     monkeypatch.setattr(pipeline.quality, "run_gates", failing_gates)
     with pytest.raises(QualityGateError):
-        build_and_publish(settings, gates=True, models_root=root)
+        build_and_publish(settings, gates=True, models_root=root, full=True)  # an unchanged night skips the gates
     assert seen == {"candidate_rows": [(6,)], "previous": settings.warehouse}
     assert sha(settings.warehouse) == digest
 

@@ -25,12 +25,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline import faults
 from pipeline.errors import LockedError, MlgraphError
+from pipeline.warehouse.changes import (BuildState, Changes, changes_of, code_fingerprint, diff_lake, lake_state,
+                                        read_state, record)
 from pipeline.warehouse.context import BuildContext
 from pipeline.warehouse.contracts import REPO, WAREHOUSE_DIR, build_order, discover_models
 from pipeline.warehouse.runner import ModelTestError, data_dictionary, run_build, run_model_tests
@@ -202,7 +205,7 @@ def export_parquet(con, models, folder: Path) -> list[Path]:
 def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str] | None = None,
           steps: Mapping[str, Callable] | None = None, memory_limit: str | None = None,
           threads: int | None = None, write_docs: bool = False, models_root: Path | None = None,
-          allow_sample_mix: bool = False) -> Path:
+          allow_sample_mix: bool = False, full: bool = False) -> Path:
     """Build a new candidate warehouse file from the lake; returns its path (published file untouched).
 
     The order comes from the models' declarations (``pipeline.warehouse.contracts``); ``select``
@@ -210,6 +213,11 @@ def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str
     callables (test stand-ins); ``models_root`` is the folder of model files (default: the
     repository's ``warehouse/``). A lake mixing sample and real rows is refused unless
     ``allow_sample_mix``.
+
+    Unless ``full`` (or ``select``), the build is incremental against the published warehouse
+    when that one recorded the same code fingerprint (:mod:`pipeline.warehouse.incremental`).
+    When the lake is exactly as the published build saw it too, nothing is built: the published
+    file's path is returned (:func:`is_unchanged` says so), and audit and publish skip it.
     """
     from pipeline.provenance import check_no_sample_mix
 
@@ -223,11 +231,61 @@ def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str
     build_order(models, None if select is None else set(select))
     with build_lock(settings, "build"):
         cleanup(settings)
+        state, plan = _plan(settings, run_id, models_root, select=select, steps=steps, full=full)
+        if plan is not None and plan.diff.empty:
+            log.info("warehouse unchanged: the lake and the code are as published by run %s; nothing rebuilt, "
+                     "nothing to publish", plan.base_run)
+            return settings.warehouse
         return _build(settings, run_id, models, select=select, steps=steps, memory_limit=memory_limit,
-                      threads=threads, write_docs=write_docs)
+                      threads=threads, write_docs=write_docs, state=state, plan=plan, full=full)
 
 
-def _build(settings: Settings, run_id: str, models, *, select, steps, memory_limit, threads, write_docs) -> Path:
+def _plan(settings: Settings, run_id: str, models_root, *, select, steps, full: bool):
+    """This build's state (lake, code) and, when the published build can be the base, its plan."""
+    from pipeline.warehouse.incremental import IncrementalPlan
+
+    code = code_fingerprint(models_root)
+    lake_now = lake_state(settings.lake)
+    # A subset, or stand-ins for declared steps (tests), is no base for a later build nor built on one.
+    partial = select is not None or bool(steps)
+    mode = "partial" if partial else "full"
+    previous = None if (full or partial) else _published_state(settings)
+    if previous is None or previous.mode == "partial" or previous.code != code:
+        if previous is not None:
+            log.info("full build: the published build %s %s", previous.run_id,
+                     "was partial" if previous.mode == "partial" else "was built by other code (or taxonomy)")
+        return BuildState(run_id, mode, code, lake_now), None
+    plan = IncrementalPlan(published=settings.warehouse, diff=diff_lake(previous.lake, lake_now), lake=settings.lake,
+                           base_run=previous.run_id)
+    return BuildState(run_id, "incremental", code, lake_now), plan
+
+
+def _published_state(settings: Settings):
+    try:
+        return read_state(settings.warehouse)
+    except Exception as exc:  # duckdb raises several error classes; an unreadable record means "no base"
+        log.warning("full build: cannot read the published build's record (%s)", str(exc).splitlines()[0])
+        return None
+
+
+def is_unchanged(settings: Settings, candidate) -> bool:
+    """Whether a build returned the published warehouse itself (nothing changed since it)."""
+    target = settings.warehouse
+    return target.exists() and Path(candidate).resolve() == target.resolve()
+
+
+def _changes(state: BuildState, plan, models: dict, built: set[str]) -> Changes:
+    if plan is None:
+        return Changes(full=True, raw_partitions={ds: tuple(sorted(p)) for ds, p in state.lake.items()},
+                       tables={name: None for name in sorted(built) if models[name].materialized != "view"})
+    d = plan.diff
+    raw = {ds: tuple(sorted(set(d.added.get(ds, ())) | set(d.rewritten.get(ds, ())))) for ds in d.added.keys() | d.rewritten.keys()}
+    return Changes(full=False, raw_partitions=dict(sorted(raw.items())), removed_partitions=dict(d.removed),
+                   tables=plan.changed_tables())
+
+
+def _build(settings: Settings, run_id: str, models, *, select, steps, memory_limit, threads, write_docs,
+           state: BuildState, plan, full: bool = False) -> Path:
     import duckdb
 
     cdir = candidates_dir(settings)
@@ -238,7 +296,8 @@ def _build(settings: Settings, run_id: str, models, *, select, steps, memory_lim
         raise MlgraphError(f"a candidate for run {run_id} already exists in {cdir}")
     exports = exports_for(final)
     exports.mkdir(parents=True, exist_ok=True)
-    published = settings.warehouse if settings.warehouse.exists() else None
+    # --full takes nothing from the published build, not even a step's cache of its own.
+    published = settings.warehouse if settings.warehouse.exists() and not full else None
     ctx = BuildContext(settings=settings, exports_dir=exports, run_id=run_id, log=log, candidate=building,
                        published=published)
     spill = cdir / f"{run_id}.spill"
@@ -251,7 +310,12 @@ def _build(settings: Settings, run_id: str, models, *, select, steps, memory_lim
                 con.execute(f"SET threads = {int(threads)}")
             con.execute("SET temp_directory = " + _sql_str(spill))
             con.execute("SET preserve_insertion_order = false")
-            models = run_build(con, ctx, models, select=select, steps=steps)
+            models = run_build(con, ctx, models, select=select, steps=steps, plan=plan)
+            built = {o for n in build_order(models, None if select is None else set(select)) for o in n.outputs}
+            state = replace(state, changes=_changes(state, plan, models, built))
+            record(con, state, plan.key_queries() if plan is not None else {})
+            if plan is not None:
+                log.info("incremental build against %s: %s", plan.base_run, plan.summary())
             failures = run_model_tests(con, models)
             if failures:
                 raise ModelTestError(f"{len(failures)} model test(s) failed in run {run_id}:\n  - "
@@ -297,6 +361,9 @@ def publish(settings: Settings, candidate: Path) -> Path:
     from pipeline.state import atomic_write_json
 
     candidate = Path(candidate)
+    if is_unchanged(settings, candidate):
+        log.info("warehouse unchanged: %s stays published as it is", settings.warehouse)
+        return settings.warehouse
     with build_lock(settings, "publish"):
         _recover_publish(settings)
         if not candidate.exists():
@@ -406,14 +473,23 @@ def rollback(settings: Settings) -> Path:
 
 
 def audit(settings: Settings, candidate: Path, **gate_options):
-    """Quality gates on a candidate (``pipeline.quality.run_gates``); returns the GateReport.
+    """Quality gates on a candidate (``pipeline.quality.run_gates``); returns the GateReport
+    (None for the unchanged published warehouse, which was audited when it was published).
 
     A failing candidate is set aside as ``failed-<run>.duckdb`` before the error propagates, so a
     re-run rebuilds from the lake instead of reusing it; the published file is never touched.
     """
+    import inspect
+
     from pipeline.quality import run_gates
 
     candidate = Path(candidate)
+    if is_unchanged(settings, candidate):
+        log.info("quality gates skipped: the warehouse is unchanged and was audited when it was published")
+        return None
+    if "changes" in inspect.signature(run_gates).parameters:
+        # What the candidate recorded it rebuilt: the gates validate that, not the whole warehouse.
+        gate_options.setdefault("changes", changes_of(candidate))
     try:
         return run_gates(settings, candidate, **gate_options)
     except BaseException:
@@ -427,8 +503,11 @@ def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | N
                       select: Iterable[str] | None = None, steps: Mapping[str, Callable] | None = None,
                       write_docs: bool = False,
                       memory_limit: str | None = None, threads: int | None = None,
-                      models_root: Path | None = None, allow_sample_mix: bool = False) -> Path:
-    """Build → quality gates (``pipeline.quality.run_gates``) → publish; failures publish nothing."""
+                      models_root: Path | None = None, allow_sample_mix: bool = False, full: bool = False) -> Path:
+    """Build → quality gates (``pipeline.quality.run_gates``) → publish; failures publish nothing.
+
+    Incremental unless ``full``; a night where nothing changed publishes nothing (see :func:`build`).
+    """
     from pipeline.provenance import check_no_sample_mix
 
     if not allow_sample_mix:
@@ -436,7 +515,9 @@ def build_and_publish(settings: Settings, gates: bool = True, *, run_id: str | N
     with build_lock(settings, "build"):
         candidate = build(settings, run_id, select=select, steps=steps, write_docs=write_docs,
                           memory_limit=memory_limit, threads=threads, models_root=models_root,
-                          allow_sample_mix=allow_sample_mix)
+                          allow_sample_mix=allow_sample_mix, full=full)
+        if is_unchanged(settings, candidate):
+            return candidate
         if gates:
             audit(settings, candidate, previous=settings.warehouse if settings.warehouse.exists() else None)
         return publish(settings, candidate)

@@ -18,6 +18,8 @@ def _memory_limit(text: str) -> str:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the build options."""
+    parser.add_argument("--full", action="store_true",
+                        help="rebuild everything from the lake (default: incremental against the published build)")
     parser.add_argument("--no-gates", action="store_true", help="publish without running the quality gates")
     parser.add_argument("--no-publish", action="store_true",
                         help="only build the candidate (under <home>/warehouse/candidates/) and print its path")
@@ -41,14 +43,17 @@ def run(args: argparse.Namespace, settings) -> int:
         print(f"rolled back: {builder.rollback(settings)} is the previous build again")
         return 0
     options = dict(select=args.select, write_docs=args.print_dictionary, memory_limit=args.memory_limit,
-                   threads=args.threads, allow_sample_mix=args.allow_sample_mix)
+                   threads=args.threads, allow_sample_mix=args.allow_sample_mix, full=args.full)
     if args.no_publish:
         path = builder.build(settings, args.run_id, **options)
-        print(f"candidate built (not published): {path}")
+        print(f"warehouse unchanged (nothing built): {path}" if builder.is_unchanged(settings, path)
+              else f"candidate built (not published): {path}")
     else:
         path = builder.build_and_publish(settings, gates=not args.no_gates, run_id=args.run_id, **options)
-        print(f"warehouse published: {path}")
+        print(f"warehouse unchanged (nothing rebuilt, nothing published): {path}" if builder.is_unchanged(settings, path)
+              else f"warehouse published: {path}")
     if args.print_dictionary:
-        exports = builder.exports_for(path) if args.no_publish else builder.warehouse_dir(settings) / "exports"
+        published = not args.no_publish or builder.is_unchanged(settings, path)
+        exports = builder.warehouse_dir(settings) / "exports" if published else builder.exports_for(path)
         print((exports / "DATA_DICTIONARY.md").read_text())
     return 0

@@ -16,7 +16,11 @@ class BuildContext:
     ``exports_dir`` belongs to this candidate build (GraphML/Parquet exports, the data
     dictionary); it is published together with the warehouse file. ``published`` is the
     warehouse this candidate would replace (None on a first build): incremental steps may read
-    their previous results from it, read-only, and must give what a full build would.
+    their previous results from it, read-only, and must give what a full build would. During an
+    incremental build the runner has it attached to ``con`` as ``_mlgraph_published``
+    (``pipeline.warehouse.incremental.PUBLISHED``); a step may also ATTACH it itself. ``mlgraph
+    build --full`` sets it to None. A build that is full because the code changed still sets it:
+    a step that reuses previous results must check that they are still valid (e.g. by version).
     """
 
     settings: Settings

@@ -57,8 +57,13 @@ def _empty_relation(con, dataset: str) -> str:
     return f"(SELECT {', '.join(cols)} LIMIT 0)"
 
 
-def render_sql(sql: str, con, lake: Path, seeds_dir: Path = SEEDS_DIR) -> str:
-    """Substitute ``{{ lake('source/name') }}`` and ``{{ seed('name') }}`` placeholders."""
+def render_sql(sql: str, con, lake: Path, seeds_dir: Path = SEEDS_DIR,
+               lake_filters: Mapping[str, str] | None = None) -> str:
+    """Substitute ``{{ lake('source/name') }}`` and ``{{ seed('name') }}`` placeholders.
+
+    ``lake_filters`` maps a dataset to a SQL condition on its rows (an incremental rebuild reads
+    only the keys it recomputes).
+    """
     from pipeline.lake import dataset_glob
 
     def lake_ref(match: re.Match) -> str:
@@ -70,8 +75,11 @@ def render_sql(sql: str, con, lake: Path, seeds_dir: Path = SEEDS_DIR) -> str:
         if not globlib.glob(pattern):
             return _empty_relation(con, dataset)
         # Partition values stay strings: a hex dump version like 0123… must not become a number.
-        return (f"read_parquet({_sql_str(pattern)}, hive_partitioning = true, union_by_name = true, "
-                f"hive_types_autocast = false)")
+        relation = (f"read_parquet({_sql_str(pattern)}, hive_partitioning = true, union_by_name = true, "
+                    f"hive_types_autocast = false)")
+        if lake_filters and dataset in lake_filters:
+            return f"(SELECT * FROM {relation} WHERE {lake_filters[dataset]})"
+        return relation
 
     def seed_ref(match: re.Match) -> str:
         path = Path(seeds_dir) / f"{match.group(1)}.csv"
@@ -82,13 +90,14 @@ def render_sql(sql: str, con, lake: Path, seeds_dir: Path = SEEDS_DIR) -> str:
     return _SEED_REF.sub(seed_ref, _LAKE_REF.sub(lake_ref, sql))
 
 
-def materialize(con, model: Model, lake: Path) -> None:
-    """Create the model's view or table (replacing it)."""
+def materialize(con, model: Model, lake: Path, *, into: str | None = None,
+                lake_filters: Mapping[str, str] | None = None) -> None:
+    """Create the model's view or table (replacing it); ``into`` names another table to create."""
     seeds_dir = model.yaml_path.parent.parent / "seeds"
-    body = render_sql(model.sql, con, lake, seeds_dir).strip().rstrip(";")
+    body = render_sql(model.sql, con, lake, seeds_dir, lake_filters).strip().rstrip(";")
     kind = "VIEW" if model.materialized == "view" else "TABLE"
     try:
-        con.execute(f"CREATE OR REPLACE {kind} \"{model.name}\" AS\n{body}")
+        con.execute(f"CREATE OR REPLACE {kind} {into or _quote(model.name)} AS\n{body}")
     except Exception as exc:  # duckdb raises several error classes; all mean the model is broken
         raise ModelError(f"model {model.name} ({model.sql_path}) failed: {exc}") from exc
 
@@ -302,13 +311,15 @@ def _main_relations(con) -> set[str]:
 
 
 def run_build(con, ctx, models: dict[str, Model] | None = None, *, select: Iterable[str] | None = None,
-              steps: Mapping[str, Callable] | None = None) -> dict[str, Model]:
+              steps: Mapping[str, Callable] | None = None, plan=None) -> dict[str, Model]:
     """Build every model (or ``select`` and its upstream) in dependency order on ``con``.
 
     ``steps`` maps a declared ``module:function`` to a callable run in its place (tests use it
     for stand-ins). Each relation is checked against its YAML (names, types) and commented as
     soon as it exists. A Python step that leaves a declared table uncreated, or creates a table
-    it did not declare, fails the build. Returns the models discovered.
+    it did not declare, fails the build. ``plan`` (an :class:`~pipeline.warehouse.incremental.
+    IncrementalPlan`) copies the tables whose inputs did not change from the published warehouse
+    and rebuilds declared incremental models by key. Returns the models discovered.
     """
     models = discover_models() if models is None else models
     steps = dict(steps or {})
@@ -319,9 +330,40 @@ def run_build(con, ctx, models: dict[str, Model] | None = None, *, select: Itera
     order = build_order(models, None if select is None else set(select))
     # Fail on a missing step before building anything.
     runnable = {n.name: steps.get(n.name) or resolve_step(n.name) for n in order if n.kind == "step"}
+    if plan is not None:
+        plan.attach(con)
+    try:
+        _run_nodes(con, ctx, models, order, runnable, plan)
+    finally:
+        if plan is not None:
+            plan.detach(con)
+    built = {o for n in order for o in n.outputs}
+    for name in sorted(built):  # a later step may have replaced a table and dropped its comments
+        if models[name].is_python:
+            apply_comments(con, models[name])
+    undocumented = sorted(_main_relations(con) - set(models))
+    if undocumented:
+        raise ModelError(f"relations without a YAML sidecar: {undocumented} (add warehouse/<layer>/NAME.yml)")
+    if select is not None:
+        ctx.log.info("built %d of %d models (select)", len(built), len(models))
+    return models
+
+
+_HOW = {"full": "done", "reuse": "copied from the published build (inputs unchanged)", "incremental": "rebuilt by key"}
+
+
+def _run_nodes(con, ctx, models: dict[str, Model], order, runnable, plan) -> None:
     for node in order:
         started = time.perf_counter()
-        if node.kind == "sql":
+        how = plan.decide(con, node, models) if plan is not None else "full"
+        if how == "reuse":
+            for name in node.outputs:
+                plan.copy(con, name)
+                document(con, models[name])
+        elif how == "incremental":
+            plan.rebuild_by_key(con, models[node.name], ctx.settings.lake)
+            document(con, models[node.name])
+        elif node.kind == "sql":
             model = models[node.name]
             materialize(con, model, ctx.settings.lake)
             document(con, model)
@@ -340,15 +382,5 @@ def run_build(con, ctx, models: dict[str, Model] | None = None, *, select: Itera
                 raise ModelError(f"step {node.name} created {what}")
             for name in node.outputs:
                 document(con, models[name])
-        ctx.log.info("%s %s done in %.2fs", "model" if node.kind == "sql" else "step", node.name,
+        ctx.log.info("%s %s %s in %.2fs", "model" if node.kind == "sql" else "step", node.name, _HOW[how],
                      time.perf_counter() - started)
-    built = {o for n in order for o in n.outputs}
-    for name in sorted(built):  # a later step may have replaced a table and dropped its comments
-        if models[name].is_python:
-            apply_comments(con, models[name])
-    undocumented = sorted(_main_relations(con) - set(models))
-    if undocumented:
-        raise ModelError(f"relations without a YAML sidecar: {undocumented} (add warehouse/<layer>/NAME.yml)")
-    if select is not None:
-        ctx.log.info("built %d of %d models (select)", len(built), len(models))
-    return models

@@ -1,0 +1,175 @@
+"""Benchmark: one nightly increment against the full build of the same lake, in one run.
+
+    .venv/bin/python bench/bench_nightly.py [--papers 1000000] [--refs-per-paper 30]
+        [--new-papers 2000] [--memory-limit 4GB] [--threads 2] [--no-gates] [--home DIR]
+
+1. The lake of ``bench_warehouse.py`` (its generator, imported), then a full build and publish.
+2. A night: ``--new-papers`` papers on a new day (a new ``window=`` partition, their texts and
+   authors drawn from existing rows) with their references, S2 records and fetch log (a new
+   ``batch=`` partition). Ingest is excluded: the partitions are written straight to Parquet.
+3. The nightly build (incremental by default) + quality gates + publish, each timed.
+4. An idle night: nothing changed, build-and-publish again.
+
+Each phase runs in its own child process (its CPU seconds and peak RSS measured alone). Prints
+JSON with every phase's wall, CPU and the build's split per model and step, plus the nightly
+wall as a fraction of the full build's, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_warehouse import generate_lake  # noqa: E402
+
+NIGHT_WINDOW = "2026-01-05_2026-01-05"
+NIGHT_BATCH = "2026-01-05"
+
+
+def add_night(lake: Path, new_papers: int) -> dict:
+    """Append one night to the generated lake: new papers and their references; returns row counts."""
+    import duckdb
+
+    raw = lake / "raw"
+    con = duckdb.connect()
+    # The night's papers copy existing rows under new ids (2601.NNNNN): realistic texts and authors;
+    # their references cite the same (older) papers the originals cite.
+    con.execute(f"""CREATE TABLE night AS
+        SELECT arxiv_id AS old_id, printf('2601.%05d', row_number() OVER (ORDER BY arxiv_id)) AS new_id
+        FROM (SELECT arxiv_id FROM read_parquet('{raw}/arxiv/papers/window=snapshot/*.parquet')
+              ORDER BY hash(arxiv_id) LIMIT {int(new_papers)})""")
+    when = "TIMESTAMPTZ '2026-01-05 06:00:00+00'"
+    parts = {
+        ("arxiv", "papers", "window", NIGHT_WINDOW): f"""
+            SELECT p.* REPLACE (n.new_id AS arxiv_id, DATE '2026-01-05' AS first_version_date,
+                                DATE '2026-01-05' AS last_updated_date, DATE '2026-01-05' AS oai_datestamp,
+                                'arXivRaw' AS record_format, {when} AS ingested_at,
+                                [{{'version': CAST(1 AS INTEGER), 'created': {when}, 'size': '100kb'}}] AS versions)
+            FROM read_parquet('{raw}/arxiv/papers/window=snapshot/*.parquet') p JOIN night n ON n.old_id = p.arxiv_id""",
+        ("semantic_scholar", "references", "batch", NIGHT_BATCH): f"""
+            SELECT r.* REPLACE (n.new_id AS citing_arxiv_id, {when} AS fetched_at)
+            FROM read_parquet('{raw}/semantic_scholar/references/*/*.parquet') r JOIN night n ON n.old_id = r.citing_arxiv_id""",
+        ("semantic_scholar", "papers", "batch", NIGHT_BATCH): f"""
+            SELECT s.* REPLACE (n.new_id AS arxiv_id, md5(n.new_id) AS s2_paper_id, CAST(NULL AS BIGINT) AS corpus_id,
+                                CAST(NULL AS VARCHAR) AS doi,
+                                {when} AS fetched_at)
+            FROM read_parquet('{raw}/semantic_scholar/papers/*/*.parquet') s JOIN night n ON n.old_id = s.arxiv_id""",
+        ("semantic_scholar", "fetch_log", "batch", NIGHT_BATCH): f"""
+            SELECT n.new_id AS arxiv_id, 'found' AS status, {when} AS fetched_at, CAST(NULL AS VARCHAR) AS detail
+            FROM night n""",
+    }
+    counts = {}
+    for (source, name, key, value), select in parts.items():
+        folder = raw / source / name / f"{key}={value}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "part-00000.parquet"
+        con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet)")
+        counts[f"{source}/{name}"] = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
+    con.close()
+    return counts
+
+
+def _phase(home: Path, phase: str, memory_limit: str, threads: int, gates: bool) -> dict:
+    """Child process: one phase (full | night | idle), timed per part; the build's log kept."""
+    from logging.handlers import BufferingHandler
+
+    from pipeline.config import load_settings
+    from pipeline.warehouse import builder
+    from pipeline.warehouse.changes import changes_of
+
+    kept = BufferingHandler(capacity=10**6)
+    log = logging.getLogger("mlgraph.warehouse")
+    log.setLevel(logging.INFO)
+    log.addHandler(kept)
+    settings = load_settings(env={}, home=home)
+    timings = {}
+    t0 = time.perf_counter()
+    candidate = builder.build(settings, f"bench-{phase}", memory_limit=memory_limit, threads=threads,
+                              full=phase == "full")
+    timings["build_s"] = round(time.perf_counter() - t0, 1)
+    unchanged = builder.is_unchanged(settings, candidate)
+    if gates and phase != "full" and not unchanged:
+        t0 = time.perf_counter()
+        builder.audit(settings, candidate, previous=settings.warehouse)
+        timings["gates_s"] = round(time.perf_counter() - t0, 1)
+    t0 = time.perf_counter()
+    builder.publish(settings, candidate)
+    timings["publish_s"] = round(time.perf_counter() - t0, 1)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    records = [r.getMessage() for r in kept.buffer]
+    tables = changes_of(settings.warehouse).tables
+    split = {}
+    for message in records:
+        # "model NAME <how> in 1.23s" / "step NAME <how> in 1.23s"
+        if message.startswith(("model ", "step ")) and message.endswith("s") and " in " in message:
+            name, seconds = message.split()[1], message.rsplit(" in ", 1)[1].rstrip("s")
+            split[name] = float(seconds)
+    return {"phase": phase, **timings, "unchanged": unchanged, "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+            "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),
+            "slowest_steps_s": dict(sorted(split.items(), key=lambda kv: -kv[1])[:12]),
+            "build_steps_total_s": round(sum(split.values()), 1),
+            "tables_by_key": sorted(t for t, p in tables.items() if p is not None) if not unchanged else [],
+            "summary": [m for m in records if m.startswith(("incremental build", "warehouse unchanged", "full build"))]}
+
+
+def main() -> int:
+    """Generate, full build + publish, add a night, nightly build + gates + publish, idle night; print JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=1_000_000)
+    parser.add_argument("--refs-per-paper", type=int, default=30)
+    parser.add_argument("--new-papers", type=int, default=2000)
+    parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-gates", action="store_true", help="skip the quality gates of the night")
+    parser.add_argument("--home", help="keep the data here (default: a temporary folder, removed)")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(_phase(Path(args.home), args.phase, args.memory_limit, args.threads, not args.no_gates)))
+        return 0
+    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="mlgraph-bench-nightly-"))
+    try:
+        t0 = time.perf_counter()
+        counts = generate_lake(home / "lake", args.papers, args.refs_per_paper, args.threads)
+        report = {"papers": args.papers, "lake_rows": counts, "generate_s": round(time.perf_counter() - t0, 1),
+                  "memory_limit": args.memory_limit, "threads": args.threads, "phases": {}}
+        for phase in ("full", "night", "idle"):
+            if phase == "night":
+                report["night_rows"] = add_night(home / "lake", args.new_papers)
+            t0 = time.perf_counter()
+            cmd = [sys.executable, __file__, "--phase", phase, "--home", str(home), "--memory-limit",
+                   args.memory_limit, "--threads", str(args.threads)] + (["--no-gates"] if args.no_gates else [])
+            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+            if proc.returncode != 0:
+                print(proc.stderr, file=sys.stderr)
+                return 1
+            result = json.loads(proc.stdout.strip().splitlines()[-1])
+            result["process_wall_s"] = round(time.perf_counter() - t0, 1)
+            result["load_avg_1m_after"] = round(os.getloadavg()[0], 2)
+            report["phases"][phase] = result
+        full, night = report["phases"]["full"], report["phases"]["night"]
+        report["night_over_full_wall"] = round(night["process_wall_s"] / full["process_wall_s"], 3)
+        report["night_over_full_cpu"] = round(night["cpu_s"] / full["cpu_s"], 3)
+        report["night_build_over_full_build"] = round(night["build_s"] / full["build_s"], 3)
+        print(json.dumps(report, indent=2))
+    finally:
+        if not args.home:
+            shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

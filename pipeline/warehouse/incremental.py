@@ -1,0 +1,216 @@
+"""Incremental builds: what a night may take from the published warehouse instead of recomputing.
+
+Three ways a table gets into an incremental candidate, decided node by node in build order:
+
+- **reuse**: nothing it reads changed (no lake partition of a dataset its SQL names, no upstream
+  table), so it is copied from the published warehouse as it is;
+- **incremental**: its YAML declares ``incremental: {key: COL, from: {INPUT: INPUT_COL, ...}}``,
+  promising that its rows with ``COL = k`` depend only on the rows of each listed input with
+  ``INPUT_COL = k`` (and on unlisted inputs only if those did not change). Then the keys touched
+  tonight are recomputed from the filtered inputs and replace the published rows with those keys.
+  A listed lake dataset qualifies when it only gained partitions; a listed model when it was
+  itself rebuilt by that key;
+- **full**: anything else, as in a full build.
+
+The code fingerprint must equal the published one (any change of SQL, YAML, seeds, taxonomy or
+pipeline code makes the whole build full), so reused and kept rows are what this code computes.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipeline.warehouse.changes import LakeDiff
+from pipeline.warehouse.contracts import Model, ModelError, Node
+from pipeline.warehouse.runner import _quote as _q, _sql_str, materialize
+
+PUBLISHED = "_mlgraph_published"   # the alias the published warehouse is attached under, read-only
+_LAKE_DATASET = r"\{\{\s*lake\(\s*'([^']+)'\s*\)\s*\}\}"
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """A model's ``incremental:`` declaration."""
+
+    key: str
+    sources: dict[str, str]         # input (model name, or lake dataset ``source/name``) → its key column
+
+
+@functools.lru_cache(maxsize=256)
+def _declaration(yaml_path: str, mtime_ns: int) -> dict | None:
+    data = yaml.safe_load(Path(yaml_path).read_text()) or {}
+    return data.get("incremental")
+
+
+def incremental_spec(model: Model) -> Incremental | None:
+    """The model's declared incremental scheme, or None; a malformed one is a ModelError."""
+    raw = _declaration(str(model.yaml_path), model.yaml_path.stat().st_mtime_ns)
+    if raw is None:
+        return None
+    where = f"{model.yaml_path}: incremental"
+    if not isinstance(raw, dict) or not isinstance(raw.get("key"), str) or not isinstance(raw.get("from"), dict) \
+            or not raw["from"] or not all(isinstance(v, str) for v in raw["from"].values()):
+        raise ModelError(f"{where} needs key: COLUMN and from: {{input: column, ...}} (got {raw!r})")
+    if raw["key"] not in model.columns:
+        raise ModelError(f"{where}: key {raw['key']!r} is not a documented column")
+    if model.is_python or model.materialized == "view":
+        raise ModelError(f"{where}: only SQL tables can be rebuilt by key")
+    return Incremental(key=raw["key"], sources=dict(raw["from"]))
+
+
+def lake_datasets(model: Model) -> set[str]:
+    """The lake datasets a SQL model reads."""
+    import re
+
+    return set(re.findall(_LAKE_DATASET, model.sql or ""))
+
+
+@dataclass
+class IncrementalPlan:
+    """Decisions of one incremental build against the published warehouse ``published``."""
+
+    published: Path
+    diff: LakeDiff
+    lake: Path
+    base_run: str = ""                                          # run id of the published build
+    decisions: dict[str, str] = field(default_factory=dict)     # table → reuse | incremental | full
+    keys: dict[str, str] = field(default_factory=dict)          # incremental table → its keys' temp table
+    key_columns: dict[str, str] = field(default_factory=dict)   # incremental table → its key column
+    _published_tables: set[str] = field(default_factory=set)
+
+    def attach(self, con) -> None:
+        """Attach the published warehouse read-only (detached before the candidate is closed)."""
+        con.execute(f"ATTACH {_sql_str(self.published)} AS {PUBLISHED} (READ_ONLY)")
+        self._published_tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'",
+            [PUBLISHED]).fetchall()}
+
+    def detach(self, con) -> None:
+        """Detach the published warehouse: the candidate must not refer to it."""
+        con.execute(f"DETACH DATABASE IF EXISTS {PUBLISHED}")
+
+    def decide(self, con, node: Node, models: dict[str, Model]) -> str:
+        """How to build ``node``: reuse, incremental or full (recorded per output table)."""
+        how = self._decide(node, models)
+        for name in node.outputs:
+            self.decisions[name] = how
+        return how
+
+    def _decide(self, node: Node, models: dict[str, Model]) -> str:
+        outputs = [models[o] for o in node.outputs]
+        if any(m.materialized == "view" or m.name not in self._published_tables for m in outputs):
+            return "full"
+        upstream = {d for m in outputs for d in m.depends_on} - set(node.outputs)
+        datasets = set().union(*(lake_datasets(m) for m in outputs))
+        changed_models = {d for d in upstream if self.decisions.get(d) != "reuse"}
+        changed_data = datasets & self.diff.dirty()
+        if not changed_models and not changed_data:
+            return "reuse"
+        if node.kind != "sql":
+            return "full"
+        spec = incremental_spec(outputs[0])
+        if spec is None:
+            return "full"
+        for d in changed_data:
+            if d not in spec.sources or not self._appended_only(d):
+                return "full"
+        for d in changed_models:
+            if d not in spec.sources or self.decisions.get(d) != "incremental" \
+                    or incremental_spec(models[d]).key != spec.sources[d]:
+                return "full"
+        return "incremental"
+
+    def _appended_only(self, dataset: str) -> bool:
+        import schemas
+        from pipeline.lake import is_versioned_snapshot
+
+        # A new version of a dump replaces the old one as a whole: never an append.
+        return self.diff.appended_only(dataset) and not is_versioned_snapshot(schemas.get(dataset))
+
+    def copy(self, con, name: str) -> None:
+        """The published table ``name``, copied into the candidate."""
+        con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT * FROM {PUBLISHED}.main.{_q(name)}")
+
+    def rebuild_by_key(self, con, model: Model, lake: Path) -> None:
+        """Recompute the keys touched tonight and keep the published rows of every other key."""
+        spec = incremental_spec(model)
+        keys = f"_mlgraph_keys_{model.name}"
+        parts = []
+        for source, column in sorted(spec.sources.items()):
+            if "/" in source and source in self.diff.added:
+                files = ", ".join(_sql_str(f) for f in _partition_files(lake, source, self.diff.added[source]))
+                if files:
+                    parts.append(f"SELECT {_q(column)} AS k FROM read_parquet([{files}], union_by_name = true)")
+            elif source in self.keys:
+                parts.append(f"SELECT k FROM {self.keys[source]}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {keys} AS " + (" UNION ".join(parts) or "SELECT NULL AS k LIMIT 0"))
+        if con.execute(f"SELECT count(*) FROM {keys} WHERE k IS NULL").fetchone()[0]:
+            # A NULL key is no key: its rows cannot be told apart, so rebuild the table whole.
+            self.decisions[model.name] = "full"
+            materialize(con, model, lake)
+            return
+        db = con.execute("SELECT current_database()").fetchone()[0]
+        in_keys = f"IN (SELECT k FROM {keys})"
+        shadowed = [s for s in spec.sources if "/" not in s and s in self.keys]
+        try:
+            # A temp view shadows the full input for this model's SQL only.
+            for source in shadowed:
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {_q(source)} AS SELECT * FROM {_q(db)}.main.{_q(source)} "
+                            f"WHERE {_q(spec.sources[source])} {in_keys}")
+            lake_filters = {s: f"{_q(c)} {in_keys}" for s, c in spec.sources.items() if "/" in s}
+            materialize(con, model, lake, into="_mlgraph_delta", lake_filters=lake_filters)
+        finally:
+            for source in shadowed:
+                con.execute(f"DROP VIEW IF EXISTS temp.main.{_q(source)}")
+        key = _q(spec.key)
+        stray = con.execute(f"SELECT count(*) FROM _mlgraph_delta WHERE {key} IS NULL OR {key} NOT {in_keys}").fetchone()[0]
+        if stray:
+            # The declaration promised rows keyed by the inputs' keys; a recomputation that makes
+            # other rows proves it wrong, and keeping them would duplicate rows.
+            raise ModelError(f"{model.yaml_path}: incremental: recomputing {con.execute(f'SELECT count(*) FROM {keys}').fetchone()[0]} "
+                             f"key(s) gave {stray} row(s) with other keys; {model.name} is not keyed by {spec.key} "
+                             f"on {sorted(spec.sources)} (remove its incremental declaration)")
+        con.execute(f"CREATE OR REPLACE TABLE {_q(model.name)} AS "
+                    f"SELECT * FROM {PUBLISHED}.main.{_q(model.name)} WHERE {key} IS NULL OR {key} NOT {in_keys} "
+                    f"UNION ALL BY NAME SELECT * FROM _mlgraph_delta")
+        con.execute("DROP TABLE _mlgraph_delta")
+        self.keys[model.name] = keys
+        self.key_columns[model.name] = spec.key
+
+    def changed_tables(self) -> dict[str, str | None]:
+        """Table → predicate of its rebuilt rows (None: rebuilt whole); reused tables are absent."""
+        from pipeline.warehouse.changes import META_SCHEMA
+
+        out: dict[str, str | None] = {}
+        for name, how in sorted(self.decisions.items()):
+            if how == "full":
+                out[name] = None
+            elif how == "incremental":
+                out[name] = (f"CAST({_q(self.key_columns[name])} AS VARCHAR) IN (SELECT key FROM {META_SCHEMA}.changed_keys "
+                             f"WHERE table_name = {_sql_str(name)})")
+        return out
+
+    def key_queries(self) -> dict[str, str]:
+        """Incremental table → a query of its rebuilt keys as VARCHAR (for the build record)."""
+        return {name: f"SELECT CAST(k AS VARCHAR) AS k FROM {table}" for name, table in self.keys.items()
+                if self.decisions.get(name) == "incremental"}
+
+    def summary(self) -> str:
+        """One line: how many tables were reused, rebuilt by key and rebuilt whole."""
+        counts = {how: sum(1 for v in self.decisions.values() if v == how) for how in ("reuse", "incremental", "full")}
+        return (f"{counts['reuse']} table(s) copied unchanged, {counts['incremental']} rebuilt by key, "
+                f"{counts['full']} rebuilt in full")
+
+
+def _partition_files(lake: Path, dataset: str, values) -> list[str]:
+    import schemas
+    from pipeline.lake import current_generation
+
+    spec = schemas.get(dataset)
+    gen = current_generation(Path(lake))
+    return [str(f) for v in values for f in sorted((gen / spec.source / spec.name / f"{spec.partition_key}={v}")
+                                                  .glob("*.parquet"))]

@@ -1,0 +1,118 @@
+"""When a build may take a table from the published warehouse, and when it must rebuild it whole.
+
+On the small hand-made lake of ``warehouse_fixtures``: each case builds and publishes, changes the
+lake or the code one way, then builds again and compares with a full rebuild of the same lake.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from pipeline.lake import drop_partition, write_partition
+from pipeline.warehouse.builder import build, build_and_publish
+from pipeline.warehouse.changes import changes_of, read_state
+from pipeline.warehouse.contracts import ModelError
+
+from test_incremental import differences
+from warehouse_fixtures import _paper, copy_models, write_small_lake
+
+NEW_WINDOW = "2025-02-01_2025-02-28"
+T2 = datetime(2025, 2, 5, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def published(settings, tmp_path):
+    """(settings, models folder) with the small lake built and published."""
+    write_small_lake(settings.lake)
+    root = copy_models(tmp_path / "models")
+    build_and_publish(settings, gates=False, models_root=root, run_id="base")
+    return settings, root
+
+
+def _new_paper(arxiv_id="2502.00001", title="New G"):
+    return _paper(arxiv_id, title, ["cs.LG"], date(2025, 2, 1), date(2025, 2, 1), [("Roe", "Ann")])
+
+
+def _night_and_full(settings, root, run_id):
+    night = build(settings, models_root=root, run_id=run_id)
+    full = build(settings, models_root=root, run_id=run_id + "-full", full=True)
+    return night, full
+
+
+def test_a_rewritten_partition_rebuilds_its_readers_in_full(published):
+    settings, root = published
+    # Re-running a night replaces its window: rows may have left it, so no key-wise rebuild.
+    write_partition(settings.lake, "arxiv/papers", "2025-01-01_2025-01-31", [
+        _paper("2101.00001", "Attention A, revised", ["cs.CL", "cs.LG"], date(2021, 1, 1), date(2025, 1, 9),
+               [("Vaswani", "Ashish")], oai=date(2025, 1, 10))])
+    write_partition(settings.lake, "arxiv/papers", NEW_WINDOW, [_new_paper()])
+    night, full = _night_and_full(settings, root, "rewritten")
+    changes = changes_of(night)
+    assert not changes.full
+    assert changes.raw_partitions["arxiv/papers"] == ("2025-01-01_2025-01-31", NEW_WINDOW)
+    assert changes.tables["stg_arxiv__papers"] is None and changes.tables["stg_arxiv__authorships"] is None
+    assert "stg_s2__references" not in changes.tables           # copied: its partitions did not change
+    assert differences(full, night) == []
+
+
+def test_a_removed_partition_and_a_new_dump_version_rebuild_in_full(published):
+    settings, root = published
+    drop_partition(settings.lake, "semantic_scholar/references", "b1")
+    write_partition(settings.lake, "pwc/papers", "00000000000000bb", [
+        {"paper_url": "https://paperswithcode.com/paper/a", "arxiv_id": "2101.00001", "title": "Attention A"}])
+    night, full = _night_and_full(settings, root, "removed")
+    changes = changes_of(night)
+    assert changes.removed_partitions == {"semantic_scholar/references": ("b1",)}
+    assert changes.tables["stg_s2__references"] is None
+    assert changes.tables["stg_pwc__papers"] is None                # a dump version replaces the old one
+    assert differences(full, night) == []
+
+
+def test_appended_partitions_rebuild_by_key_and_equal_a_full_build(published):
+    settings, root = published
+    # A new night: one new paper, a newer version of an old one, and their references.
+    write_partition(settings.lake, "arxiv/papers", NEW_WINDOW, [
+        _new_paper(), _paper("2101.00002", "Residual B v2", ["cs.CV", "cs.LG"], date(2021, 1, 2), date(2025, 2, 3),
+                             [("He", "Kaiming")], oai=date(2025, 2, 4))])
+    write_partition(settings.lake, "semantic_scholar/references", "b3", [
+        {"citing_arxiv_id": "2502.00001", "position": 0, "cited_arxiv_id": "2101.00001", "cited_s2_paper_id": "a" * 40,
+         "fetched_at": T2},
+        {"citing_arxiv_id": "2101.00004", "position": 0, "cited_arxiv_id": "2502.00001", "fetched_at": T2}])
+    night, full = _night_and_full(settings, root, "appended")
+    changes = changes_of(night)
+    assert changes.tables["stg_arxiv__papers"] and changes.tables["stg_s2__references"]
+    assert "stg_pwc__papers" not in changes.tables
+    import duckdb
+    con = duckdb.connect(str(night), read_only=True)
+    try:
+        keys = con.execute("SELECT table_name, list_sort(list(key)) FROM mlgraph_meta.changed_keys GROUP BY 1 ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert dict(keys) == {"stg_arxiv__authorships": ["2101.00002", "2502.00001"],
+                          "stg_arxiv__papers": ["2101.00002", "2502.00001"],
+                          "stg_s2__references": ["2101.00004", "2502.00001"]}
+    assert differences(full, night) == []
+
+
+def test_changed_code_builds_in_full_and_says_so(published, caplog):
+    settings, root = published
+    yml = root / "marts" / "dim_papers.yml"
+    yml.write_text(yml.read_text().replace("description:", "description: (edited)", 1))
+    write_partition(settings.lake, "arxiv/papers", NEW_WINDOW, [_new_paper()])
+    with caplog.at_level("INFO", logger="mlgraph.warehouse"):
+        night = build(settings, models_root=root, run_id="code")
+    assert read_state(night).mode == "full" and changes_of(night).full
+    assert any("built by other code" in r.getMessage() for r in caplog.records)
+
+
+def test_a_wrong_incremental_declaration_fails_the_build(published):
+    settings, root = published
+    # int_papers also holds PwC-only papers, whatever the arXiv keys: it is not keyed by them.
+    yml = root / "intermediate" / "int_papers.yml"
+    yml.write_text(yml.read_text() + "incremental: {key: paper_id, from: {stg_arxiv__papers: paper_id}}\n")
+    build_and_publish(settings, gates=False, models_root=root, run_id="declared")
+    write_partition(settings.lake, "arxiv/papers", NEW_WINDOW, [_new_paper()])
+    with pytest.raises(ModelError, match=r"int_papers is not keyed by paper_id"):
+        build(settings, models_root=root, run_id="wrong")
