@@ -86,3 +86,16 @@ def test_real_listings_lose_no_hit_and_most_texts_are_dropped():
     assert [t for t, h, p in zip(texts, hit, verdict) if h and not p] == []
     # a prefilter that passes everything would be correct but useless
     assert sum(verdict) < 0.5 * len(texts)
+
+
+def test_sentence_breaks_equal_the_lookbehind_first_form():
+    """_SENT_BREAK checks its lookbehinds after the punctuation; the breaks are the same as before."""
+    import re
+
+    from pipeline.classify.mentions import _SENT_BREAK
+
+    reference = re.compile(r"(?<!e\.g)(?<!i\.e)(?<!vs)(?<! al)(?<!cf)[.!?;]\s")
+    texts = ["We use BERT. Then e.g. GPT; i.e. more vs. less! Smith et al. show cf. this? Yes.\nNo",
+             ". .. e.g.; vs! al? cf.\t", "e.g.e.g. x. al. y", "", "...\n\n!!!  ;;"]
+    for text in texts:
+        assert [m.span() for m in _SENT_BREAK.finditer(text)] == [m.span() for m in reference.finditer(text)]

