@@ -7,7 +7,10 @@ The lake is written straight to Parquet by DuckDB (range() + hashes), not throug
 generator, so generation takes seconds. The build runs in a child process so its peak RSS is
 measured alone (``RUSAGE_CHILDREN``). Python steps whose module is not installed yet are left
 out; if the classify step is missing, a stand-in derives int_method_families and
-int_paper_text_families from the synthetic data (reported under "stand_ins"). Prints JSON.
+int_paper_text_families from the synthetic data (reported under "stand_ins"). Prints JSON;
+``split_s`` attributes the build wall: SQL models by layer, Python steps by the layer of their
+tables (classification and mentions on their own lines), then model tests, the data dictionary,
+the Parquet exports and "other" (connecting, comments, checkpoint), summing to ``build_wall_s``.
 """
 
 from __future__ import annotations
