@@ -7,7 +7,10 @@ The lake is written straight to Parquet by DuckDB (range() + hashes), not throug
 generator, so generation takes seconds. The build runs in a child process so its peak RSS is
 measured alone (``RUSAGE_CHILDREN``). Python steps whose module is not installed yet are left
 out; if the classify step is missing, a stand-in derives int_method_families and
-int_paper_text_families from the synthetic data (reported under "stand_ins"). Prints JSON.
+int_paper_text_families from the synthetic data (reported under "stand_ins"). Prints JSON;
+``split_s`` attributes the build wall: SQL models by layer, Python steps by the layer of their
+tables (classification and mentions on their own lines), then model tests, the data dictionary,
+the Parquet exports and "other" (connecting, comments, checkpoint), summing to ``build_wall_s``.
 """
 
 from __future__ import annotations
@@ -181,6 +184,21 @@ def run_build(home: Path, memory_limit: str, threads: int, plan_kind: str) -> di
     elif plan_kind == "own":
         select = {n for n, m in models.items() if m.layer != "indicators" and not m.is_python}
         select.add("fct_paper_citation_metrics")
+    # The work after the models (tests, dictionary, exports) runs through these module names in
+    # builder; timing them there attributes every second of the wall.
+    after_models: dict[str, float] = {}
+
+    def timed(name: str, func):
+        def run(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                after_models[name] = after_models.get(name, 0.0) + time.perf_counter() - t0
+        return run
+
+    for name in ("run_model_tests", "data_dictionary", "export_parquet"):
+        setattr(builder, name, timed(name, getattr(builder, name)))
     started = time.perf_counter()
     candidate = builder.build(settings, "bench", select=select, memory_limit=memory_limit, threads=threads)
     wall = time.perf_counter() - started
@@ -188,12 +206,44 @@ def run_build(home: Path, memory_limit: str, threads: int, plan_kind: str) -> di
 
     with duckdb.connect(str(candidate), read_only=True) as con:
         tables = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+    step_log = [m for m in records if m.startswith(("step ", "model ", "citation graph"))]
     return {"build_wall_s": round(wall, 1), "skipped_models": sorted(set(models) - set(tables) - {
                 n for n, m in models.items() if m.materialized == "view"}),
-            "step_log": [m for m in records if m.startswith(("step ", "model ", "citation graph"))],
+            "split_s": wall_split(step_log, models, after_models, wall),
+            "step_log": step_log,
             "rows": {k: tables[k] for k in ("dim_papers", "fct_citations", "fct_references", "fct_paper_families",
                                              "fct_paper_citation_metrics") if k in tables},
             "candidate_mb": round(candidate.stat().st_size / 2**20)}
+
+
+# Steps reported under their own name in the split, not under the layer of their tables.
+OWN_LINE_STEPS = {"pipeline.classify.warehouse:classify_papers": "classify_papers",
+                  "pipeline.classify.warehouse:classify_domains": "classify_domains",
+                  "pipeline.classify.mentions_warehouse:build_mentions": "mentions"}
+
+
+def wall_split(step_log: list[str], models: dict, after_models: dict[str, float], wall: float) -> dict[str, float]:
+    """Build seconds by layer (SQL models and Python steps), notable steps, the work after the models
+    and the rest ("other": connecting, comments, checkpoint, rename), summing to the wall."""
+    import re
+
+    layer_of_step = {m.step: m.layer for m in models.values() if m.is_python and m.step}
+    split: dict[str, float] = {}
+    for line in step_log:
+        m = re.match(r"(step|model) (\S+) done in ([\d.]+)s", line)
+        if not m:
+            continue
+        kind, name, seconds = m.group(1), m.group(2), float(m.group(3))
+        if kind == "step":
+            key = OWN_LINE_STEPS.get(name) or f"{layer_of_step.get(name, 'unknown')} (python)"
+        else:
+            key = models[name].layer if name in models else "unknown"
+        split[key] = split.get(key, 0.0) + seconds
+    for name, label in (("run_model_tests", "model_tests"), ("data_dictionary", "data_dictionary"),
+                        ("export_parquet", "parquet_exports")):
+        split[label] = after_models.get(name, 0.0)
+    split["other"] = wall - sum(split.values())
+    return {k: round(v, 1) for k, v in sorted(split.items(), key=lambda kv: -kv[1])}
 
 
 def pagerank_vs_networkx(papers: int, refs_per_paper: int) -> dict:

@@ -28,7 +28,7 @@ def build_switching_hazard(con, log) -> None:
     own = np.array([fam_index[f] for f in units["family"]], dtype=np.int64) * n_t + tenure
     # every unit counts in its family's row and in the pooled 'all' row
     cell = np.concatenate([tenure, own])
-    cluster = np.concatenate([units["author_id"], units["author_id"]])
+    cluster = np.concatenate([units["author_code"], units["author_code"]])
     values = np.column_stack([units["n_at_risk"], units["n_exits"], units["chance_exit_sum"]]).astype(float)
     values = np.concatenate([values, values])
     n_cells = len(families) * n_t

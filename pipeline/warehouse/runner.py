@@ -218,33 +218,48 @@ def _quote(col: str) -> str:
     return '"' + col.replace('"', '""') + '"'
 
 
-def check_query(check: Check) -> str:
-    """SQL counting the rows of ``check.table`` that break ``check`` (0 = pass)."""
-    t = _quote(check.table)
+def _row_predicate(check: Check) -> str | None:
+    """The condition a row breaking ``check`` meets, for checks judged row by row (None for the others)."""
     c = _quote(check.columns[0]) if check.columns else None
-    if check.kind == "unique_key" or (check.kind == "unique" and len(check.columns) > 1):
-        keys = ", ".join(_quote(k) for k in check.columns)
-        return f"SELECT count(*) FROM (SELECT {keys} FROM {t} GROUP BY ALL HAVING count(*) > 1)"
     if check.kind == "not_null":
-        return f"SELECT count(*) FROM {t} WHERE {c} IS NULL"
-    if check.kind == "unique":
-        return f"SELECT count(*) FROM (SELECT {c} FROM {t} WHERE {c} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
+        return f"{c} IS NULL"
     if check.kind == "accepted_values":
         listed = ", ".join(_sql_str(v) for v in check.params["values"])
         if check.params.get("list"):
-            return (f"SELECT count(*) FROM {t} WHERE len(list_filter({c}, lambda v: v IS NOT NULL "
-                    f"AND CAST(v AS VARCHAR) NOT IN ({listed}))) > 0")
-        return f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND CAST({c} AS VARCHAR) NOT IN ({listed})"
-    if check.kind == "relationship":
-        to, fld = _quote(check.params["to"]), _quote(check.params["field"])
-        return f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {fld} FROM {to})"
+            return f"len(list_filter({c}, lambda v: v IS NOT NULL AND CAST(v AS VARCHAR) NOT IN ({listed}))) > 0"
+        return f"{c} IS NOT NULL AND CAST({c} AS VARCHAR) NOT IN ({listed})"
     if check.kind == "range":
         bounds = []
         if check.params.get("min") is not None:
             bounds.append(f"{c} < {float(check.params['min'])!r}")
         if check.params.get("max") is not None:
             bounds.append(f"{c} > {float(check.params['max'])!r}")
-        return f"SELECT count(*) FROM {t} WHERE {' OR '.join(bounds)}"
+        return " OR ".join(bounds)
+    return None
+
+
+def _key_columns(check: Check) -> list[str] | None:
+    """The columns a uniqueness check groups by (None for other checks)."""
+    if check.kind == "unique_key" or (check.kind == "unique" and len(check.columns) > 1):
+        return [_quote(k) for k in check.columns]
+    return None
+
+
+def check_query(check: Check) -> str:
+    """SQL counting the rows of ``check.table`` that break ``check`` (0 = pass)."""
+    t = _quote(check.table)
+    c = _quote(check.columns[0]) if check.columns else None
+    keys = _key_columns(check)
+    if keys:
+        return f"SELECT count(*) FROM (SELECT {', '.join(keys)} FROM {t} GROUP BY ALL HAVING count(*) > 1)"
+    predicate = _row_predicate(check)
+    if predicate is not None:
+        return f"SELECT count(*) FROM {t} WHERE {predicate}"
+    if check.kind == "unique":
+        return f"SELECT count(*) FROM (SELECT {c} FROM {t} WHERE {c} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
+    if check.kind == "relationship":
+        to, fld = _quote(check.params["to"]), _quote(check.params["field"])
+        return f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {fld} FROM {to})"
     raise ModelError(f"{check.origin}: no SQL for check kind {check.kind!r}")
 
 
@@ -269,16 +284,38 @@ def run_model_tests(con, models: dict[str, Model] | None = None) -> list[str]:
 
     They run once, here, in SQL over the full tables. Views (staging) are skipped: their tests
     would re-scan the lake, and the marts built on them carry the tests that matter. A
-    relationship to a missing table is a failure.
+    relationship to a missing table is a failure. The row-by-row tests of a table share one scan;
+    a unique key is first grouped by its hash (equal keys hash alike, so no duplicate can hide),
+    and only a collision sends it to the exact GROUP BY over the key columns.
     """
     models = discover_models() if models is None else models
     failures = []
     for model in sorted(models.values(), key=lambda m: m.name):
         if relation_kind(con, model.name) != "table":
             continue
-        for label, sql in model_test_queries(model):
+        checks = model.checks()
+        t = _quote(model.name)
+        row_wise = [i for i, check in enumerate(checks) if _row_predicate(check) is not None]
+        counts: dict[int, int] = {}
+        if row_wise:
+            filters = ", ".join(f"count(*) FILTER (WHERE ({_row_predicate(checks[i])}))" for i in row_wise)
             try:
-                bad = con.execute(sql).fetchone()[0]
+                counts = dict(zip(row_wise, con.execute(f"SELECT {filters} FROM {t}").fetchone()))
+            except Exception:  # one broken test must not hide the others: run them one by one below
+                counts = {}
+        for i, check in enumerate(checks):
+            label = _check_label(check)
+            try:
+                if i in counts:
+                    bad = counts[i]
+                else:
+                    keys = _key_columns(check)
+                    bad = 1
+                    if keys:
+                        bad = con.execute(f"SELECT count(*) FROM (SELECT hash({', '.join(keys)}) AS h FROM {t} "
+                                          "GROUP BY h HAVING count(*) > 1)").fetchone()[0]
+                    if bad:
+                        bad = con.execute(check_query(check)).fetchone()[0]
             except Exception as exc:  # a broken test is as bad as a failing one
                 failures.append(f"{model.name}: {label}: could not run ({str(exc).splitlines()[0]})")
                 continue

@@ -4,4 +4,5 @@ SELECT p.year, p.primary_domain AS domain, p.paper_id, f.family, f.weight
 FROM dim_papers AS p
 JOIN fct_paper_families AS f USING (paper_id)
 WHERE p.is_ml AND p.year IS NOT NULL AND p.primary_domain IS NOT NULL AND f.weight > 0
-ORDER BY p.year, domain, p.paper_id, f.family
+-- by paper within a year: the Python side ranks papers by counting id changes
+ORDER BY p.year, p.paper_id, f.family
