@@ -588,6 +588,17 @@ class _Unfit(Exception):
     """The columnar path cannot convert this page exactly; the per-record path will."""
 
 
+def _leaf_texts(parent, local: dict) -> dict:
+    """Local name → text of an element's child elements, which must be leaves (else the page is unfit)."""
+    out = {}
+    for child in parent:
+        if type(child.tag) is str:
+            if len(child):
+                raise _Unfit("mixed content")
+            out[local.get(child.tag) or _local(child.tag)] = child.text
+    return out
+
+
 def _newlines_to_spaces(arr: pa.Array) -> pa.Array:
     """Every '\\n' byte of a string array as a space (UTF-8 never uses 0x0A inside a character)."""
     data = arr.buffers()[2]
@@ -781,23 +792,13 @@ def _columnar(content: bytes) -> Page:
                         raise _Unfit("mixed content")
                 if raw_format:
                     if name == "version":
-                        sub = {}
-                        for g in child:
-                            if type(g.tag) is str:
-                                if len(g):
-                                    raise _Unfit("mixed content")
-                                sub[local.get(g.tag) or _local(g.tag)] = g.text
+                        sub = _leaf_texts(child, local)
                         extra.append((child.get("version"), sub.get("date"), sub.get("size")))
                 elif name == "authors":
                     for author in child:
                         if type(author.tag) is not str:
                             continue
-                        parts = {}
-                        for c in author:
-                            if type(c.tag) is str:
-                                if len(c):
-                                    raise _Unfit("mixed content")
-                                parts[local.get(c.tag) or _local(c.tag)] = c.text
+                        parts = _leaf_texts(author, local)
                         extra.append((parts.get("keyname"), parts.get("forenames"), parts.get("suffix")))
             records.append(fields)
             extras.append(extra)
