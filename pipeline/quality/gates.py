@@ -583,11 +583,8 @@ def resolve_changes(candidate: Path, changes: Changes | None) -> Changes:
     """The candidate's changes: as given, else the build's own record (``changes_of``), else everything."""
     if changes is not None:
         return changes
-    from pipeline.warehouse import changes as changes_mod
+    from pipeline.warehouse.changes import changes_of
 
-    changes_of = getattr(changes_mod, "changes_of", None)
-    if changes_of is None:
-        return Changes.everything()
     try:
         return changes_of(candidate)
     except Exception as exc:  # noqa: BLE001 — validating everything is always safe
