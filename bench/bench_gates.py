@@ -22,9 +22,7 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -117,7 +115,7 @@ def _cpu_s() -> float:
 
 def main() -> int:
     """Generate, add a night, build (anchor), run the gates scoped and (optionally) full; print JSON."""
-    from bench_warehouse import generate_lake, run_build
+    from bench_warehouse import bench_home, generate_lake, run_build
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=1_000_000)
@@ -132,8 +130,7 @@ def main() -> int:
                         help="reuse --home's lake and candidate (and its saved build time) and only time the gates")
     args = parser.parse_args()
     full_gates = args.full_gates if args.full_gates is not None else args.papers < 200_000
-    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="mlgraph-bench-gates-"))
-    try:
+    with bench_home(args.home, "mlgraph-bench-gates-") as home:
         from pipeline.config import load_settings
         from pipeline.warehouse.builder import candidates_dir
         from pipeline.warehouse.changes import Changes
@@ -174,9 +171,6 @@ def main() -> int:
             report[f"gates_{label}"] = gates
         report["load_avg_1m_after"] = round(os.getloadavg()[0], 2)
         print(json.dumps(report, indent=2, default=str))
-    finally:
-        if not args.home:
-            shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

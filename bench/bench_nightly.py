@@ -22,10 +22,8 @@ import json
 import logging
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_warehouse import generate_lake  # noqa: E402
+from bench_warehouse import bench_home, generate_lake  # noqa: E402
 
 NIGHT_WINDOW = "2026-01-05_2026-01-05"
 NIGHT_BATCH = "2026-01-05"
@@ -140,8 +138,7 @@ def main() -> int:
     if args.phase:
         print(json.dumps(_phase(Path(args.home), args.phase, args.memory_limit, args.threads, not args.no_gates)))
         return 0
-    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="mlgraph-bench-nightly-"))
-    try:
+    with bench_home(args.home, "mlgraph-bench-nightly-") as home:
         t0 = time.perf_counter()
         counts = generate_lake(home / "lake", args.papers, args.refs_per_paper, args.threads)
         report = {"papers": args.papers, "lake_rows": counts, "generate_s": round(time.perf_counter() - t0, 1),
@@ -165,9 +162,6 @@ def main() -> int:
         report["night_over_full_cpu"] = round(night["cpu_s"] / full["cpu_s"], 3)
         report["night_build_over_full_build"] = round(night["build_s"] / full["build_s"], 3)
         print(json.dumps(report, indent=2))
-    finally:
-        if not args.home:
-            shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

@@ -25,10 +25,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+
+@contextmanager
+def bench_home(keep: str | None, prefix: str) -> Iterator[Path]:
+    """The benchmark's data folder: ``keep`` if given (left in place), else a temporary one removed after."""
+    home = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield home
+    finally:
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def generate_lake(lake: Path, papers: int, refs_per_paper: int, threads: int) -> dict:
@@ -293,8 +306,7 @@ def main() -> int:
     if args.build_only:
         print(json.dumps(run_build(Path(args.build_only), args.memory_limit, args.threads, args.plan)))
         return 0
-    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="mlgraph-bench-"))
-    try:
+    with bench_home(args.home, "mlgraph-bench-") as home:
         t0 = time.perf_counter()
         counts = generate_lake(home / "lake", args.papers, args.refs_per_paper, args.threads)
         gen_s = time.perf_counter() - t0
@@ -318,9 +330,6 @@ def main() -> int:
         if args.nx_papers:
             report["pagerank_vs_networkx"] = pagerank_vs_networkx(args.nx_papers, args.refs_per_paper)
         print(json.dumps(report, indent=2))
-    finally:
-        if not args.home:
-            shutil.rmtree(home, ignore_errors=True)
     return 0
 
 
