@@ -35,21 +35,117 @@ def pivot_bin(values: np.ndarray) -> np.ndarray:
     return np.minimum(np.floor(np.asarray(values, dtype=float) * 10.0 + 1e-9), 9).astype(np.int64)
 
 
+# Author-paper rows per chunk of the dense (row × family) count matrix: bounds its memory at ~16 MB.
+PIVOT_CHUNK_CELLS = 2_000_000
+
+
+def prior_family_sums(author: np.ndarray, day: np.ndarray, code: np.ndarray, ref_code: np.ndarray,
+                      ref_family: np.ndarray, ref_x: np.ndarray) -> dict[str, np.ndarray]:
+    """Per author-paper row, the dot product and norms of its reference-family counts and the author's prior ones.
+
+    Rows come sorted by (author, day); ``code`` numbers each row's paper and the references are
+    (paper number, family number, count) sorted by paper. The prior vector of a row is the sum
+    of the author's rows dated strictly earlier, i.e. the running sum at the start of the row's
+    (author, day) run minus the one at the start of the author: one cumulative sum per chunk of
+    whole authors replaces the SQL window sums over (author, family).
+    """
+    n = len(author)
+    n_fam = int(ref_family.max()) + 1 if len(ref_family) else 1
+    n_codes = int(max(code.max() if n else -1, ref_code.max() if len(ref_code) else -1)) + 1
+    indptr = np.zeros(n_codes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ref_code, minlength=n_codes), out=indptr[1:])
+    # the first row of each row's author and of its (author, day) run
+    span = int(day.max() - day.min()) + 2 if n else 1
+    key = author.astype(np.int64) * span + (day - (day.min() if n else 0))
+    author_start = np.searchsorted(author, author, side="left")
+    run_start = np.searchsorted(key, key, side="left")
+    out = {k: np.zeros(n, dtype=np.int64) for k in ("dot", "focal_sq", "prior_sq", "n_refs", "n_families",
+                                                     "prior_refs")}
+    step = max(1, PIVOT_CHUNK_CELLS // n_fam)
+    s = 0
+    while s < n:
+        # chunks end on an author boundary, so every prior sum stays inside one chunk
+        e = n if s + step >= n else int(author_start[s + step])
+        if e <= s:  # one author longer than a chunk: the chunk is that author
+            e = int(np.searchsorted(author, author[s], side="right"))
+        p = code[s:e]
+        k = indptr[p + 1] - indptr[p]
+        pos = np.repeat(indptr[p] - (np.cumsum(k) - k), k) + np.arange(int(k.sum()))
+        m = np.zeros((e - s, n_fam), dtype=np.int64)
+        m[np.repeat(np.arange(e - s), k), ref_family[pos]] = ref_x[pos]
+        before = np.cumsum(m, axis=0) - m  # exclusive running sums
+        prior = before[run_start[s:e] - s] - before[author_start[s:e] - s]
+        out["dot"][s:e] = (m * prior).sum(axis=1)
+        out["focal_sq"][s:e] = (m * m).sum(axis=1)
+        out["prior_sq"][s:e] = (prior * prior).sum(axis=1)
+        out["n_refs"][s:e] = m.sum(axis=1)
+        out["n_families"][s:e] = (m > 0).sum(axis=1)
+        out["prior_refs"][s:e] = prior.sum(axis=1)
+        s = e
+    return out
+
+
+def window_sums(author: np.ndarray, day: np.ndarray, values: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row (sorted by author, day): the author's rows dated in (day, day + days] and the sum of their values."""
+    if not len(author):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    span = int(day.max() - day.min()) + days + 2
+    key = author.astype(np.int64) * span + (day - day.min())
+    lo = np.searchsorted(key, key + 1, side="left")
+    hi = np.searchsorted(key, key + days, side="right")
+    total = np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
+    return (hi - lo).astype(np.int64), total[hi] - total[lo]
+
+
 def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     """ind_pivot_size (per author-paper) and ind_pivot_penalty (outcome by pivot-size bin)."""
+    import pyarrow as pa
+
     from pipeline.warehouse.contracts import contract
 
+    days = 365 * window
+    con.execute("CREATE OR REPLACE TEMP TABLE _pivot_papers AS " + load_sql("pivot_papers"))
+    try:
+        ap = con.sql(load_sql("pivot_author_papers", days=days)).to_arrow_table()
+        refs = fetch_arrays(con, load_sql("pivot_reference_families"))
+    finally:
+        con.execute("DROP TABLE IF EXISTS _pivot_papers")
+    author = ap.column("author").to_numpy().astype(np.int64)
+    day = ap.column("day").to_numpy().astype(np.int64)
+    code = ap.column("code").to_numpy().astype(np.int64)
+    sums = prior_family_sums(author, day, code, refs["code"].astype(np.int64), refs["family"].astype(np.int64),
+                             refs["x"].astype(np.int64))
+    window_papers, window_citations = window_sums(author, day, ap.column("received").to_numpy(), days)
+    # the rows of papers with a classified reference, already in the table's (author, date, paper) order
+    keep = np.flatnonzero(sums["n_refs"] > 0)
+    has_prior = sums["prior_sq"][keep] > 0
+    with np.errstate(all="ignore"):
+        cosine = sums["dot"][keep] / np.sqrt((sums["focal_sq"][keep] * sums["prior_sq"][keep]).astype(float))
+    pivot = np.where(has_prior, np.maximum(0.0, np.minimum(1.0, 1 - cosine)), np.nan)
+    complete = ap.column("window_complete").to_numpy(zero_copy_only=False).astype(bool)[keep]
+    taken = pa.array(keep)
+    rows = pa.table({
+        "author_id": ap.column("author_id").take(taken), "paper_id": ap.column("paper_id").take(taken),
+        "year": ap.column("year").take(taken), "published_date": ap.column("published_date").take(taken),
+        "n_classified_references": sums["n_refs"][keep], "n_reference_families": sums["n_families"][keep],
+        "n_prior_references": sums["prior_refs"][keep], "pivot_size": pa.array(pivot, mask=~has_prior),
+        "window_papers": window_papers[keep], "window_citations": window_citations[keep],
+        "window_complete": complete})
     declared = contract("ind_pivot_size").column_types()
     select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in declared.items())
-    con.execute(f"CREATE OR REPLACE TABLE ind_pivot_size AS SELECT {select} FROM ("
-                + load_sql("pivot_size", days=365 * window) + ") ORDER BY author_id, published_date, paper_id")
-    # integer codes: string arrays become Python objects, and np.unique over them dominated the step
-    ev = fetch_arrays(con, """
-        SELECT dense_rank() OVER (ORDER BY author_id) - 1 AS author_id,
-               dense_rank() OVER (ORDER BY paper_id) - 1 AS paper_id,
-               pivot_size, window_papers, window_citations
-        FROM ind_pivot_size WHERE pivot_size IS NOT NULL AND window_complete ORDER BY author_id, paper_id
-    """)
+    con.register("_pivot_rows", rows)
+    try:
+        # the rows are in (author_id, published_date, paper_id) order, which insertion order keeps
+        con.execute(f"CREATE OR REPLACE TABLE ind_pivot_size AS SELECT {select} FROM _pivot_rows")
+    finally:
+        con.unregister("_pivot_rows")
+    del ap, rows
+    # the penalty's events in (author_id, paper_id) order: the bootstrap's sums follow that order
+    sel = keep[has_prior & complete]
+    order = np.lexsort((code[sel], author[sel]))
+    sel = sel[order]
+    ev = {"author_id": author[sel], "paper_id": code[sel], "pivot_size": pivot[has_prior & complete][order],
+          "window_papers": window_papers[sel], "window_citations": window_citations[sel]}
     b = pivot_bin(ev["pivot_size"]) if len(ev["paper_id"]) else np.zeros(0, dtype=np.int64)
     cluster, unit = bootstrap_clusters(ev["author_id"], ev["paper_id"])
     wp = ev["window_papers"].astype(float) if len(b) else np.zeros(0)
