@@ -105,6 +105,19 @@ def test_pivot_size_matches_reference(seed):
     assert sum(v[0] for v in bins.values()) == sum(n for n, _, _ in ref.pivot_bin_means(want).values())
 
 
+def test_pivot_size_chunks_of_whole_authors_change_nothing(monkeypatch):
+    """Tiny chunks (one author or a few per chunk) give the same table and ordering as one chunk."""
+    import pipeline.indicators.pivot as pivot
+
+    papers, authorships, citations = _pivot_world(3)
+    whole = _pivot_con(papers, authorships, citations).execute("SELECT * FROM ind_pivot_size").fetchall()
+    monkeypatch.setattr(pivot, "PIVOT_CHUNK_CELLS", 1)
+    chunked = _pivot_con(papers, authorships, citations).execute("SELECT * FROM ind_pivot_size").fetchall()
+    assert len(whole) > 10 and chunked == whole
+    ordered = sorted(whole, key=lambda r: (r[0], r[3], r[1]))   # (author_id, published_date, paper_id)
+    assert whole == ordered
+
+
 def test_pivot_size_of_a_planted_move():
     """Prior references all CNN, the focal paper's half CNN half transformer: pivot = 1 − 1/√2, and 1 for a full move."""
     d = dt.date
