@@ -53,7 +53,9 @@ def test_a_scoped_run_validates_rebuilt_rows_and_aggregates_every_table(settings
     report = run_gates(settings, candidate, previous, models_dir=models, layers=("marts", "intermediate"),
                        changes=nightly(tables={"dim_papers": "year = 2022", "int_paper_text_families": None}))
     assert report.success and report.scope == "changes"
-    assert report.validated_rows == {"marts.dim_papers": 135, "intermediate.int_paper_text_families": 500}
+    # int_paper_text_families was rebuilt whole: GX sees only its 50 papers the previous publish lacks
+    assert report.validated_rows == {"marts.dim_papers": 135, "intermediate.int_paper_text_families": 50}
+    assert report.new_rows == {"intermediate.int_paper_text_families": 50}
     # every declared table gets its whole-table summary, changed or not
     assert report.suites[WHOLE_TABLE_SUITE]["tables"] == 4
     assert report.suites["row_counts"]["expectations"] == 4
@@ -186,3 +188,53 @@ def test_a_duplicate_of_a_rebuilt_key_is_found_across_the_whole_table(settings, 
     # check every key in every build): the gates do not hash them again
     assert run_gates(settings, candidate, models_dir=models, layers=("marts",), today=TODAY,
                      changes=nightly(tables={"dim_papers": f"paper_id <> '{dup_id}'"})).success
+
+
+def test_a_table_rebuilt_whole_is_validated_on_its_rows_new_or_changed_against_the_publish(settings, models, tmp_path):
+    from pipeline.orchestration import audit_and_publish
+
+    # bad_id rewrites the arXiv id of one existing paper: a changed row under an unchanged key
+    published = make_warehouse(settings.warehouse, papers=200)
+    before = sha256(published)
+    candidate = make_warehouse(settings.home / "warehouse" / "candidates" / "night.duckdb", papers=200,
+                               corrupt=("bad_id",))
+    with pytest.raises(QualityGateError) as info:
+        audit_and_publish(settings, candidate, run_id="night", models_dir=models, layers=("marts",), today=TODAY,
+                          changes=nightly(tables={"dim_papers": None}))
+    report = info.value.report
+    assert [(f.suite, f.check, f.examples) for f in report.failures] == [("marts", "regex(arxiv_id)", ["arXiv:2101.1v2"])]
+    assert report.validated_rows == {"marts.dim_papers": 1} and report.new_rows == {"marts.dim_papers": 1}
+    # write-audit-publish: the failing night leaves the published warehouse as it was
+    assert sha256(published) == before and not candidate.exists()
+
+
+def test_without_a_comparable_publish_a_table_rebuilt_whole_is_validated_whole(settings, models, tmp_path):
+    candidate = make_warehouse(tmp_path / "cand.duckdb", papers=200, corrupt=("bad_id",))
+    whole = nightly(tables={"dim_papers": None})
+    # no previous publish at all
+    with pytest.raises(QualityGateError) as info:
+        run_gates(settings, candidate, models_dir=models, layers=("marts",), today=TODAY, changes=whole)
+    assert info.value.report.validated_rows == {"marts.dim_papers": 200} and info.value.report.new_rows == {}
+    # a previous publish whose dim_papers has other column types: it cannot be compared row by row
+    previous = make_warehouse(tmp_path / "prev.duckdb", papers=200)
+    with duckdb.connect(str(previous)) as con:
+        con.execute("ALTER TABLE dim_papers ALTER year TYPE VARCHAR")
+    with pytest.raises(QualityGateError) as info:
+        run_gates(settings, candidate, previous, models_dir=models, layers=("marts",), today=TODAY, changes=whole)
+    assert info.value.report.validated_rows == {"marts.dim_papers": 200}
+    # against a clean previous with the same columns only the changed row is read, and its bad id found
+    clean = make_warehouse(tmp_path / "clean.duckdb", papers=200)
+    with pytest.raises(QualityGateError, match=r"regex\(arxiv_id\)") as info:
+        run_gates(settings, candidate, clean, models_dir=models, layers=("marts",), today=TODAY, changes=whole)
+    assert info.value.report.validated_rows == {"marts.dim_papers": 1}
+
+
+def test_a_table_missing_from_the_candidate_is_not_found_in_the_attached_publish(settings, models, tmp_path):
+    previous = make_warehouse(tmp_path / "prev.duckdb")
+    candidate = make_warehouse(tmp_path / "cand.duckdb")
+    with duckdb.connect(str(candidate)) as con:
+        con.execute("DROP TABLE fct_citations")
+    with pytest.raises(QualityGateError) as info:
+        run_gates(settings, candidate, previous, models_dir=models, layers=("marts",), today=TODAY,
+                  changes=nightly(tables={"dim_papers": None}))
+    assert [(f.table, f.check) for f in info.value.report.failures] == [("fct_citations", "table exists")]
