@@ -178,74 +178,35 @@ def penalty_events(con, window: int = PENALTY_WINDOW_YEARS) -> dict[str, np.ndar
     author (classified or not) dated in (t, t + window]; events whose window ends after the last
     corpus year are dropped. ``recent_output`` counts the author's papers in [t − window, t), the
     productivity just before the event, which is what drives both switching and later output.
-    ``unswitched_days`` is the part of the window before the author's next switch (all of it when
-    there is none): the rest of a stay event's window is penalised by that later switch.
     """
     days = 365 * window
     return fetch_arrays(con, load_sql("penalty_events", days=days))
 
 
-# The penalty ratio is a fixed point (the stayers' exposure depends on it): iterate to this change.
-_FIXED_POINT_TOL, _FIXED_POINT_MAX_ITER = 1e-12, 200
-
-
-def _att_ratio(n_sw, y_sw, u_st, p_st, y_st):
-    """Ratio, switcher mean and matched stayer mean from per-stratum sums (last axis = strata).
-
-    Stayers' exposure in a stratum is u + ratio·p (unpenalised plus penalised window fractions),
-    so the ratio solves ratio = switcher mean / matched stayer mean(ratio); with p = 0 it is the
-    plain ATT ratio of means.
-    """
-    n_st = u_st + p_st
-    both = (n_sw > 0) & (n_st > 0)
-    denom = np.where(both, n_sw, 0.0).sum(axis=-1)
-    sw_mean = np.where(both, y_sw, 0.0).sum(axis=-1) / denom
-
-    def stayer_mean(ratio):
-        exposure = u_st + np.asarray(ratio)[..., None] * p_st if np.ndim(ratio) else u_st + ratio * p_st
-        return np.where(both, n_sw * (y_st / np.where(both, exposure, 1.0)), 0.0).sum(axis=-1) / denom
-
-    st_mean = stayer_mean(1.0)
-    ratio = np.where(st_mean > 0, sw_mean / st_mean, np.nan)
-    if np.any(p_st[both] > 0):
-        for _ in range(_FIXED_POINT_MAX_ITER):
-            st_mean = stayer_mean(ratio)
-            new = np.where(st_mean > 0, sw_mean / st_mean, np.nan)
-            done = np.nanmax(np.abs(new - ratio), initial=0.0) < _FIXED_POINT_TOL
-            ratio = new
-            if done:
-                break
-    return ratio, sw_mean, st_mean
-
-
 def matched_ratio(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray,
-                  weight: np.ndarray | None = None,
-                  unswitched: np.ndarray | None = None) -> tuple[float, float, float, int, int]:
+                  weight: np.ndarray | None = None) -> tuple[float, float, float, int, int]:
     """Switchers' mean outcome ÷ stratum-matched stayers' mean (ATT weights).
 
     Returns (ratio, switcher_mean, matched_stayer_mean, n_switch_events, n_stay_events) using
     only strata that contain both switchers and stayers; ``weight`` (bootstrap multiplicities)
-    multiplies each event. ``unswitched`` (a rate outcome only) is the fraction of each stay
-    event's window before the stayer's next switch: the rest of it counts as ratio × its length
-    of unpenalised exposure, so the stayers' mean is their unpenalised rate (docs: switching_cost).
+    multiplies each event.
     """
     w = np.ones_like(outcome, dtype=float) if weight is None else weight
     ok = np.isfinite(outcome) & (w > 0)
     ns = int(stratum.max()) + 1 if stratum.size else 0
     sw = switched & ok
     st = (~switched) & ok
-    f = np.ones_like(outcome, dtype=float) if unswitched is None else unswitched
-    y = w * np.nan_to_num(outcome)
     n_sw = np.bincount(stratum[sw], weights=w[sw], minlength=ns)
-    y_sw = np.bincount(stratum[sw], weights=y[sw], minlength=ns)
-    u_st = np.bincount(stratum[st], weights=(w * f)[st], minlength=ns)
-    p_st = np.bincount(stratum[st], weights=(w * (1.0 - f))[st], minlength=ns)
-    y_st = np.bincount(stratum[st], weights=y[st], minlength=ns)
-    both = (n_sw > 0) & (u_st + p_st > 0)
+    y_sw = np.bincount(stratum[sw], weights=(w * np.nan_to_num(outcome))[sw], minlength=ns)
+    n_st = np.bincount(stratum[st], weights=w[st], minlength=ns)
+    y_st = np.bincount(stratum[st], weights=(w * np.nan_to_num(outcome))[st], minlength=ns)
+    both = (n_sw > 0) & (n_st > 0)
     if not both.any():
         return float("nan"), float("nan"), float("nan"), 0, 0
-    ratio, sw_mean, st_mean = _att_ratio(n_sw, y_sw, u_st, p_st, y_st)
+    sw_mean = y_sw[both].sum() / n_sw[both].sum()
+    st_mean = np.sum(n_sw[both] * (y_st[both] / n_st[both])) / n_sw[both].sum()
     in_both = both[stratum]
+    ratio = sw_mean / st_mean if st_mean > 0 else float("nan")
     return float(ratio), float(sw_mean), float(st_mean), int((sw & in_both).sum()), int((st & in_both).sum())
 
 
@@ -269,8 +230,7 @@ def team_clusters(author: np.ndarray, paper: np.ndarray) -> np.ndarray:
 
 
 def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum: np.ndarray, author: np.ndarray,
-                             rng: np.random.Generator, b: int = stats.BOOTSTRAP_B, chunk: int = 20,
-                             unswitched: np.ndarray | None = None) -> np.ndarray:
+                             rng: np.random.Generator, b: int = stats.BOOTSTRAP_B, chunk: int = 20) -> np.ndarray:
     """Bootstrap replicates of :func:`matched_ratio`, resampling clusters (authors or teams: all their events together).
 
     Events are first summed per (author, stratum) into sparse author × stratum matrices, so each
@@ -283,21 +243,25 @@ def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum:
         return np.full(b, np.nan)
     ok = np.isfinite(outcome)
     y = np.where(ok, outcome, 0.0)
-    f = np.ones_like(y) if unswitched is None else unswitched
     ns = int(stratum.max()) + 1
 
     def per_author(values):
         return sparse.csr_matrix((values, (author, stratum)), shape=(n_auth, ns)).T.tocsr()
 
     sw, st = (switched & ok).astype(float), (~switched & ok).astype(float)
-    mats = [per_author(v) for v in (sw, sw * y, st * f, st * (1.0 - f), st * y)]
+    m_nsw, m_ysw, m_nst, m_yst = per_author(sw), per_author(sw * y), per_author(st), per_author(st * y)
     out = []
     for start in range(0, b, chunk):
         size = min(chunk, b - start)
         flat = rng.integers(0, n_auth, size=(size, n_auth)) + (np.arange(size) * n_auth)[:, None]
         w = np.bincount(flat.ravel(), minlength=size * n_auth).reshape(size, n_auth).astype(float).T
+        n_sw, y_sw, n_st, y_st = ((m @ w).T for m in (m_nsw, m_ysw, m_nst, m_yst))
+        both = (n_sw > 0) & (n_st > 0)
         with np.errstate(all="ignore"):
-            out.append(_att_ratio(*((m @ w).T for m in mats))[0])
+            denom = np.where(both, n_sw, 0.0).sum(axis=1)
+            sw_mean = np.where(both, y_sw, 0.0).sum(axis=1) / denom
+            st_mean = np.where(both, n_sw * y_st / np.where(n_st > 0, n_st, 1.0), 0.0).sum(axis=1) / denom
+            out.append(np.where(st_mean > 0, sw_mean / st_mean, np.nan))
     return np.concatenate(out)
 
 
@@ -321,19 +285,15 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
         stratum = author = team = np.zeros(0, dtype=np.int64)
     wp = ev["window_papers"].astype(float) if len(switched) else np.zeros(0)
     wc = ev["window_citations"].astype(float) if len(switched) else np.zeros(0)
-    # a rate outcome: the share of a stay window before the stayer's next switch is unpenalised
-    unswitched = np.clip(ev["unswitched_days"].astype(float) / (365 * window), 0.0, 1.0) if len(switched) \
-        else np.zeros(0)
     with np.errstate(all="ignore"):
         outcomes = {
-            "papers_per_year": (wp / window, unswitched),
-            "citations_per_paper": (np.where(wp > 0, wc / np.where(wp > 0, wp, 1), np.nan), None),
+            "papers_per_year": wp / window,
+            "citations_per_paper": np.where(wp > 0, wc / np.where(wp > 0, wp, 1), np.nan),
         }
     n_auth = int(author.max()) + 1 if author.size else 0
-    for name, (y, unsw) in outcomes.items():
-        ratio, sw_mean, st_mean, n_sw, n_st = matched_ratio(y, switched, stratum, unswitched=unsw)
-        reps = matched_ratio_replicates(y, switched, stratum, team, stats.rng_for("penalty_" + name),
-                                        unswitched=unsw)
+    for name, y in outcomes.items():
+        ratio, sw_mean, st_mean, n_sw, n_st = matched_ratio(y, switched, stratum)
+        reps = matched_ratio_replicates(y, switched, stratum, team, stats.rng_for("penalty_" + name))
         lo, hi = stats.percentile_ci(reps)
         sw_ok = switched & np.isfinite(y)
         cols["outcome"].append(name)

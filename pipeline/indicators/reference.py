@@ -181,8 +181,6 @@ def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, l
             if any(t - span <= d < t for d in switch_dates):  # already penalised: neither control nor treated
                 continue
             in_window = [pid for d, pid, _ in mine if t < d <= t + span]
-            later_switches = [d for d in switch_dates if d > t]
-            unswitched = min((min(later_switches) - t) if later_switches else span, span) / span
             if outcome == "papers_per_year":
                 value = len(in_window) / window
             elif in_window:
@@ -193,29 +191,18 @@ def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, l
             recent = sum(1 for d, _, _ in mine if t - span <= d < t)
             stratum = (bin_of(later[3] - first, stage_edges), bin_of(prior, output_edges),
                        bin_of(recent, recent_edges), earlier[2], later[3])
-            events.append((stratum, switched, value, unswitched if outcome == "papers_per_year" else 1.0))
+            events.append((stratum, switched, value))
     sw: dict[tuple, list[float]] = defaultdict(list)
-    st: dict[tuple, list[tuple]] = defaultdict(list)
-    for stratum, switched, value, unswitched in events:
-        if switched:
-            sw[stratum].append(value)
-        else:
-            st[stratum].append((value, unswitched))
+    st: dict[tuple, list[float]] = defaultdict(list)
+    for stratum, switched, value in events:
+        (sw if switched else st)[stratum].append(value)
     common = [s for s in sw if s in st]
     if not common:
         return None
     n = sum(len(sw[s]) for s in common)
     sw_mean = sum(sum(sw[s]) for s in common) / n
-    # a stayer's window after its own next switch is penalised: it counts ratio × its length
-    ratio = 1.0
-    for _ in range(1000):
-        st_mean = sum(len(sw[s]) * sum(v for v, _ in st[s]) / sum(u + ratio * (1 - u) for _, u in st[s])
-                      for s in common) / n
-        new = sw_mean / st_mean
-        if abs(new - ratio) < 1e-13:
-            return new
-        ratio = new
-    return ratio
+    st_mean = sum(len(sw[s]) * (sum(st[s]) / len(st[s])) for s in common) / n
+    return sw_mean / st_mean
 
 
 def cd_variants(focal: str, focal_date, edges: list[tuple], window: int, authors: dict[str, set] | None = None,

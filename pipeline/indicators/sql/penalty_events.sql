@@ -1,8 +1,7 @@
 -- Switch and stay events with outcomes over the following {{ days }} days (see
 -- pipeline.indicators.lockin.penalty_events); counted from the edges so both outcomes rest on the
 -- same internal citation graph. Either kind counts only when the author made no switch in the
--- {{ days }} days before it. ``unswitched_days``: the part of the window before the author's next
--- switch, after which a stay event's window is penalised by the stayer's own switch.
+-- {{ days }} days before it.
 WITH ap AS (
     SELECT author_id, paper_id, published_date, year,
            row_number() OVER (PARTITION BY author_id ORDER BY published_date, paper_id) - 1 AS n_before
@@ -12,18 +11,12 @@ WITH ap AS (
 ), first AS (SELECT author_id, min(year) AS first_year FROM ap GROUP BY author_id),
 cit AS (SELECT cited_paper_id AS paper_id, count(*) AS c FROM fct_citations GROUP BY 1),
 corpus_end AS (SELECT make_date(max(year)::INTEGER, 12, 31) AS d FROM dim_papers WHERE is_ml),
-trans AS (
-    SELECT *, min(CASE WHEN is_switch THEN to_date END) OVER (
-                  PARTITION BY author_id ORDER BY to_date
-                  RANGE BETWEEN INTERVAL 1 DAY FOLLOWING AND UNBOUNDED FOLLOWING) AS next_switch
-    FROM _ind_trans
-),
 ev AS (
-    SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch, t.from_family, t.next_switch,
+    SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch, t.from_family,
            EXISTS (SELECT 1 FROM _ind_trans s
                    WHERE s.author_id = t.author_id AND s.is_switch
                      AND s.to_date >= t.to_date - {{ days }} AND s.to_date < t.to_date) AS recent_switch
-    FROM trans t
+    FROM _ind_trans t
     WHERE t.to_date + {{ days }} <= (SELECT d FROM corpus_end)
 )
 SELECT ev.author_id, ev.to_paper_id AS paper_id, ev.to_year AS year, ev.is_switch AS switched,
@@ -31,8 +24,7 @@ SELECT ev.author_id, ev.to_paper_id AS paper_id, ev.to_year AS year, ev.is_switc
        (SELECT count(*) FROM ap r WHERE r.author_id = ev.author_id AND r.published_date < ev.to_date
           AND r.published_date >= ev.to_date - {{ days }}) AS recent_output,
        count(w.paper_id) AS window_papers,
-       coalesce(sum(coalesce(c.c, 0)), 0)::BIGINT AS window_citations,
-       least(coalesce(datediff('day', ev.to_date, ev.next_switch), {{ days }}), {{ days }}) AS unswitched_days
+       coalesce(sum(coalesce(c.c, 0)), 0) AS window_citations
 FROM ev
 JOIN first f USING (author_id)
 JOIN ap me ON me.author_id = ev.author_id AND me.paper_id = ev.to_paper_id
@@ -40,6 +32,5 @@ LEFT JOIN ap w ON w.author_id = ev.author_id AND w.published_date > ev.to_date
               AND w.published_date <= ev.to_date + {{ days }}
 LEFT JOIN cit c ON c.paper_id = w.paper_id
 WHERE NOT ev.recent_switch
-GROUP BY ev.author_id, ev.to_paper_id, ev.to_date, ev.to_year, ev.is_switch, ev.from_family, ev.next_switch,
-         f.first_year, me.n_before
+GROUP BY ev.author_id, ev.to_paper_id, ev.to_date, ev.to_year, ev.is_switch, ev.from_family, f.first_year, me.n_before
 ORDER BY ev.author_id, ev.to_year, ev.to_paper_id
