@@ -259,10 +259,14 @@ def test_world_tables_match_reference(world):
     for c in rows["fct_citations"]:
         ncit[c["cited_paper_id"]] += 1
     max_year = max(p["year"] for p in rows["dim_papers"])
-    for outcome, ratio in _q(con, "SELECT outcome, ratio FROM ind_switch_penalty"):
+    for outcome, ratio, uncorrected in _q(con, "SELECT outcome, ratio, ratio_uncorrected FROM ind_switch_penalty"):
         ref = reference.penalty_ratio(seqs, allp, ncit, PENALTY_WINDOW_YEARS, max_year, CAREER_STAGE_BINS,
                                       PRIOR_OUTPUT_BINS, outcome, RECENT_OUTPUT_BINS)
+        plain = reference.penalty_ratio(seqs, allp, ncit, PENALTY_WINDOW_YEARS, max_year, CAREER_STAGE_BINS,
+                                        PRIOR_OUTPUT_BINS, outcome, RECENT_OUTPUT_BINS, corrected=False)
         assert ratio == pytest.approx(ref, rel=1e-9)
+        assert uncorrected == pytest.approx(plain, rel=1e-9)
+        assert (ratio < uncorrected) == (outcome == "papers_per_year")  # the correction lowers only the rate
     # framework shares per year
     by_year = defaultdict(list)
     unknown = defaultdict(int)

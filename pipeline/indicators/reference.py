@@ -153,8 +153,12 @@ def citation_kdk(paper_years: dict[str, int], citations: list[tuple[str, str, in
 
 def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, list[tuple]],
                   citations: dict[str, int], window: int, max_year: int, stage_edges, output_edges,
-                  outcome: str = "papers_per_year", recent_edges=(0, 1, 2, 3, 5, 8)) -> float | None:
+                  outcome: str = "papers_per_year", recent_edges=(0, 1, 2, 3, 5, 8),
+                  corrected: bool = True) -> float | None:
     """Switch-penalty ratio with the same event, window and matching rules as the warehouse.
+
+    For papers per year (unless not ``corrected``) the stayers' own later switches are corrected for
+    through the stayers' mean unswitched share of the window, re-weighted to the switchers' strata.
 
     author_papers: author → [(date, paper_id, family, year)] classified papers;
     all_papers: author → [(date, paper_id, year)] of every ML paper; citations: paper_id → count.
@@ -181,6 +185,8 @@ def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, l
             if any(t - span <= d < t for d in switch_dates):  # already penalised: neither control nor treated
                 continue
             in_window = [pid for d, pid, _ in mine if t < d <= t + span]
+            later_switches = [d for d in switch_dates if t < d <= t + span]
+            unswitched = (min(later_switches) - t).days / span.days if later_switches else 1.0
             if outcome == "papers_per_year":
                 value = len(in_window) / window
             elif in_window:
@@ -191,18 +197,26 @@ def penalty_ratio(author_papers: dict[str, list[tuple]], all_papers: dict[str, l
             recent = sum(1 for d, _, _ in mine if t - span <= d < t)
             stratum = (bin_of(later[3] - first, stage_edges), bin_of(prior, output_edges),
                        bin_of(recent, recent_edges), earlier[2], later[3])
-            events.append((stratum, switched, value))
+            events.append((stratum, switched, value, unswitched))
     sw: dict[tuple, list[float]] = defaultdict(list)
-    st: dict[tuple, list[float]] = defaultdict(list)
-    for stratum, switched, value in events:
-        (sw if switched else st)[stratum].append(value)
+    st: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
+    for stratum, switched, value, unswitched in events:
+        if switched:
+            sw[stratum].append(value)
+        else:
+            st[stratum].append((value, unswitched))
     common = [s for s in sw if s in st]
     if not common:
         return None
     n = sum(len(sw[s]) for s in common)
     sw_mean = sum(sum(sw[s]) for s in common) / n
-    st_mean = sum(len(sw[s]) * (sum(st[s]) / len(st[s])) for s in common) / n
-    return sw_mean / st_mean
+    st_mean = sum(len(sw[s]) * (sum(v for v, _ in st[s]) / len(st[s])) for s in common) / n
+    plain = sw_mean / st_mean
+    if outcome != "papers_per_year" or not corrected:
+        return plain
+    # a stayer's count is λ·(u + r·(1 − u)) in expectation, u = its unswitched share of the window
+    u = sum(len(sw[s]) * (sum(x for _, x in st[s]) / len(st[s])) for s in common) / n
+    return plain * u / (1 - plain * (1 - u))
 
 
 def cd_variants(focal: str, focal_date, edges: list[tuple], window: int, authors: dict[str, set] | None = None,

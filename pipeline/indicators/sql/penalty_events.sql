@@ -1,7 +1,8 @@
 -- Switch and stay events with outcomes over the following {{ days }} days (see
 -- pipeline.indicators.lockin.penalty_events); counted from the edges so both outcomes rest on the
 -- same internal citation graph. Either kind counts only when the author made no switch in the
--- {{ days }} days before it.
+-- {{ days }} days before it. unswitched_days: the part of the window before the author's own next
+-- switch (a stayer's output after that switch is penalised too; the ratio corrects for it).
 WITH ap AS (
     SELECT author_id, paper_id, published_date, year,
            row_number() OVER (PARTITION BY author_id ORDER BY published_date, paper_id) - 1 AS n_before
@@ -15,7 +16,10 @@ ev AS (
     SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch, t.from_family,
            EXISTS (SELECT 1 FROM _ind_trans s
                    WHERE s.author_id = t.author_id AND s.is_switch
-                     AND s.to_date >= t.to_date - {{ days }} AND s.to_date < t.to_date) AS recent_switch
+                     AND s.to_date >= t.to_date - {{ days }} AND s.to_date < t.to_date) AS recent_switch,
+           (SELECT min(s.to_date) FROM _ind_trans s
+            WHERE s.author_id = t.author_id AND s.is_switch
+              AND s.to_date > t.to_date AND s.to_date <= t.to_date + {{ days }}) AS next_switch_date
     FROM _ind_trans t
     WHERE t.to_date + {{ days }} <= (SELECT d FROM corpus_end)
 )
@@ -23,6 +27,7 @@ SELECT ev.author_id, ev.to_paper_id AS paper_id, ev.to_year AS year, ev.is_switc
        ev.from_family, ev.to_year - f.first_year AS career_stage, me.n_before AS prior_output,
        (SELECT count(*) FROM ap r WHERE r.author_id = ev.author_id AND r.published_date < ev.to_date
           AND r.published_date >= ev.to_date - {{ days }}) AS recent_output,
+       coalesce(ev.next_switch_date - ev.to_date, {{ days }}) AS unswitched_days,
        count(w.paper_id) AS window_papers,
        coalesce(sum(coalesce(c.c, 0)), 0) AS window_citations
 FROM ev
@@ -32,5 +37,6 @@ LEFT JOIN ap w ON w.author_id = ev.author_id AND w.published_date > ev.to_date
               AND w.published_date <= ev.to_date + {{ days }}
 LEFT JOIN cit c ON c.paper_id = w.paper_id
 WHERE NOT ev.recent_switch
-GROUP BY ev.author_id, ev.to_paper_id, ev.to_date, ev.to_year, ev.is_switch, ev.from_family, f.first_year, me.n_before
+GROUP BY ev.author_id, ev.to_paper_id, ev.to_date, ev.to_year, ev.is_switch, ev.from_family, ev.next_switch_date,
+         f.first_year, me.n_before
 ORDER BY ev.author_id, ev.to_year, ev.to_paper_id
