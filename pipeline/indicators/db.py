@@ -48,17 +48,42 @@ def load_sql(name: str, **params) -> str:
     return _PARAM.sub(sub, _sql_text(name))
 
 
-def fetch_arrays(con, sql: str, params=None) -> dict[str, np.ndarray]:
-    """Run a query and return its columns as NumPy arrays (strings as object arrays)."""
+def fetch_arrays(con, sql: str, params=None, codes: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Run a query and return its columns as NumPy arrays (strings as object arrays).
+
+    Each string column named in ``codes`` comes back instead as int64 codes numbered in sorted
+    string order, so ``np.unique`` gives the inverse it gives on the strings, without millions of
+    Python strings (an author-id column at 1M papers: ~10 s of object sorting saved per use); its
+    sorted distinct values are under ``"<name>:values"``.
+    """
     table = (con.sql(sql, params=params) if params else con.sql(sql)).to_arrow_table()
     out = {}
     for name in table.column_names:
         col = table.column(name)
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        if name in codes:
+            out[name], out[name + ":values"] = sorted_codes(col, name)
+        elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             out[name] = np.array(col.to_pylist(), dtype=object)
         else:
             out[name] = col.to_numpy(zero_copy_only=False)
     return out
+
+
+def sorted_codes(column: pa.ChunkedArray, name: str = "column") -> tuple[np.ndarray, np.ndarray]:
+    """(int64 code per value, sorted distinct values) of a non-null string column; code = rank.
+
+    Arrow sorts UTF-8 by bytes, which is code-point order, the order NumPy sorts Python strings in.
+    """
+    import pyarrow.compute as pc
+
+    if column.null_count:
+        raise MlgraphError(f"{name}: {column.null_count} NULL values where an identifier is required")
+    encoded = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    order = pc.array_sort_indices(encoded.dictionary)
+    rank = np.empty(len(encoded.dictionary), dtype=np.int64)
+    rank[order.to_numpy()] = np.arange(len(encoded.dictionary))
+    values = np.array(encoded.dictionary.take(order).to_pylist(), dtype=object)
+    return rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)], values
 
 
 def _clean(value) -> pa.Array:

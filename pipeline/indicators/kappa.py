@@ -39,24 +39,23 @@ def replicate_kappa(reps: np.ndarray, influence_total: np.ndarray) -> np.ndarray
 
 def build_lockin_kappa(con, log) -> None:
     """ind_lockin_kappa: raw and chance-corrected persistence, field-wide and per domain."""
-    units = fetch_arrays(con, load_sql("lockin_kappa_units"))
-    domains = sorted(set(units["domain"].tolist()))
+    units = fetch_arrays(con, load_sql("lockin_kappa_units"), codes=("author_id", "domain"))
+    domains = units["domain:values"].tolist()
     scopes = [ALL_DOMAINS] + domains
-    cell_of = {d: i + 1 for i, d in enumerate(domains)}
-    n_units = len(units["author_id"])
-    # every unit counts once in its domain and once in 'all' (cell 0)
-    cluster = np.concatenate([units["author_id"], units["author_id"]])
-    cell = np.concatenate([np.zeros(n_units, dtype=np.int64),
-                           np.array([cell_of[d] for d in units["domain"]], dtype=np.int64)])
+    # a unit (one row per author and domain) counts in its domain, cell = the domain's rank + 1, and
+    # in 'all' (cell 0), whose sums, replicates too, are therefore the sums over the domain cells
+    author, cell = units["author_id"], units["domain"] + 1
     values = np.column_stack([units["n_transitions"], units["n_same"], units["chance_sum"],
                               units["chance_influence"]]).astype(float)
-    values = np.concatenate([values, values])
     totals = np.zeros((len(scopes), 4))
     np.add.at(totals, cell, values)
+    totals[0] = totals[1:].sum(axis=0)
     # units that only contribute papers to the shares are not authors of any transition here
     has_transitions = values[:, 0] > 0
-    authors = distinct_per_cell(cluster[has_transitions], cell[has_transitions], len(scopes))
-    reps = stats.cluster_replicate_sums(cluster, cell, values, len(scopes), stats.rng_for("lockin_kappa"))
+    authors = np.bincount(cell[has_transitions], minlength=len(scopes)).astype(np.int64)
+    authors[0] = np.unique(author[has_transitions]).size
+    reps = stats.cluster_replicate_sums(author, cell, values, len(scopes), stats.rng_for("lockin_kappa"))
+    reps[:, 0, :] = reps[:, 1:, :].sum(axis=1)
     lo, hi = stats.percentile_ci(replicate_kappa(reps, totals[:, 3]))
     n, same, chance = totals[:, 0], totals[:, 1], totals[:, 2]
     with np.errstate(all="ignore"):

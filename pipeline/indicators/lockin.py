@@ -30,12 +30,12 @@ def build_lockin(con, log) -> None:
     """ind_transition_matrix, ind_lockin (persistence, Shorrocks) and ind_lockin_stationary."""
     t = fetch_arrays(con, """
         SELECT author_id, from_family, to_family FROM _ind_trans ORDER BY author_id, from_family, to_family
-    """)
-    fams = sorted(set(t["from_family"]) | set(t["to_family"]))
+    """, codes=("author_id", "from_family", "to_family"))
+    fams = sorted(set(t["from_family:values"]) | set(t["to_family:values"]))
     idx = {f: i for i, f in enumerate(fams)}
     k = len(fams)
-    fi = np.array([idx[f] for f in t["from_family"]], dtype=np.int64)
-    ti = np.array([idx[f] for f in t["to_family"]], dtype=np.int64)
+    fi = np.array([idx[f] for f in t["from_family:values"]], dtype=np.int64)[t["from_family"]]
+    ti = np.array([idx[f] for f in t["to_family:values"]], dtype=np.int64)[t["to_family"]]
     counts = np.zeros((k, k))
     np.add.at(counts, (fi, ti), 1.0)
     row_tot = counts.sum(axis=1)
@@ -148,6 +148,21 @@ def _bin(values: np.ndarray, edges) -> np.ndarray:
     return np.searchsorted(np.asarray(edges), values, side="right") - 1
 
 
+def row_groups(columns: list[np.ndarray]) -> np.ndarray:
+    """The inverse of ``np.unique(np.column_stack(columns), axis=0)``: one group id per row, in the
+    rows' lexicographic order, via one mixed-radix int64 code (a row-wise unique sorts far slower)."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
+    for col in columns:
+        col = np.asarray(col, dtype=np.int64)
+        lo, width = (int(col.min()), int(col.max() - col.min()) + 1) if col.size else (0, 1)
+        span *= width
+        if span >= 2 ** 62:
+            return np.unique(np.column_stack(columns), axis=0, return_inverse=True)[1].ravel()
+        code = code * width + (col - lo)
+    return np.unique(code, return_inverse=True)[1].ravel()
+
+
 def build_switching(con, log) -> None:
     """ind_author_switching, ind_switch_rate and ind_switch_penalty."""
     con.execute("CREATE OR REPLACE TABLE ind_author_switching AS " + load_sql("author_switching"))
@@ -182,7 +197,7 @@ def penalty_events(con, window: int = PENALTY_WINDOW_YEARS) -> dict[str, np.ndar
     productivity just before the event, which is what drives both switching and later output.
     """
     days = 365 * window
-    return fetch_arrays(con, load_sql("penalty_events", days=days))
+    return fetch_arrays(con, load_sql("penalty_events", days=days), codes=("author_id", "paper_id", "from_family"))
 
 
 class MatchedRatio(NamedTuple):
@@ -295,15 +310,18 @@ def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum:
         return sparse.csr_matrix((values, (author, stratum)), shape=(n_auth, ns)).T.tocsr()
 
     sw, st = (switched & ok).astype(float), (~switched & ok).astype(float)
-    sums = [per_author(sw), per_author(sw * y), per_author(st), per_author(st * y)]
+    parts = [per_author(sw), per_author(sw * y), per_author(st), per_author(st * y)]
     if unswitched is not None:
-        sums.append(per_author(st * unswitched))
+        parts.append(per_author(st * unswitched))
+    # all sums stacked: one product per block with the (author × replicate) weights, drawn in that
+    # layout; column-major, so the product reads each author's weights once
+    sums = sparse.vstack(parts).tocsc()
     out = []
     for start in range(0, b, chunk):
         size = min(chunk, b - start)
-        flat = rng.integers(0, n_auth, size=(size, n_auth)) + (np.arange(size) * n_auth)[:, None]
-        w = np.bincount(flat.ravel(), minlength=size * n_auth).reshape(size, n_auth).astype(float).T
-        n_sw, y_sw, n_st, y_st, *u_st = ((m @ w).T for m in sums)
+        flat = rng.integers(0, n_auth, size=(size, n_auth)) * size + np.arange(size)[:, None]
+        w = np.bincount(flat.ravel(), minlength=size * n_auth).reshape(n_auth, size).astype(float)
+        n_sw, y_sw, n_st, y_st, *u_st = (block.T for block in np.split(sums @ w, len(parts)))
         both = (n_sw > 0) & (n_st > 0)
         sw_mean, st_mean, _, _ = _stayer_means(n_sw, y_sw, n_st, y_st, u_st[0] if u_st else None, both)
         with np.errstate(all="ignore"):
@@ -320,12 +338,10 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     switched = ev["switched"].astype(bool) if len(ev["year"]) else np.zeros(0, dtype=bool)
     if len(switched):
         _, origin = np.unique(ev["from_family"], return_inverse=True)
-        keys = np.column_stack([_bin(ev["career_stage"], CAREER_STAGE_BINS),
-                                _bin(ev["prior_output"], PRIOR_OUTPUT_BINS),
-                                _bin(ev["recent_output"], RECENT_OUTPUT_BINS),
-                                origin.ravel(), ev["year"].astype(np.int64)])
-        _, stratum = np.unique(keys, axis=0, return_inverse=True)
-        stratum = stratum.ravel()
+        stratum = row_groups([_bin(ev["career_stage"], CAREER_STAGE_BINS),
+                              _bin(ev["prior_output"], PRIOR_OUTPUT_BINS),
+                              _bin(ev["recent_output"], RECENT_OUTPUT_BINS),
+                              origin.ravel(), ev["year"].astype(np.int64)])
         _, author = np.unique(ev["author_id"], return_inverse=True)
         team = team_clusters(ev["author_id"], ev["paper_id"])
     else:
