@@ -447,7 +447,7 @@ def test_penalty_bootstrap_vectorised_equals_loop():
     y = rng.poisson(2.0, n).astype(float)
     y[::17] = np.nan
     got = matched_ratio_replicates(y, switched, stratum, author, np.random.default_rng(9), b=30, chunk=30)
-    draws = np.random.default_rng(9).integers(0, n_auth, size=(30, n_auth))
+    draws = np.random.default_rng(9).integers(0, n_auth, size=(30, n_auth), dtype=np.int32)  # production draws int32 indices
     want = [matched_ratio(y, switched, stratum, np.bincount(d, minlength=n_auth)[author].astype(float))[0]
             for d in draws]
     np.testing.assert_allclose(got, want, rtol=1e-12)
@@ -491,3 +491,31 @@ def test_cd_index_sample_under_pair_budget(monkeypatch):
     assert all(not r[5] for r in sampled.values())
     assert all((r[1] is None) == (full[p][1] is None) for p, r in sampled.items())
     con.close()
+
+
+def test_fast_grouping_helpers_equal_numpy_unique():
+    """distinct_rows, row_groups and sorted_codes give what np.unique gives, order included."""
+    import pyarrow as pa
+
+    from pipeline.indicators.db import sorted_codes
+    from pipeline.indicators.lockin import row_groups
+    from pipeline.indicators.stats import distinct_rows
+
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        n, m = int(rng.integers(0, 200)), int(rng.integers(1, 6))
+        v = rng.choice([0.0, -0.0, 0.5, 1.0, 1 / 3, 2.0, 0.25, 1e-300], size=(n, m))
+        want = np.unique(v, axis=0, return_counts=True)
+        got = distinct_rows(v)
+        assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1]), trial
+        cols = [rng.integers(-3, 9, n) for _ in range(m)]
+        if n:
+            assert np.array_equal(row_groups(cols), np.unique(np.column_stack(cols), axis=0, return_inverse=True)[1].ravel())
+    nan_rows = np.array([[np.nan, 1.0], [np.nan, 1.0], [0.0, 1.0]])
+    assert distinct_rows(nan_rows)[0].shape[0] == len(np.unique(nan_rows, axis=0))  # falls back on NaN
+    words = ["b", "a", "é", "ab", "B", "a", "日本", "", "ab"]
+    codes, values = sorted_codes(pa.chunked_array([words[:4], words[4:]]))
+    uniq, inverse = np.unique(np.array(words, dtype=object), return_inverse=True)
+    assert codes.tolist() == inverse.ravel().tolist() and values.tolist() == uniq.tolist()
+    with pytest.raises(Exception, match="NULL"):
+        sorted_codes(pa.chunked_array([["a", None]]))

@@ -319,7 +319,8 @@ def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum:
     out = []
     for start in range(0, b, chunk):
         size = min(chunk, b - start)
-        flat = rng.integers(0, n_auth, size=(size, n_auth)) * size + np.arange(size)[:, None]
+        flat = rng.integers(0, n_auth, size=(size, n_auth), dtype=stats.index_dtype(n_auth * size))
+        flat = flat * size + np.arange(size, dtype=flat.dtype)[:, None]
         w = np.bincount(flat.ravel(), minlength=size * n_auth).reshape(n_auth, size).astype(float)
         n_sw, y_sw, n_st, y_st, *u_st = (block.T for block in np.split(sums @ w, len(parts)))
         both = (n_sw > 0) & (n_st > 0)
