@@ -126,12 +126,21 @@ def classify_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     return _to_batch(batch.column(0), *classify_texts(batch.column(1).to_pylist(), batch.column(2).to_pylist()))
 
 
-def _classified_batches(reader, workers: int):
-    """Yield (input batch, (primaries, families, confidences)) in input order, on ``workers`` processes."""
+def _classified_batches(reader, workers: int, classify=None, columns: tuple[int, ...] = (1, 2)):
+    """Yield (input batch, classify(batch)) in input order, on ``workers`` processes.
+
+    ``classify`` is a module-level function (picklable, for the pool) of the batch's ``columns`` as
+    Python lists; by default :func:`classify_texts` of title and abstract.
+    """
+    classify = classify or classify_texts
+
+    def args(batch):
+        return [batch.column(i).to_pylist() for i in columns]
+
     if workers <= 1:
         for batch in reader:
             if batch.num_rows:
-                yield batch, classify_texts(batch.column(1).to_pylist(), batch.column(2).to_pylist())
+                yield batch, classify(*args(batch))
         return
     import multiprocessing
     from collections import deque
@@ -143,8 +152,7 @@ def _classified_batches(reader, workers: int):
         for batch in reader:
             if not batch.num_rows:
                 continue
-            pending.append((batch, pool.submit(classify_texts, batch.column(1).to_pylist(),
-                                               batch.column(2).to_pylist())))
+            pending.append((batch, pool.submit(classify, *args(batch))))
             if len(pending) > 2 * workers:  # bounded look-ahead keeps memory at a few batches
                 batch, fut = pending.popleft()
                 yield batch, fut.result()
@@ -226,48 +234,83 @@ def classify_papers(con, ctx) -> None:
 __all__ = ["load_taxonomy", "classify_domains", "classify_papers", "classify_batch", "classify_texts", "method_families", "FAMILIES"]
 
 
+def text_domain_rows(titles: list, abstracts: list, categories: list, primaries: list) -> tuple[list, list, list, list]:
+    """(row numbers, domains, scores, overrides) of the rows whose text decides or may override the domain.
+
+    A paper of a general primary category takes the domain its text names; one that cross-lists a
+    category of a cross-list domain takes that domain only when its text names it.
+    """
+    from pipeline.classify.domain import GENERAL, category_domain, get_domain_classifier
+
+    rules = get_domain_classifier()
+    rows, domains, scores, overrides = [], [], [], []
+    for i, (title, abstract, cats, category) in enumerate(zip(titles, abstracts, categories, primaries)):
+        general = category_domain(category) == GENERAL
+        listed = rules.cross_listed(cats or ())
+        if not general and not listed:
+            continue
+        domain, score = rules.text_domain(title, abstract)
+        if not general and domain not in listed:
+            continue
+        rows.append(i)
+        domains.append(domain)
+        scores.append(score)
+        overrides.append(domain in listed)
+    return rows, domains, scores, overrides
+
+
+def _domain_candidates_sql(con) -> str:
+    """The stg_arxiv__papers rows text_domain_rows can keep: a general primary category, or a
+    secondary category of a cross-list domain (a superset: the function applies the exact rule)."""
+    from pipeline.classify.domain import GENERAL, category_domain, get_domain_classifier
+    from pipeline.warehouse.runner import _sql_str
+
+    rules = get_domain_classifier()
+    seen = [r[0] for r in con.execute("SELECT DISTINCT c FROM (SELECT unnest(categories) AS c "
+                                      "FROM stg_arxiv__papers) WHERE c IS NOT NULL").fetchall()]
+    primaries = [r[0] for r in con.execute("SELECT DISTINCT primary_category FROM stg_arxiv__papers "
+                                           "WHERE primary_category IS NOT NULL").fetchall()]
+    general = [c for c in primaries if category_domain(c) == GENERAL]
+    cross = [c for c in seen if category_domain(c) in rules.cross_list_domains]
+
+    def values(items):
+        return "[" + ", ".join(_sql_str(c) for c in sorted(items)) + "]::VARCHAR[]"
+
+    return (f"SELECT paper_id, title, abstract, categories, primary_category FROM stg_arxiv__papers "
+            f"WHERE primary_category IS NULL OR list_contains({values(general)}, primary_category) "
+            f"OR list_has_any(categories[2:], {values(cross)})")
+
+
 def classify_domains(con, ctx) -> None:
     """Create int_paper_text_domains: the domain the text names, for arXiv papers of a general category.
 
     Runs before the intermediate layer so that int_paper_domains.sql can fall back on it (after the
     specific primary category and the PwC task areas). Only papers whose primary category maps to
-    general_ml, or that cross-list a category of a cross-list domain, are read: for the others the
-    category decides and the text is not needed.
+    general_ml, or that cross-list a category of a cross-list domain, are read (selected in SQL, so
+    the others' abstracts never reach Python); many are read by a pool of processes, as the families are.
     """
-    from pipeline.classify.domain import GENERAL, category_domain, get_domain_classifier
-
-    rules = get_domain_classifier()
     con.execute("CREATE OR REPLACE TABLE int_paper_text_domains (paper_id VARCHAR, text_domain VARCHAR, "
                 "text_domain_score DOUBLE, overrides_category BOOLEAN)")
-    reader = con.sql("SELECT paper_id, title, abstract, primary_category, categories FROM stg_arxiv__papers"
-                     ).to_arrow_reader(BATCH_ROWS)
+    select = _domain_candidates_sql(con)
+    n_rows = con.execute(f"SELECT count(*) FROM ({select})").fetchall()[0][0]
+    workers = min(os.cpu_count() or 1, MAX_WORKERS) if n_rows >= PARALLEL_MIN_ROWS else 1
+    reader = con.sql(select).to_arrow_reader(BATCH_ROWS)
     writer = con.cursor()
     total = named = 0
     try:
-        for batch in reader:
-            ids, domains, scores, overrides = [], [], [], []
-            for pid, title, abstract, category, cats in zip(*(batch.column(i).to_pylist() for i in range(5))):
-                general = category_domain(category) == GENERAL
-                listed = rules.cross_listed(cats or ())
-                if not general and not listed:
-                    continue
-                domain, score = rules.text_domain(title, abstract)
-                if not general and domain not in listed:
-                    continue
-                ids.append(pid)
-                domains.append(domain)
-                scores.append(score)
-                overrides.append(domain in listed)
-                named += domain is not None
-            if not ids:
+        for batch, (rows, domains, scores, overrides) in _classified_batches(reader, workers, text_domain_rows,
+                                                                                 columns=(1, 2, 3, 4)):
+            if not rows:
                 continue
-            writer.register("_text_domains_batch", pa.table({"paper_id": pa.array(ids, pa.string()),
-                                                             "text_domain": pa.array(domains, pa.string()),
-                                                             "text_domain_score": pa.array(scores, pa.float64()),
-                                                             "overrides_category": pa.array(overrides, pa.bool_())}))
+            named += sum(d is not None for d in domains)
+            writer.register("_text_domains_batch", pa.table({
+                "paper_id": batch.column(0).take(pa.array(rows, pa.int64())).cast(pa.string()),
+                "text_domain": pa.array(domains, pa.string()),
+                "text_domain_score": pa.array(scores, pa.float64()),
+                "overrides_category": pa.array(overrides, pa.bool_())}))
             writer.execute("INSERT INTO int_paper_text_domains SELECT * FROM _text_domains_batch")
             writer.unregister("_text_domains_batch")
-            total += len(ids)
+            total += len(rows)
     finally:
         writer.close()
     ctx.log.info("text domains: %d papers of a general primary category read, %d name a domain", total, named)
