@@ -123,3 +123,48 @@ def test_many_segments_are_compacted_without_losing_verdicts(tmp_path, caplog, m
     assert len(_segments(tmp_path)) <= 2
     rows, hits, done = _build(con, tmp_path, caplog)
     assert (hits, done) == (6, 0)
+
+
+DOMAIN_PAPERS = [
+    ("a", "GNNs for node classification", "A graph neural network on citation graphs and social networks.",
+     "cs.LG", ["cs.LG"]),
+    ("b", "ViT", "Image classification with images.", "cs.CV", ["cs.CV"]),          # the category decides
+    ("c", "On SGD", "We prove a rate.", "cs.AI", ["cs.AI"]),
+    ("e", "Speech recognition for spoken dialects", "An ASR system for speech and speaker audio.", "cs.CL",
+     ["cs.CL", "eess.AS"]),
+    ("f", "Parsing sentences", "A dependency parser for text and sentences in documents.", "cs.CL",
+     ["cs.CL", "cs.SD"]),                                                            # read, not kept
+]
+
+
+def _domains(con, home: Path, caplog) -> tuple[list, int, int]:
+    """Run classify_domains; (table rows, verdicts from the cache, papers read) from its log line."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="test.domains"):
+        wh.classify_domains(con, SimpleNamespace(settings=SimpleNamespace(home=home), log=logging.getLogger("test.domains")))
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("text domains:"))
+    hits, read = map(int, re.search(r"(\d+) from the domain cache, (\d+) read", line).groups())
+    return con.execute("SELECT * FROM int_paper_text_domains").fetchall(), hits, read
+
+
+def test_text_domains_are_cached_like_families(tmp_path, caplog, monkeypatch):
+    """A rebuild reads no text and gives the identical table (rows not kept are cached too); a changed
+    abstract is read again; other domain rules start a new cache directory."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE stg_arxiv__papers (paper_id VARCHAR, title VARCHAR, abstract VARCHAR, "
+                "primary_category VARCHAR, categories VARCHAR[])")
+    con.executemany("INSERT INTO stg_arxiv__papers VALUES (?, ?, ?, ?, ?)", [list(r) for r in DOMAIN_PAPERS])
+    first, hits, read = _domains(con, tmp_path, caplog)
+    assert (hits, read) == (0, 4)   # b is never read: its category decides
+    assert [r[:2] for r in first] == [("a", "graphs"), ("c", None), ("e", "speech_audio")]
+    second, hits, read = _domains(con, tmp_path, caplog)
+    assert (hits, read) == (4, 0) and second == first
+    con.execute("UPDATE stg_arxiv__papers SET abstract = 'Speech and speaker audio for ASR.' WHERE paper_id = 'c'")
+    third, hits, read = _domains(con, tmp_path, caplog)
+    assert (hits, read) == (3, 1) and dict((r[0], r[1]) for r in third)["c"] == "speech_audio"
+    import pipeline.classify.cache as cache
+
+    monkeypatch.setattr(cache, "domain_version", lambda: "other-rules")
+    _, hits, read = _domains(con, tmp_path, caplog)
+    assert (hits, read) == (0, 4)
+    assert {p.name for p in (tmp_path / "cache" / "domains").iterdir()} >= {"other-rules"}

@@ -7,7 +7,8 @@ any change to what a verdict would be starts an empty directory (full reclassifi
 one line). Each build adds one Parquet segment named by the SHA-256 of its bytes, written to a
 temporary name and renamed: a build that fails leaves either a whole valid segment or nothing, and
 every row in it is the verdict the classifier gives for exactly that text. The cache lives under
-``<MLGRAPH_HOME>/cache/classify/``, outside any candidate warehouse.
+``<MLGRAPH_HOME>/cache/classify/``, outside any candidate warehouse. The text domains of papers of
+a general category are cached the same way under ``<MLGRAPH_HOME>/cache/domains/``.
 """
 
 from __future__ import annotations
@@ -62,13 +63,38 @@ def load_cache_sql(name: str, text_hash: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text().replace("{{ text_hash }}", text_hash)
 
 
+DOMAIN_FILES = ("domain.py", "warehouse.py")
+DOMAIN_SEGMENT_SCHEMA = pa.schema([
+    ("paper_id", pa.string()),
+    ("text_hash", pa.string()),
+    ("kept", pa.bool_()),                 # whether the text decides the paper's domain (else no row)
+    ("text_domain", pa.string()),
+    ("text_domain_score", pa.float64()),
+    ("overrides_category", pa.bool_()),
+])
+
+
+def domain_version() -> str:
+    """'<taxonomy version>-domains-<12 hex>': like :func:`classifier_version`, for the text-domain rules
+    (taxonomy file with its domain cues, the category→domain seed, and the code that applies them)."""
+    from pipeline.classify.domain import SEED_PATH
+
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for path in [DEFAULT_PATH, SEED_PATH] + [here / name for name in DOMAIN_FILES]:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return f"{load_taxonomy_file().version}-domains-{digest.hexdigest()[:12]}"
+
+
 class ClassifyCache:
     """The cache directory of the current classifier version under ``root``."""
 
-    def __init__(self, root: Path, version: str | None = None):
+    def __init__(self, root: Path, version: str | None = None, schema: pa.Schema = SEGMENT_SCHEMA):
         self.root = Path(root)
         self.version = version or classifier_version()
         self.dir = self.root / self.version
+        self.schema = schema
 
     def segments(self) -> list[str]:
         """The complete segments of this version (temporary files of a failed write are not listed)."""
@@ -84,7 +110,7 @@ class ClassifyCache:
 
     def writer(self) -> SegmentWriter:
         """A writer of one new segment of this version."""
-        return SegmentWriter(self.dir)
+        return SegmentWriter(self.dir, self.schema)
 
     def compact(self) -> None:
         """Merge the segments into one when there are more than MAX_SEGMENTS."""
@@ -94,7 +120,7 @@ class ClassifyCache:
         out = self.writer()
         for seg in segs:
             for batch in pq.ParquetFile(seg).iter_batches():
-                out.write(pa.Table.from_batches([batch], schema=SEGMENT_SCHEMA))
+                out.write(pa.Table.from_batches([batch], schema=self.schema))
         merged = out.close()
         for seg in segs:
             if seg != merged:
@@ -104,19 +130,20 @@ class ClassifyCache:
 class SegmentWriter:
     """Streams verdicts into a temporary Parquet file; ``close`` renames it to its content hash."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, schema: pa.Schema = SEGMENT_SCHEMA):
         self.directory = directory
+        self.schema = schema
         self.tmp = directory / f".segment-{os.getpid()}-{id(self)}.tmp"
         self._writer = None
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
-        """Append verdicts (columns of SEGMENT_SCHEMA)."""
+        """Append verdicts (columns of the cache's schema)."""
         if not table.num_rows:
             return
         if self._writer is None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self.tmp, SEGMENT_SCHEMA)
+            self._writer = pq.ParquetWriter(self.tmp, self.schema)
         self._writer.write_table(table)
         self.rows += table.num_rows
 

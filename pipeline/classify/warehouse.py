@@ -259,9 +259,10 @@ def text_domain_rows(titles: list, abstracts: list, categories: list, primaries:
     return rows, domains, scores, overrides
 
 
-def _domain_candidates_sql(con) -> str:
-    """The stg_arxiv__papers rows text_domain_rows can keep: a general primary category, or a
-    secondary category of a cross-list domain (a superset: the function applies the exact rule)."""
+def _domain_candidates_where(con) -> str:
+    """WHERE clause over stg_arxiv__papers of the rows text_domain_rows can keep: a general primary
+    category, or a secondary category of a cross-list domain (a superset: the function applies the
+    exact rule)."""
     from pipeline.classify.domain import GENERAL, category_domain, get_domain_classifier
     from pipeline.warehouse.runner import _sql_str
 
@@ -276,9 +277,18 @@ def _domain_candidates_sql(con) -> str:
     def values(items):
         return "[" + ", ".join(_sql_str(c) for c in sorted(items)) + "]::VARCHAR[]"
 
-    return (f"SELECT paper_id, title, abstract, categories, primary_category FROM stg_arxiv__papers "
-            f"WHERE primary_category IS NULL OR list_contains({values(general)}, primary_category) "
+    return (f"primary_category IS NULL OR list_contains({values(general)}, primary_category) "
             f"OR list_has_any(categories[2:], {values(cross)})")
+
+
+def _domain_cache_for(ctx):
+    """The text-domain cache of this MLGRAPH_HOME (None without settings, e.g. in unit steps)."""
+    settings = getattr(ctx, "settings", None)
+    if settings is None:
+        return None
+    from pipeline.classify.cache import DOMAIN_SEGMENT_SCHEMA, ClassifyCache, domain_version
+
+    return ClassifyCache(Path(settings.home) / "cache" / "domains", domain_version(), DOMAIN_SEGMENT_SCHEMA)
 
 
 def classify_domains(con, ctx) -> None:
@@ -287,30 +297,81 @@ def classify_domains(con, ctx) -> None:
     Runs before the intermediate layer so that int_paper_domains.sql can fall back on it (after the
     specific primary category and the PwC task areas). Only papers whose primary category maps to
     general_ml, or that cross-list a category of a cross-list domain, are read (selected in SQL, so
-    the others' abstracts never reach Python); many are read by a pool of processes, as the families are.
+    the others' abstracts never reach Python). Verdicts are cached like the families' (keyed on paper
+    and text hash, per version of the domain rules), so a rebuild or a night reads only new and
+    changed papers; many are read by the families' pool of processes.
     """
+    from pipeline.classify.cache import DOMAIN_SEGMENT_SCHEMA, text_hash_sql
+
     con.execute("CREATE OR REPLACE TABLE int_paper_text_domains (paper_id VARCHAR, text_domain VARCHAR, "
                 "text_domain_score DOUBLE, overrides_category BOOLEAN)")
-    select = _domain_candidates_sql(con)
+    where = _domain_candidates_where(con)
+    text_hash = text_hash_sql(con, "stg_arxiv__papers")
+    con.execute("CREATE OR REPLACE TEMP TABLE _text_domains_cached (paper_id VARCHAR, kept BOOLEAN, "
+                "text_domain VARCHAR, text_domain_score DOUBLE, overrides_category BOOLEAN)")
+    cache = _domain_cache_for(ctx)
+    segments = cache.segments() if cache is not None else []
+    if segments:
+        con.execute(f"""
+            INSERT INTO _text_domains_cached
+            SELECT p.paper_id, c.kept, c.text_domain, c.text_domain_score, c.overrides_category
+            FROM (SELECT paper_id, {text_hash} AS text_hash FROM stg_arxiv__papers WHERE {where}) AS p
+            INNER JOIN (SELECT paper_id, text_hash, any_value(kept) AS kept, any_value(text_domain) AS text_domain,
+                               any_value(text_domain_score) AS text_domain_score,
+                               any_value(overrides_category) AS overrides_category
+                        FROM read_parquet($1) GROUP BY paper_id, text_hash) AS c
+                ON c.paper_id = p.paper_id AND c.text_hash = p.text_hash""", [segments])
+    hits = con.execute("SELECT count(*) FROM _text_domains_cached").fetchall()[0][0]
+    select = (f"SELECT paper_id, title, abstract, categories, primary_category, {text_hash} AS text_hash "
+              f"FROM stg_arxiv__papers WHERE ({where}) AND paper_id NOT IN (SELECT paper_id FROM _text_domains_cached)")
     n_rows = con.execute(f"SELECT count(*) FROM ({select})").fetchall()[0][0]
     workers = min(os.cpu_count() or 1, MAX_WORKERS) if n_rows >= PARALLEL_MIN_ROWS else 1
     reader = con.sql(select).to_arrow_reader(BATCH_ROWS)
     writer = con.cursor()
+    segment = cache.writer() if cache is not None else None
     total = named = 0
     try:
         for batch, (rows, domains, scores, overrides) in _classified_batches(reader, workers, text_domain_rows,
-                                                                                 columns=(1, 2, 3, 4)):
-            if not rows:
-                continue
-            named += sum(d is not None for d in domains)
-            writer.register("_text_domains_batch", pa.table({
+                                                                             columns=(1, 2, 3, 4)):
+            verdicts = pa.table({
                 "paper_id": batch.column(0).take(pa.array(rows, pa.int64())).cast(pa.string()),
                 "text_domain": pa.array(domains, pa.string()),
                 "text_domain_score": pa.array(scores, pa.float64()),
-                "overrides_category": pa.array(overrides, pa.bool_())}))
+                "overrides_category": pa.array(overrides, pa.bool_())})
+            if segment is not None:
+                # every row read is cached, also those whose text does not decide (kept = false)
+                n = batch.num_rows
+                kept = [False] * n
+                full_domain, full_score, full_over = [None] * n, [None] * n, [None] * n
+                for i, d, sc, o in zip(rows, domains, scores, overrides):
+                    kept[i], full_domain[i], full_score[i], full_over[i] = True, d, sc, o
+                segment.write(pa.Table.from_arrays(
+                    [batch.column(0).cast(pa.string()), batch.column(5).cast(pa.string()), pa.array(kept, pa.bool_()),
+                     pa.array(full_domain, pa.string()), pa.array(full_score, pa.float64()),
+                     pa.array(full_over, pa.bool_())], schema=DOMAIN_SEGMENT_SCHEMA))
+            if not rows:
+                continue
+            named += sum(d is not None for d in domains)
+            writer.register("_text_domains_batch", verdicts)
             writer.execute("INSERT INTO int_paper_text_domains SELECT * FROM _text_domains_batch")
             writer.unregister("_text_domains_batch")
             total += len(rows)
+    except BaseException:
+        if segment is not None:
+            segment.abort()
+        raise
     finally:
         writer.close()
-    ctx.log.info("text domains: %d papers of a general primary category read, %d name a domain", total, named)
+    if segment is not None:
+        segment.close()
+        cache.compact()
+    # one order whatever came from the cache, so a rebuild gives the identical table
+    con.execute("CREATE OR REPLACE TABLE int_paper_text_domains AS SELECT * FROM int_paper_text_domains "
+                "UNION ALL SELECT paper_id, text_domain, text_domain_score, overrides_category "
+                "FROM _text_domains_cached WHERE kept ORDER BY paper_id")
+    cached_kept, cached_named = con.execute("SELECT count(*) FILTER (WHERE kept), count(*) FILTER (WHERE kept AND "
+                                            "text_domain IS NOT NULL) FROM _text_domains_cached").fetchall()[0]
+    con.execute("DROP TABLE _text_domains_cached")
+    ctx.log.info("text domains: %d papers of a general primary category or a cross-list, %d from the domain "
+                 "cache, %d read (%d process(es)); %d decided by their text, %d name a domain",
+                 hits + n_rows, hits, n_rows, workers, total + cached_kept, named + cached_named)
