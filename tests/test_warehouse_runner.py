@@ -357,3 +357,22 @@ def test_bad_declarations_fail_before_any_candidate_file(settings, tmp_path):
     with pytest.raises(ModelError, match="dependency cycle"):
         build(settings, models_root=tmp_path)
     assert not candidates_dir(settings).exists()
+
+
+def test_cli_says_published_then_unchanged(small_lake, capsys, monkeypatch):
+    """`mlgraph build` says "published" after a publish (publish returns the published path, which the
+    old check took for an unchanged night) and "unchanged" when nothing changed since."""
+    import argparse
+    from functools import partial
+
+    from pipeline.warehouse import builder, cli
+
+    settings, root = small_lake
+    monkeypatch.setattr(builder, "build_and_publish", partial(builder.build_and_publish, models_root=root))
+    parser = argparse.ArgumentParser()
+    cli.configure(parser)
+    args = parser.parse_args(["--no-gates"])
+    assert cli.run(args, settings) == 0
+    assert capsys.readouterr().out.startswith("warehouse published: ")
+    assert cli.run(args, settings) == 0
+    assert capsys.readouterr().out.startswith("warehouse unchanged (nothing rebuilt, nothing published): ")

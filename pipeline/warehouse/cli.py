@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 
 from pipeline.ingest import int_at_least
 
@@ -36,6 +37,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="build even when the lake mixes synthetic sample rows with real ones (see `mlgraph status`)")
 
 
+def _file_identity(path) -> tuple[int, int] | None:
+    """(inode, mtime) of a file, None when absent: a publish replaces the file, so both change."""
+    try:
+        st = Path(path).stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 def run(args: argparse.Namespace, settings) -> int:
     """Build (and unless --no-publish, gate and publish) the warehouse; print where it is."""
     from pipeline.warehouse import builder
@@ -49,8 +59,11 @@ def run(args: argparse.Namespace, settings) -> int:
         print(f"warehouse unchanged (nothing built): {path}" if builder.is_unchanged(settings, path)
               else f"candidate built (not published): {path}")
     else:
+        # publish returns the published path too, so only the file's identity tells the two apart
+        before = _file_identity(settings.warehouse)
         path = builder.build_and_publish(settings, gates=not args.no_gates, run_id=args.run_id, **options)
-        print(f"warehouse unchanged (nothing rebuilt, nothing published): {path}" if builder.is_unchanged(settings, path)
+        unchanged = before is not None and _file_identity(settings.warehouse) == before
+        print(f"warehouse unchanged (nothing rebuilt, nothing published): {path}" if unchanged
               else f"warehouse published: {path}")
     if args.print_dictionary:
         published = not args.no_publish or builder.is_unchanged(settings, path)
