@@ -168,3 +168,36 @@ def test_text_domains_are_cached_like_families(tmp_path, caplog, monkeypatch):
     _, hits, read = _domains(con, tmp_path, caplog)
     assert (hits, read) == (0, 4)
     assert {p.name for p in (tmp_path / "cache" / "domains").iterdir()} >= {"other-rules"}
+
+
+def _mentions(con, home: Path, caplog) -> tuple[list, int, int]:
+    """Run build_mentions; (table rows, papers from the cache, papers read) from its log line."""
+    from pipeline.classify.mentions_warehouse import build_mentions
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="test.mentions"):
+        build_mentions(con, SimpleNamespace(settings=SimpleNamespace(home=home), log=logging.getLogger("test.mentions")))
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("named models:"))
+    hits, read = map(int, re.search(r"(\d+) from the mentions cache, (\d+) read by Python", line).groups())
+    return con.execute("SELECT * FROM int_paper_model_mentions").fetchall(), hits, read
+
+
+def test_mentions_are_cached_and_a_rebuild_is_identical(tmp_path, caplog):
+    """Papers the prefilter flags are read once: a rebuild takes them (also those naming no model) from
+    the cache with the identical table; a changed abstract is read again."""
+    con = duckdb.connect()
+    _papers(con, [
+        ("2101.00001", "Fine-tuning Llama 2 for X", "We fine-tune Llama 2 and LLaMA-2-7B on our data.", ["cs.CL"]),
+        ("2101.00002", "A theorem", "We prove it.", ["cs.LG"]),
+        ("2101.00003", "Beyond BERT", "We compare with BERT as a baseline only.", ["cs.CL"]),
+        ("2101.00004", "Qwen2-VL for charts", "Built on Qwen2-VL, our model reads charts.", ["cs.CV"]),
+    ])
+    con.execute("CREATE TABLE stg_pwc__eval_results (model_name VARCHAR, paper_title VARCHAR)")
+    first, hits, read = _mentions(con, tmp_path, caplog)
+    assert hits == 0 and read >= 3 and {r[0] for r in first} >= {"2101.00001", "2101.00004"}
+    second, hits2, read2 = _mentions(con, tmp_path, caplog)
+    assert (hits2, read2) == (read, 0) and second == first
+    con.execute("UPDATE int_papers SET abstract = 'We fine-tune Mistral 7B.' WHERE paper_id = '2101.00001'")
+    third, hits3, read3 = _mentions(con, tmp_path, caplog)
+    assert (hits3, read3) == (read - 1, 1)
+    assert {r[1] for r in third if r[0] == "2101.00001"} != {r[1] for r in first if r[0] == "2101.00001"}

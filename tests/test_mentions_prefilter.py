@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from pipeline.classify.mentions import get_extractor, read_alias_rows
-from pipeline.classify.mentions_warehouse import CANDIDATES_SQL
+from pipeline.classify.mentions_warehouse import candidates_sql
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -25,7 +25,7 @@ def passes(texts: list[str | None]) -> list[bool]:
     con.execute("SET VARIABLE mention_cased_re = ?", [cased])
     con.execute("CREATE TABLE int_papers (paper_id VARCHAR, title VARCHAR, abstract VARCHAR, is_ml BOOLEAN)")
     con.executemany("INSERT INTO int_papers VALUES (?, NULL, ?, true)", [(str(i), t) for i, t in enumerate(texts)])
-    kept = {r[0] for r in con.execute(CANDIDATES_SQL.read_text()).fetchall() if r[2] is not None}
+    kept = {r[0] for r in con.execute(candidates_sql(con)).fetchall() if r[2] is not None}
     return [str(i) in kept for i in range(len(texts))]
 
 

@@ -8,7 +8,8 @@ one line). Each build adds one Parquet segment named by the SHA-256 of its bytes
 temporary name and renamed: a build that fails leaves either a whole valid segment or nothing, and
 every row in it is the verdict the classifier gives for exactly that text. The cache lives under
 ``<MLGRAPH_HOME>/cache/classify/``, outside any candidate warehouse. The text domains of papers of
-a general category are cached the same way under ``<MLGRAPH_HOME>/cache/domains/``.
+a general category, and the named-model mentions, are cached the same way under
+``<MLGRAPH_HOME>/cache/domains/`` and ``<MLGRAPH_HOME>/cache/mentions/``.
 """
 
 from __future__ import annotations
@@ -85,6 +86,30 @@ def domain_version() -> str:
         digest.update(path.name.encode() + b"\0")
         digest.update(path.read_bytes() if path.exists() else b"")
     return f"{load_taxonomy_file().version}-domains-{digest.hexdigest()[:12]}"
+
+
+MENTION_FILES = ("mentions.py", "mentions_warehouse.py")
+MENTION_STRUCT = pa.struct([
+    ("model_key", pa.string()), ("mention_text", pa.string()), ("evidence_span", pa.string()),
+    ("relation", pa.string()), ("cue", pa.string()), ("confidence", pa.float64()), ("in_title", pa.bool_()),
+])
+MENTION_SEGMENT_SCHEMA = pa.schema([
+    ("paper_id", pa.string()),
+    ("text_hash", pa.string()),
+    ("mentions", pa.list_(MENTION_STRUCT)),    # empty: the paper was read and names no model
+])
+
+
+def mentions_version() -> str:
+    """'mentions-<12 hex>': a hash of the alias table and the extractor's code."""
+    from pipeline.classify.mentions import ALIASES_PATH
+
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for path in [ALIASES_PATH] + [here / name for name in MENTION_FILES]:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return f"mentions-{digest.hexdigest()[:12]}"
 
 
 class ClassifyCache:

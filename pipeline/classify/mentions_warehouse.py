@@ -63,11 +63,11 @@ def _extract_lists(ids: list, titles: list, abstracts: list) -> pa.RecordBatch:
 
 
 def _mention_batches(reader, workers: int, extractor: MentionExtractor):
-    """Yield mention batches in input order, using ``workers`` processes when more than one."""
+    """Yield (input batch, its mentions) in input order, using ``workers`` processes when more than one."""
     if workers <= 1:
         for batch in reader:
             if batch.num_rows:
-                yield batch.num_rows, extract_batch(batch, extractor)
+                yield batch, extract_batch(batch, extractor)
         return
     import multiprocessing
     from collections import deque
@@ -79,17 +79,53 @@ def _mention_batches(reader, workers: int, extractor: MentionExtractor):
         for batch in reader:
             if not batch.num_rows:
                 continue
-            pending.append((batch.num_rows, pool.submit(_extract_lists, *(batch.column(i).to_pylist() for i in range(3)))))
+            pending.append((batch, pool.submit(_extract_lists, *(batch.column(i).to_pylist() for i in range(3)))))
             if len(pending) > 2 * workers:  # bounded look-ahead keeps memory at a few batches
-                n, fut = pending.popleft()
-                yield n, fut.result()
+                batch, fut = pending.popleft()
+                yield batch, fut.result()
         while pending:
-            n, fut = pending.popleft()
-            yield n, fut.result()
+            batch, fut = pending.popleft()
+            yield batch, fut.result()
+
+
+def candidates_sql(con) -> str:
+    """The prefilter's SQL (ml_paper_mention_candidates.sql) with int_papers' text-hash expression filled in."""
+    from pipeline.classify.cache import text_hash_sql
+
+    return CANDIDATES_SQL.read_text().replace("{{ text_hash }}", text_hash_sql(con))
+
+
+def _mentions_cache_for(ctx):
+    """The mentions cache of this MLGRAPH_HOME (None without settings, e.g. in unit steps)."""
+    settings = getattr(ctx, "settings", None)
+    if settings is None:
+        return None
+    from pipeline.classify.cache import MENTION_SEGMENT_SCHEMA, ClassifyCache, mentions_version
+
+    return ClassifyCache(Path(settings.home) / "cache" / "mentions", mentions_version(), MENTION_SEGMENT_SCHEMA)
+
+
+def _cache_rows(batch: pa.RecordBatch, out: pa.RecordBatch) -> pa.Table:
+    """One cache row per paper of ``batch``: its mentions in ``out`` as a list (empty when none)."""
+    from pipeline.classify.cache import MENTION_SEGMENT_SCHEMA, MENTION_STRUCT
+
+    by_paper: dict[str, list] = {}
+    fields = [f.name for f in MENTION_STRUCT]
+    for row in out.to_pylist():
+        by_paper.setdefault(row["paper_id"], []).append({k: row[k] for k in fields})
+    ids = batch.column(0).to_pylist()
+    return pa.Table.from_arrays([pa.array(ids, pa.string()), batch.column(3).cast(pa.string()),
+                                 pa.array([by_paper.get(i, []) for i in ids], pa.list_(MENTION_STRUCT))],
+                                schema=MENTION_SEGMENT_SCHEMA)
 
 
 def build_mentions(con, ctx) -> None:
-    """Create int_paper_model_mentions and int_leaderboard_model_families."""
+    """Create int_paper_model_mentions and int_leaderboard_model_families.
+
+    Only the papers the RE2 prefilter flags are read by Python, and of those only the ones the
+    mentions cache (keyed on paper and text hash, per version of the alias table and extractor)
+    does not hold, so a rebuild or a night reads only new and changed papers.
+    """
     started = time.perf_counter()
     extractor = get_extractor()
     con.execute("CREATE OR REPLACE TABLE int_paper_model_mentions (paper_id VARCHAR, model_key VARCHAR, "
@@ -100,19 +136,58 @@ def build_mentions(con, ctx) -> None:
     nocase_re, cased_re = (p or "[^\\x00-\\x{10FFFF}]" for p in extractor.prefilter_patterns())
     con.execute("SET VARIABLE mention_nocase_re = ?", [nocase_re])
     con.execute("SET VARIABLE mention_cased_re = ?", [cased_re])
-    workers = min(os.cpu_count() or 1, MAX_WORKERS) if n_ml >= PARALLEL_MIN_ROWS else 1
-    reader = con.sql(CANDIDATES_SQL.read_text()).to_arrow_reader(BATCH_ROWS)
+    con.execute("CREATE OR REPLACE TEMP TABLE _mention_candidates AS " + candidates_sql(con))
+    con.execute("CREATE OR REPLACE TEMP TABLE _mentions_cached (paper_id VARCHAR, mentions "
+                "STRUCT(model_key VARCHAR, mention_text VARCHAR, evidence_span VARCHAR, relation VARCHAR, "
+                "cue VARCHAR, confidence DOUBLE, in_title BOOLEAN)[])")
+    cache = _mentions_cache_for(ctx)
+    segments = cache.segments() if cache is not None else []
+    if segments:
+        con.execute("""
+            INSERT INTO _mentions_cached
+            SELECT c.paper_id, s.mentions
+            FROM _mention_candidates AS c
+            INNER JOIN (SELECT paper_id, text_hash, any_value(mentions) AS mentions FROM read_parquet($1)
+                        GROUP BY paper_id, text_hash) AS s
+                ON s.paper_id = c.paper_id AND s.text_hash = c.text_hash""", [segments])
+    hits = con.execute("SELECT count(*) FROM _mentions_cached").fetchall()[0][0]
+    n_read = con.execute("SELECT count(*) FROM _mention_candidates").fetchall()[0][0] - hits
+    workers = min(os.cpu_count() or 1, MAX_WORKERS) if n_read >= PARALLEL_MIN_ROWS else 1
+    reader = con.sql("SELECT paper_id, title, abstract, text_hash FROM _mention_candidates "
+                     "WHERE paper_id NOT IN (SELECT paper_id FROM _mentions_cached) ORDER BY paper_id"
+                     ).to_arrow_reader(BATCH_ROWS)
     writer = con.cursor()
+    segment = cache.writer() if cache is not None else None
     papers = mentions = 0
     try:
-        for n, out in _mention_batches(reader, workers, extractor):
-            papers += n
+        for batch, out in _mention_batches(reader, workers, extractor):
+            papers += batch.num_rows
             mentions += out.num_rows
+            if segment is not None:
+                segment.write(_cache_rows(batch, out))
             writer.register("_mentions_batch", out)
             writer.execute("INSERT INTO int_paper_model_mentions SELECT * FROM _mentions_batch")
             writer.unregister("_mentions_batch")
+    except BaseException:
+        if segment is not None:
+            segment.abort()
+        raise
     finally:
         writer.close()
+    if segment is not None:
+        segment.close()
+        cache.compact()
+    # one order whatever came from the cache (one row per paper and model), so a rebuild is identical
+    con.execute("""
+        CREATE OR REPLACE TABLE int_paper_model_mentions AS
+        SELECT * FROM int_paper_model_mentions
+        UNION ALL
+        SELECT paper_id, m.model_key, m.mention_text, m.evidence_span, m.relation, m.cue, m.confidence, m.in_title
+        FROM (SELECT paper_id, unnest(mentions) AS m FROM _mentions_cached)
+        ORDER BY paper_id, model_key""")
+    cached_mentions = con.execute("SELECT coalesce(sum(len(mentions)), 0) FROM _mentions_cached").fetchall()[0][0]
+    con.execute("DROP TABLE _mentions_cached")
+    con.execute("DROP TABLE _mention_candidates")
     elapsed = time.perf_counter() - started
 
     classifier = get_classifier()
@@ -129,9 +204,10 @@ def build_mentions(con, ctx) -> None:
         con.execute("CREATE OR REPLACE TABLE int_leaderboard_model_families AS SELECT * FROM _leaderboard_families")
     finally:
         con.unregister("_leaderboard_families")
-    ctx.log.info("named models: %d mentions kept in %d ML papers, %d of them read by Python after the RE2 "
-                 "prefilter (%d process(es), %.0f ML papers/s); %d leaderboard model names", mentions, n_ml, papers,
-                 workers, n_ml / elapsed if elapsed > 0 else 0.0, len(rows))
+    ctx.log.info("named models: %d mentions kept in %d ML papers; after the RE2 prefilter %d from the mentions "
+                 "cache, %d read by Python (%d process(es), %.0f ML papers/s); %d leaderboard model names",
+                 mentions + cached_mentions, n_ml, hits, papers, workers, n_ml / elapsed if elapsed > 0 else 0.0,
+                 len(rows))
 
 
 def build_builds_on_downstream(con, ctx) -> None:
