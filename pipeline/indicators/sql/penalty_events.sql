@@ -3,15 +3,36 @@
 -- same internal citation graph. Either kind counts only when the author made no switch in the
 -- {{ days }} days before it. unswitched_days: the part of the window before the author's own next
 -- switch (a stayer's output after that switch is penalised too; the ratio corrects for it).
-WITH ap AS (
-    SELECT author_id, paper_id, published_date, year,
-           row_number() OVER (PARTITION BY author_id ORDER BY published_date, paper_id) - 1 AS n_before
-    FROM (SELECT DISTINCT a.author_id, p.paper_id, p.published_date, p.year
-          FROM fct_authorships a JOIN dim_papers p USING (paper_id)
-          WHERE a.author_id IS NOT NULL AND p.is_ml AND p.published_date IS NOT NULL)
-), first AS (SELECT author_id, min(year) AS first_year FROM ap GROUP BY author_id),
-cit AS (SELECT cited_paper_id AS paper_id, count(*) AS c FROM fct_citations GROUP BY 1),
+-- The author's output before and after each paper comes from RANGE windows over the author's
+-- papers in date order (a range join per author was the step's costliest part).
+WITH cit AS (
+    SELECT cited_paper_id AS paper_id, count(*) AS c FROM fct_citations GROUP BY 1
+),
+
+authored AS (
+    SELECT DISTINCT a.author_id, p.paper_id, p.published_date, p.year
+    FROM fct_authorships a JOIN dim_papers p USING (paper_id)
+    WHERE a.author_id IS NOT NULL AND p.is_ml AND p.published_date IS NOT NULL
+),
+
+ap AS (
+    SELECT w.author_id, w.paper_id, w.published_date, w.year,
+           row_number() OVER (PARTITION BY w.author_id ORDER BY w.published_date, w.paper_id) - 1 AS n_before,
+           count(*) OVER recent AS recent_output,
+           count(*) OVER later AS window_papers,
+           coalesce(sum(coalesce(c.c, 0)) OVER later, 0) AS window_citations
+    FROM authored AS w
+    LEFT JOIN cit AS c USING (paper_id)
+    WINDOW recent AS (PARTITION BY w.author_id ORDER BY w.published_date
+                      RANGE BETWEEN INTERVAL {{ days }} DAY PRECEDING AND INTERVAL 1 DAY PRECEDING),
+           later AS (PARTITION BY w.author_id ORDER BY w.published_date
+                     RANGE BETWEEN INTERVAL 1 DAY FOLLOWING AND INTERVAL {{ days }} DAY FOLLOWING)
+),
+
+first AS (SELECT author_id, min(year) AS first_year FROM ap GROUP BY author_id),
+
 corpus_end AS (SELECT make_date(max(year)::INTEGER, 12, 31) AS d FROM dim_papers WHERE is_ml),
+
 ev AS (
     SELECT t.author_id, t.to_paper_id, t.to_date, t.to_year, t.is_switch, t.from_family,
            EXISTS (SELECT 1 FROM _ind_trans s
@@ -22,21 +43,20 @@ ev AS (
               AND s.to_date > t.to_date AND s.to_date <= t.to_date + {{ days }}) AS next_switch_date
     FROM _ind_trans t
     WHERE t.to_date + {{ days }} <= (SELECT d FROM corpus_end)
+),
+
+final AS (
+    SELECT ev.author_id, ev.to_paper_id AS paper_id, ev.to_year AS year, ev.is_switch AS switched,
+           ev.from_family, ev.to_year - f.first_year AS career_stage, me.n_before AS prior_output,
+           me.recent_output,
+           coalesce(ev.next_switch_date - ev.to_date, {{ days }}) AS unswitched_days,
+           me.window_papers,
+           me.window_citations
+    FROM ev
+    JOIN first f USING (author_id)
+    JOIN ap me ON me.author_id = ev.author_id AND me.paper_id = ev.to_paper_id
+    WHERE NOT ev.recent_switch
 )
-SELECT ev.author_id, ev.to_paper_id AS paper_id, ev.to_year AS year, ev.is_switch AS switched,
-       ev.from_family, ev.to_year - f.first_year AS career_stage, me.n_before AS prior_output,
-       (SELECT count(*) FROM ap r WHERE r.author_id = ev.author_id AND r.published_date < ev.to_date
-          AND r.published_date >= ev.to_date - {{ days }}) AS recent_output,
-       coalesce(ev.next_switch_date - ev.to_date, {{ days }}) AS unswitched_days,
-       count(w.paper_id) AS window_papers,
-       coalesce(sum(coalesce(c.c, 0)), 0) AS window_citations
-FROM ev
-JOIN first f USING (author_id)
-JOIN ap me ON me.author_id = ev.author_id AND me.paper_id = ev.to_paper_id
-LEFT JOIN ap w ON w.author_id = ev.author_id AND w.published_date > ev.to_date
-              AND w.published_date <= ev.to_date + {{ days }}
-LEFT JOIN cit c ON c.paper_id = w.paper_id
-WHERE NOT ev.recent_switch
-GROUP BY ev.author_id, ev.to_paper_id, ev.to_date, ev.to_year, ev.is_switch, ev.from_family, ev.next_switch_date,
-         f.first_year, me.n_before
-ORDER BY ev.author_id, ev.to_year, ev.to_paper_id
+
+SELECT * FROM final
+ORDER BY author_id, year, paper_id
