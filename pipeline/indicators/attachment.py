@@ -1,10 +1,17 @@
 """Group 6: preferential-attachment exponent α per period: Poisson fit with an aging term (α) beside the
-Jeong, Néda & Barabási (2003) binned slope (α_raw)."""
+Jeong, Néda & Barabási (2003) binned slope (α_raw).
+
+Citations are fitted month by month (k at the month's start, age in months, a fixed effect per
+(month, age, cited paper's primary family)) on a hash sample of at most MONTHLY_SAMPLE_CAP cited
+papers, with a paper-clustered sandwich interval; family adoption keeps its yearly fit and
+bootstrap; α_raw stays the yearly binned slope.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
+from scipy.special import ndtri
 
 from pipeline.indicators import stats
 from pipeline.indicators.db import fetch_arrays, load_sql, write_table
@@ -13,6 +20,9 @@ PERIOD_YEARS = 1
 BINS_PER_OCTAVE = 2
 MIN_PER_BIN = 3.0
 NEWTON_STEPS = 60
+# Cited papers in the monthly fit: papers × months is ~84 rows per paper, so 100k papers is ~8M
+# rows (≈ 1 GB of transient arrays at most); the sampling error of α at that size is ~0.005.
+MONTHLY_SAMPLE_CAP = 100_000
 
 
 def attachment_bins(k: np.ndarray, dk: np.ndarray, shift: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -173,15 +183,155 @@ def citation_observations(con) -> dict[str, np.ndarray]:
             "age": np.concatenate(age)}
 
 
+def monthly_citation_observations(con, cap: int = MONTHLY_SAMPLE_CAP) -> dict[str, np.ndarray]:
+    """(month, age, family, paper, k, Δk) per sampled cited paper and calendar month after its own.
+
+    month = year·12 + month − 1 of the citing papers' publication dates, age = months since the cited
+    paper's month (≥ 1), k = internal citations received before the month, Δk = received in it;
+    family = code of the cited paper's primary family (NULL its own code), paper = its row in the
+    sample. Papers × months are held as a dense grid in NumPy (no loop per paper).
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE _ind_pa_sample AS " + load_sql("attachment_monthly_papers", cap=int(cap)))
+    papers = fetch_arrays(con, "SELECT m, family FROM _ind_pa_sample ORDER BY ix")
+    edges = fetch_arrays(con, load_sql("attachment_monthly_edges"))
+    con.execute("DROP TABLE IF EXISTS _ind_pa_sample")
+    names = ("month", "age", "family", "paper", "k", "dk")
+    pm = papers["m"].astype(np.int64)
+    if pm.size == 0:
+        return {key: np.zeros(0, dtype=np.int64) for key in names}
+    em = edges["m"].astype(np.int64)
+    m0 = int(min(pm.min(), em.min() if em.size else pm.min()))
+    n_months = int(max(pm.max(), em.max() if em.size else pm.max())) - m0 + 1
+    grid = np.zeros((pm.size, n_months), dtype=np.int32)
+    grid[edges["ix"].astype(np.int64), em - m0] = edges["n"].astype(np.int32)  # (ix, m) is unique
+    before = np.cumsum(grid, axis=1, dtype=np.int32) - grid
+    # at risk from the month after publication; row-major mask order = paper-major observation order
+    rel = pm - m0
+    risk = np.arange(n_months)[None, :] > rel[:, None]
+    per_paper = risk.sum(axis=1)
+    paper = np.repeat(np.arange(pm.size, dtype=np.int32), per_paper)
+    col = (np.arange(int(per_paper.sum())) - np.repeat(np.cumsum(per_paper) - per_paper, per_paper)
+           + np.repeat(rel + 1, per_paper))
+    return {"month": (col + m0).astype(np.int64), "age": (col - rel[paper]).astype(np.int32),
+            "family": papers["family"].astype(np.int32)[paper], "paper": paper,
+            "k": before[risk], "dk": grid[risk]}
+
+
+def _profiled_newton(group: np.ndarray, x: np.ndarray, dk: np.ndarray, unit: np.ndarray, n_units: int):
+    """Poisson α per fit unit, γ per group profiled out: (α, Hessian, per-row μ-weighted group mean of x, μ).
+
+    ``group`` codes are dense and each group lies in one unit (``unit`` per row). The score of unit u
+    is Σ x·Δk − Σ_g S_g·E_g[x] with E_g weighted by e^(αx); the profiled log-likelihood is concave.
+    """
+    n_groups = int(group.max()) + 1
+    gain = np.bincount(group, weights=dk, minlength=n_groups)
+    g_unit = np.zeros(n_groups, dtype=np.int64)
+    g_unit[group] = unit
+    xc = x - x.max()  # a constant shift cancels inside each group and keeps e^(αx) ≤ 1 for α ≥ 0
+    sx = np.bincount(unit, weights=dk * xc, minlength=n_units)
+    alpha = np.ones(n_units)
+    for _ in range(NEWTON_STEPS):
+        e = np.exp(alpha[unit] * xc)
+        a0, a1, a2 = (np.bincount(group, weights=v, minlength=n_groups) for v in (e, e * xc, e * xc * xc))
+        with np.errstate(all="ignore"):
+            mean = np.where(a0 > 0, a1 / np.where(a0 > 0, a0, 1.0), 0.0)
+            var = np.where(a0 > 0, a2 / np.where(a0 > 0, a0, 1.0) - mean * mean, 0.0)
+        score = sx - np.bincount(g_unit, weights=gain * mean, minlength=n_units)
+        hess = np.bincount(g_unit, weights=gain * var, minlength=n_units)
+        with np.errstate(all="ignore"):
+            step = np.clip(np.where(hess > 0, score / np.where(hess > 0, hess, 1.0), 0.0), -1.0, 1.0)
+        alpha = np.clip(alpha + step, -20.0, 20.0)
+        if np.all(np.abs(step) < 1e-10):
+            break
+    e = np.exp(alpha[unit] * xc)
+    a0 = np.bincount(group, weights=e, minlength=n_groups)
+    a1 = np.bincount(group, weights=e * xc, minlength=n_groups)
+    with np.errstate(all="ignore"):
+        mean = np.where(a0 > 0, a1 / np.where(a0 > 0, a0, 1.0), 0.0)
+        mu = gain[group] * e / np.where(a0 > 0, a0, 1.0)[group]
+    alpha = np.where((hess > 1e-12) & (np.abs(alpha) < 20), alpha, np.nan)
+    return alpha, hess, mean[group] + x.max(), mu
+
+
+def monthly_alpha(obs: dict[str, np.ndarray], shift: float = 1.0) -> dict[str, np.ndarray]:
+    """α per calendar year (that year's months) and pooled, with a 95 % interval clustered by cited paper.
+
+    E[Δk] = exp(γ_(month, age, family)) · (k + shift)^α, Poisson ML with γ profiled out. Interval:
+    α ± z·SE, SE² = Σ_c U_c² / H² with U_c the profiled score summed over a cluster's rows (cluster =
+    cited paper, within the year for a yearly fit) and H the profiled Hessian, times C/(C − 1).
+    Returns years, alpha, low, high, n_papers (at risk, in the sample); the last entry is the pooled fit.
+    """
+    month, age, fam = obs["month"].astype(np.int64), obs["age"].astype(np.int64), obs["family"].astype(np.int64)
+    paper, k, dk = obs["paper"].astype(np.int64), obs["k"].astype(float), obs["dk"].astype(float)
+    years = np.unique(month // 12)
+    out = {"years": years, "alpha": np.full(years.size + 1, np.nan), "low": np.full(years.size + 1, np.nan),
+           "high": np.full(years.size + 1, np.nan), "n_papers": np.zeros(years.size + 1, dtype=np.int64)}
+    if month.size == 0:
+        return out
+    year_ix = np.searchsorted(years, month // 12)
+    n_papers = int(paper.max()) + 1
+    present = np.zeros(n_papers * years.size, dtype=bool)
+    present[paper * years.size + year_ix] = True
+    out["n_papers"][:-1] = present.reshape(n_papers, years.size).sum(axis=0)
+    out["n_papers"][-1] = np.unique(paper).size
+    # one fixed effect per (month, age, family), as a dense code
+    m_rel = month - month.min()
+    code = (m_rel * (int(age.max()) + 1) + age) * (int(fam.max()) + 1) + fam
+    # rows of groups without any gain carry no information on α: drop them before the Newton loops
+    gained = np.bincount(code, weights=dk) > 0
+    keep = gained[code]
+    group = (np.cumsum(gained) - 1)[code[keep]]
+    x, dk, paper, year_ix = np.log(k[keep] + shift), dk[keep], paper[keep], year_ix[keep]
+    z = float(ndtri(0.5 + stats.CI_LEVEL / 2.0))
+    for sl, unit, cluster, c_unit in (
+            (slice(0, years.size), year_ix, paper * years.size + year_ix, np.tile(np.arange(years.size), n_papers)),
+            (slice(years.size, None), np.zeros(x.size, dtype=np.int64), paper, np.zeros(n_papers, dtype=np.int64))):
+        n_units = sl.indices(years.size + 1)[1] - sl.indices(years.size + 1)[0]
+        if x.size == 0:
+            break
+        alpha, hess, mean, mu = _profiled_newton(group, x, dk, unit, n_units)
+        # the profiled score of a row is (x − E_g[x])·(Δk − μ); a paper's rows are summed first
+        # because its months share its fitness and its citing papers (cluster-robust sandwich)
+        u_c = np.bincount(cluster, weights=(x - mean) * (dk - mu), minlength=c_unit.size)
+        meat = np.bincount(c_unit, weights=u_c * u_c, minlength=n_units)
+        n_c = np.bincount(c_unit[np.bincount(cluster, minlength=c_unit.size) > 0], minlength=n_units)
+        with np.errstate(all="ignore"):
+            se = np.sqrt(meat * n_c / np.maximum(n_c - 1, 1)) / hess
+        out["alpha"][sl] = alpha
+        out["low"][sl] = np.where(np.isfinite(alpha), alpha - z * se, np.nan)
+        out["high"][sl] = np.where(np.isfinite(alpha), alpha + z * se, np.nan)
+    return out
+
+
+def _citation_rows(yearly: dict[str, np.ndarray], fit: dict[str, np.ndarray], cols: dict[str, list]) -> None:
+    """Citation rows: α and its interval from the monthly fit, α_raw and totals from the yearly observations."""
+    period, k, dk = yearly["period"].astype(np.int64), yearly["k"].astype(float), yearly["dk"].astype(float)
+    by_year = {int(y): i for i, y in enumerate(fit["years"])}
+    fitted = []
+    for t in np.unique(period):
+        sel = period == t
+        point = attachment_bins(k[sel], dk[sel], 1.0)
+        raw, used = stats.slope_from_bins([point], MIN_PER_BIN)
+        i = by_year.get(int(t))
+        alpha, lo, hi, n = (np.nan, np.nan, np.nan, 0) if i is None else \
+            (fit["alpha"][i], fit["low"][i], fit["high"][i], int(fit["n_papers"][i]))
+        _append(cols, "citations", "paper", int(t), int(t) + PERIOD_YEARS, alpha, lo, hi, raw, n,
+                int(dk[sel].sum()), used)
+        fitted.append(point)
+    if fitted:
+        raw, used = stats.slope_from_bins(fitted, MIN_PER_BIN)
+        _append(cols, "citations", "paper", int(period.min()), int(period.max()) + PERIOD_YEARS, fit["alpha"][-1],
+                fit["low"][-1], fit["high"][-1], raw, int(fit["n_papers"][-1]), int(dk.sum()), used, pooled=True)
+
+
 def build_attachment(con, log) -> None:
     """ind_preferential_attachment: α per period (and pooled) for citations and for family adoption."""
     cols = {key: [] for key in ("kind", "unit", "period_start", "period_end", "is_pooled", "alpha",
                                 "alpha_ci_low", "alpha_ci_high", "alpha_raw", "n_units", "delta_k_total", "n_bins",
                                 "low_n")}
-    # citations: papers published before the period are at risk; k = citations received before it,
-    # Δk = citations received during it.  The +1 shift (Π ∝ (k+1)^α) keeps uncited papers in the fit.
-    cit = citation_observations(con)
-    _fit_rows("citations", "paper", 1.0, cit, MIN_PER_BIN, cols)
+    # citations: α from the monthly fit (the +1 shift, Π ∝ (k+1)^α, keeps uncited papers in it);
+    # α_raw and Δk totals from the yearly observations of every paper
+    _citation_rows(citation_observations(con), monthly_alpha(monthly_citation_observations(con)), cols)
     # adoption: a (family, domain) cell's fractional paper count is its degree
     fam = fetch_arrays(con, load_sql("family_adoption_degrees"))
     _fit_rows("family_adoption", "family_domain", 0.0, fam, 1.0, cols)
