@@ -103,8 +103,13 @@ def simulate(world: World) -> dict[str, pa.Table]:
         n_old = int(np.searchsorted(month_arr, m))  # papers are in date order
         if n_old == 0:
             continue
-        w = (k[:n_old] + 1.0) ** world.alpha
-        draws = crng.choice(n_old, size=(new.size, min(world.refs_per_paper, n_old)), p=w / w.sum())
+        cw = np.cumsum((k[:n_old] + 1.0) ** world.alpha)
+        # systematic πps per citing paper (m points (u + r)/m on the cumulative weight): paper j is
+        # cited with probability m·w_j/W exactly, capped at 1, instead of the saturating repeats
+        # of m draws with replacement
+        m_refs = min(world.refs_per_paper, n_old)
+        points = (crng.random((new.size, 1)) + np.arange(m_refs)[None, :]) / m_refs * cw[-1]
+        draws = np.minimum(np.searchsorted(cw, points, side="right"), n_old - 1)
         for i, row in zip(new.tolist(), draws):
             chosen = np.unique(row)
             cites.extend((i, int(c)) for c in chosen)
