@@ -20,9 +20,10 @@ PERIOD_YEARS = 1
 BINS_PER_OCTAVE = 2
 MIN_PER_BIN = 3.0
 NEWTON_STEPS = 60
-# Cited papers in the monthly fit: papers × months is ~84 rows per paper, so 100k papers is ~8M
-# rows (≈ 1 GB of transient arrays at most); the sampling error of α at that size is ~0.005.
-MONTHLY_SAMPLE_CAP = 100_000
+# Cited papers in the monthly fit: papers × months is ~84 rows per paper over 14 years, so 50k
+# papers is ~4M rows (≈ 0.5 GB of transient arrays); the sampling error of α at that size is
+# ~0.005 (the interval of a 1,500-paper world is ±0.05), far below the biases left.
+MONTHLY_SAMPLE_CAP = 50_000
 
 
 def attachment_bins(k: np.ndarray, dk: np.ndarray, shift: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -217,25 +218,28 @@ def monthly_citation_observations(con, cap: int = MONTHLY_SAMPLE_CAP) -> dict[st
             "k": before[risk], "dk": grid[risk]}
 
 
-def _profiled_newton(group: np.ndarray, x: np.ndarray, dk: np.ndarray, unit: np.ndarray, n_units: int):
-    """Poisson α per fit unit, γ per group profiled out: (α, Hessian, per-row μ-weighted group mean of x, μ).
+def _profiled_newton(group: np.ndarray, xc: np.ndarray, dk: np.ndarray, gain: np.ndarray, g_unit: np.ndarray,
+                     unit: np.ndarray | None, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson α per fit unit with γ per group profiled out, by Newton's method: (α, Hessian).
 
-    ``group`` codes are dense and each group lies in one unit (``unit`` per row). The score of unit u
+    Rows carry a dense ``group`` code, x (shifted: ``xc`` ≤ 0) and Δk; ``gain`` is Σ Δk per group and
+    ``g_unit`` the unit of each group (``unit`` per row, None for a single unit). The score of a unit
     is Σ x·Δk − Σ_g S_g·E_g[x] with E_g weighted by e^(αx); the profiled log-likelihood is concave.
     """
-    n_groups = int(group.max()) + 1
-    gain = np.bincount(group, weights=dk, minlength=n_groups)
-    g_unit = np.zeros(n_groups, dtype=np.int64)
-    g_unit[group] = unit
-    xc = x - x.max()  # a constant shift cancels inside each group and keeps e^(αx) ≤ 1 for α ≥ 0
-    sx = np.bincount(unit, weights=dk * xc, minlength=n_units)
-    alpha = np.ones(n_units)
+    n_groups, n_units = gain.size, start.size
+    sx = np.bincount(g_unit[group], weights=dk * xc, minlength=n_units) if unit is not None else \
+        np.array([np.dot(dk, xc)])
+    alpha = start.astype(float).copy()
+    hess = np.zeros(n_units)
     for _ in range(NEWTON_STEPS):
-        e = np.exp(alpha[unit] * xc)
-        a0, a1, a2 = (np.bincount(group, weights=v, minlength=n_groups) for v in (e, e * xc, e * xc * xc))
-        with np.errstate(all="ignore"):
-            mean = np.where(a0 > 0, a1 / np.where(a0 > 0, a0, 1.0), 0.0)
-            var = np.where(a0 > 0, a2 / np.where(a0 > 0, a0, 1.0) - mean * mean, 0.0)
+        e = np.exp(xc * (alpha[unit] if unit is not None else alpha[0]))
+        ex = e * xc
+        a0 = np.bincount(group, weights=e, minlength=n_groups)
+        a1 = np.bincount(group, weights=ex, minlength=n_groups)
+        a2 = np.bincount(group, weights=ex * xc, minlength=n_groups)
+        safe = np.where(a0 > 0, a0, 1.0)
+        mean = a1 / safe
+        var = np.maximum(a2 / safe - mean * mean, 0.0)
         score = sx - np.bincount(g_unit, weights=gain * mean, minlength=n_units)
         hess = np.bincount(g_unit, weights=gain * var, minlength=n_units)
         with np.errstate(all="ignore"):
@@ -243,63 +247,80 @@ def _profiled_newton(group: np.ndarray, x: np.ndarray, dk: np.ndarray, unit: np.
         alpha = np.clip(alpha + step, -20.0, 20.0)
         if np.all(np.abs(step) < 1e-10):
             break
-    e = np.exp(alpha[unit] * xc)
-    a0 = np.bincount(group, weights=e, minlength=n_groups)
-    a1 = np.bincount(group, weights=e * xc, minlength=n_groups)
+    return np.where((hess > 1e-12) & (np.abs(alpha) < 20), alpha, np.nan), hess
+
+
+def _cluster_interval(group, xc, dk, gain, alpha_row, cluster, n_clusters, c_unit, n_units, hess):
+    """(SE per unit, clusters per unit): sandwich Σ_c U_c² / H² with U_c the profiled score of a cluster's rows."""
+    e = np.exp(xc * alpha_row)
+    a0 = np.bincount(group, weights=e, minlength=gain.size)
+    a1 = np.bincount(group, weights=e * xc, minlength=gain.size)
+    safe = np.where(a0 > 0, a0, 1.0)
+    # a row's profiled score: (x − E_g[x])·(Δk − μ), μ = S_g·e^(αx)/Σ_g e^(αx)
+    u = (xc - (a1 / safe)[group]) * (dk - (gain / safe)[group] * e)
+    u_c = np.bincount(cluster, weights=u, minlength=n_clusters)
+    meat = np.bincount(c_unit, weights=u_c * u_c, minlength=n_units)
+    n_c = np.bincount(c_unit, weights=np.bincount(cluster, minlength=n_clusters) > 0, minlength=n_units)
     with np.errstate(all="ignore"):
-        mean = np.where(a0 > 0, a1 / np.where(a0 > 0, a0, 1.0), 0.0)
-        mu = gain[group] * e / np.where(a0 > 0, a0, 1.0)[group]
-    alpha = np.where((hess > 1e-12) & (np.abs(alpha) < 20), alpha, np.nan)
-    return alpha, hess, mean[group] + x.max(), mu
+        return np.sqrt(meat * n_c / np.maximum(n_c - 1, 1)) / hess, n_c
 
 
 def monthly_alpha(obs: dict[str, np.ndarray], shift: float = 1.0) -> dict[str, np.ndarray]:
     """α per calendar year (that year's months) and pooled, with a 95 % interval clustered by cited paper.
 
     E[Δk] = exp(γ_(month, age, family)) · (k + shift)^α, Poisson ML with γ profiled out. Interval:
-    α ± z·SE, SE² = Σ_c U_c² / H² with U_c the profiled score summed over a cluster's rows (cluster =
-    cited paper, within the year for a yearly fit) and H the profiled Hessian, times C/(C − 1).
-    Returns years, alpha, low, high, n_papers (at risk, in the sample); the last entry is the pooled fit.
+    α ± z·SE, SE² = C/(C − 1) · Σ_c U_c² / H², U_c the profiled score summed over a cluster's rows
+    (cluster = cited paper, within the year for a yearly fit), H the profiled Hessian. Returns years,
+    alpha, low, high, n_papers (at risk, in the sample) per year; the last entry is the pooled fit.
     """
-    month, age, fam = obs["month"].astype(np.int64), obs["age"].astype(np.int64), obs["family"].astype(np.int64)
-    paper, k, dk = obs["paper"].astype(np.int64), obs["k"].astype(float), obs["dk"].astype(float)
-    years = np.unique(month // 12)
-    out = {"years": years, "alpha": np.full(years.size + 1, np.nan), "low": np.full(years.size + 1, np.nan),
-           "high": np.full(years.size + 1, np.nan), "n_papers": np.zeros(years.size + 1, dtype=np.int64)}
+    month, paper = obs["month"], obs["paper"]
+    empty = {"years": np.zeros(0, dtype=np.int64), "alpha": np.full(1, np.nan), "low": np.full(1, np.nan),
+             "high": np.full(1, np.nan), "n_papers": np.zeros(1, dtype=np.int64)}
     if month.size == 0:
-        return out
-    year_ix = np.searchsorted(years, month // 12)
+        return empty
+    year = month // 12
+    y0 = int(year.min())
+    year_ix = year - y0
+    n_years = int(year_ix.max()) + 1
     n_papers = int(paper.max()) + 1
-    present = np.zeros(n_papers * years.size, dtype=bool)
-    present[paper * years.size + year_ix] = True
-    out["n_papers"][:-1] = present.reshape(n_papers, years.size).sum(axis=0)
-    out["n_papers"][-1] = np.unique(paper).size
+    cluster = paper * n_years + year_ix  # (paper, year): a yearly fit's cluster
+    present = (np.bincount(cluster, minlength=n_papers * n_years) > 0).reshape(n_papers, n_years)
+    has_year = present.any(axis=0)
     # one fixed effect per (month, age, family), as a dense code
-    m_rel = month - month.min()
-    code = (m_rel * (int(age.max()) + 1) + age) * (int(fam.max()) + 1) + fam
-    # rows of groups without any gain carry no information on α: drop them before the Newton loops
-    gained = np.bincount(code, weights=dk) > 0
-    keep = gained[code]
-    group = (np.cumsum(gained) - 1)[code[keep]]
-    x, dk, paper, year_ix = np.log(k[keep] + shift), dk[keep], paper[keep], year_ix[keep]
+    m0 = int(month.min())
+    code = ((month - m0) * (int(obs["age"].max()) + 1) + obs["age"]) * (int(obs["family"].max()) + 1) + obs["family"]
+    gain_all = np.bincount(code, weights=obs["dk"])
+    # rows of groups without any gain carry no information on α: dropped before the Newton loops
+    keep = (gain_all > 0)[code]
+    group_of_code = np.cumsum(gain_all > 0) - 1
+    group = group_of_code[code[keep]]
+    gain = gain_all[gain_all > 0]
+    k, dk = obs["k"][keep], obs["dk"][keep].astype(float)
+    x = np.log1p(k) if shift == 1.0 else np.log(k + shift)
+    xc = x - x.max()  # a constant shift cancels inside each group and keeps e^(αx) ≤ 1 for α ≥ 0
+    cluster, paper = cluster[keep], paper[keep]
+    g_year = np.zeros(gain.size, dtype=np.int64)
+    g_year[group] = year_ix[keep]
     z = float(ndtri(0.5 + stats.CI_LEVEL / 2.0))
-    for sl, unit, cluster, c_unit in (
-            (slice(0, years.size), year_ix, paper * years.size + year_ix, np.tile(np.arange(years.size), n_papers)),
-            (slice(years.size, None), np.zeros(x.size, dtype=np.int64), paper, np.zeros(n_papers, dtype=np.int64))):
-        n_units = sl.indices(years.size + 1)[1] - sl.indices(years.size + 1)[0]
-        if x.size == 0:
-            break
-        alpha, hess, mean, mu = _profiled_newton(group, x, dk, unit, n_units)
-        # the profiled score of a row is (x − E_g[x])·(Δk − μ); a paper's rows are summed first
-        # because its months share its fitness and its citing papers (cluster-robust sandwich)
-        u_c = np.bincount(cluster, weights=(x - mean) * (dk - mu), minlength=c_unit.size)
-        meat = np.bincount(c_unit, weights=u_c * u_c, minlength=n_units)
-        n_c = np.bincount(c_unit[np.bincount(cluster, minlength=c_unit.size) > 0], minlength=n_units)
-        with np.errstate(all="ignore"):
-            se = np.sqrt(meat * n_c / np.maximum(n_c - 1, 1)) / hess
-        out["alpha"][sl] = alpha
-        out["low"][sl] = np.where(np.isfinite(alpha), alpha - z * se, np.nan)
-        out["high"][sl] = np.where(np.isfinite(alpha), alpha + z * se, np.nan)
+    out = {"years": y0 + np.flatnonzero(has_year)}
+    if group.size == 0:
+        return {**empty, "years": out["years"], "alpha": np.full(out["years"].size + 1, np.nan),
+                "low": np.full(out["years"].size + 1, np.nan), "high": np.full(out["years"].size + 1, np.nan),
+                "n_papers": np.append(present.sum(axis=0)[has_year], present.any(axis=1).sum())}
+    # pooled first; the yearly fits start from it
+    pooled, h_pooled = _profiled_newton(group, xc, dk, gain, np.zeros(gain.size, dtype=np.int64), None, np.ones(1))
+    se_pooled, _ = _cluster_interval(group, xc, dk, gain, pooled[0] if np.isfinite(pooled[0]) else 0.0, paper,
+                                     n_papers, np.zeros(n_papers, dtype=np.int64), 1, h_pooled)
+    unit = g_year[group]
+    start = np.full(n_years, pooled[0] if np.isfinite(pooled[0]) else 1.0)
+    yearly, h_yearly = _profiled_newton(group, xc, dk, gain, g_year, unit, start)
+    se_yearly, _ = _cluster_interval(group, xc, dk, gain, np.nan_to_num(yearly)[unit], cluster, n_papers * n_years,
+                                     np.tile(np.arange(n_years), n_papers), n_years, h_yearly)
+    alpha = np.append(yearly[has_year], pooled)
+    se = np.append(se_yearly[has_year], se_pooled)
+    out.update(alpha=alpha, low=np.where(np.isfinite(alpha), alpha - z * se, np.nan),
+               high=np.where(np.isfinite(alpha), alpha + z * se, np.nan),
+               n_papers=np.append(present.sum(axis=0)[has_year], present.any(axis=1).sum()))
     return out
 
 
