@@ -295,6 +295,11 @@ def monthly_alpha(obs: dict[str, np.ndarray], shift: float = 1.0) -> dict[str, n
     group_of_code = np.cumsum(gain_all > 0) - 1
     group = group_of_code[code[keep]]
     gain = gain_all[gain_all > 0]
+    out = {"years": y0 + np.flatnonzero(has_year)}
+    if not keep.any():  # no citation in any month: α undefined everywhere
+        return {**empty, "years": out["years"], "alpha": np.full(out["years"].size + 1, np.nan),
+                "low": np.full(out["years"].size + 1, np.nan), "high": np.full(out["years"].size + 1, np.nan),
+                "n_papers": np.append(present.sum(axis=0)[has_year], present.any(axis=1).sum())}
     k, dk = obs["k"][keep], obs["dk"][keep].astype(float)
     x = np.log1p(k) if shift == 1.0 else np.log(k + shift)
     xc = x - x.max()  # a constant shift cancels inside each group and keeps e^(αx) ≤ 1 for α ≥ 0
@@ -302,11 +307,6 @@ def monthly_alpha(obs: dict[str, np.ndarray], shift: float = 1.0) -> dict[str, n
     g_year = np.zeros(gain.size, dtype=np.int64)
     g_year[group] = year_ix[keep]
     z = float(ndtri(0.5 + stats.CI_LEVEL / 2.0))
-    out = {"years": y0 + np.flatnonzero(has_year)}
-    if group.size == 0:
-        return {**empty, "years": out["years"], "alpha": np.full(out["years"].size + 1, np.nan),
-                "low": np.full(out["years"].size + 1, np.nan), "high": np.full(out["years"].size + 1, np.nan),
-                "n_papers": np.append(present.sum(axis=0)[has_year], present.any(axis=1).sum())}
     # pooled first; the yearly fits start from it
     pooled, h_pooled = _profiled_newton(group, xc, dk, gain, np.zeros(gain.size, dtype=np.int64), None, np.ones(1))
     se_pooled, _ = _cluster_interval(group, xc, dk, gain, pooled[0] if np.isfinite(pooled[0]) else 0.0, paper,
