@@ -449,3 +449,30 @@ def test_monthly_observations_match_the_plain_python_reference(planted_world):
     records = monthly_records(papers, citations)
     assert got == pytest.approx(reference_alpha(records), abs=1e-7)
     assert n == len({r[1] for r in records})
+
+
+def test_monthly_sample_depends_on_paper_ids_only(planted_world):
+    """Above the cap the fit keeps the same papers whatever their citations (the hash of the id),
+    and the rows of a kept paper are the same as without the cap."""
+    from pipeline.indicators.attachment import monthly_citation_observations
+
+    _, con = planted_world(500, 3, attachment_exponent=1.2, aging_years=PLANTED_AGING_YEARS)
+    full = monthly_citation_observations(con)
+    capped = monthly_citation_observations(con, cap=150)
+    assert np.unique(capped["paper"]).size <= 150 < np.unique(full["paper"]).size
+    con.execute("CREATE TABLE _all_citations AS SELECT * FROM fct_citations")
+    con.execute("DELETE FROM fct_citations WHERE hash(citing_paper_id) % 2 = 0")
+    thinned = monthly_citation_observations(con, cap=150)
+    assert np.array_equal(thinned["paper"], capped["paper"]) and np.array_equal(thinned["month"], capped["month"])
+    assert thinned["dk"].sum() < capped["dk"].sum()
+    con.execute("CREATE OR REPLACE TABLE fct_citations AS SELECT * FROM _all_citations")
+    # the kept papers' rows: (month, age, family, k, Δk) as in the uncapped observations
+    ids = [r[0] for r in con.execute("SELECT paper_id FROM dim_papers WHERE is_ml AND published_date IS NOT NULL "
+                                     "ORDER BY hash(paper_id), paper_id LIMIT 150").fetchall()]
+    def rows(o):
+        return sorted(zip(o["month"].tolist(), o["age"].tolist(), o["k"].tolist(), o["dk"].tolist()))
+
+    everyone = sorted(r[0] for r in con.execute("SELECT paper_id FROM dim_papers WHERE is_ml AND "
+                                                  "published_date IS NOT NULL").fetchall())
+    keep = np.isin(full["paper"], [everyone.index(p) for p in ids])
+    assert rows({key: v[keep] for key, v in full.items()}) == rows(capped)

@@ -1,5 +1,5 @@
-"""Group 6: preferential-attachment exponent α per period: Poisson fit with an aging term (α) beside the
-Jeong, Néda & Barabási (2003) binned slope (α_raw).
+"""Group 6: preferential-attachment exponent α per period: Poisson fit with aging and field terms (α)
+beside the Jeong, Néda & Barabási (2003) binned slope (α_raw).
 
 Citations are fitted month by month (k at the month's start, age in months, a fixed effect per
 (month, age, cited paper's primary family)) on a hash sample of at most MONTHLY_SAMPLE_CAP cited
@@ -21,8 +21,9 @@ BINS_PER_OCTAVE = 2
 MIN_PER_BIN = 3.0
 NEWTON_STEPS = 60
 # Cited papers in the monthly fit: papers × months is ~84 rows per paper over 14 years, so 50k
-# papers is ~4M rows (≈ 0.5 GB of transient arrays); the sampling error of α at that size is
-# ~0.005 (the interval of a 1,500-paper world is ±0.05), far below the biases left.
+# papers is ~4M rows (≈ 0.4 GB above the yearly fit's peak memory at 250k papers); the sampling
+# error of α at that size is ~0.005 (the interval of a 1,500-paper world is ±0.03–0.05), far below
+# the biases left. The cost of the fit is then the same at 250k and at 1M papers.
 MONTHLY_SAMPLE_CAP = 50_000
 
 
@@ -152,7 +153,8 @@ def citation_observations(con) -> dict[str, np.ndarray]:
     """(period, k, Δk, age) for every paper published before each period (papers × years held in NumPy).
 
     k = internal citations received in years before the period, Δk = received during it, age =
-    period − publication year (≥ 1).
+    period − publication year (≥ 1). Feeds α_raw, Δk totals and the site's binned plot; α itself
+    is fitted on :func:`monthly_citation_observations`.
     """
     papers = fetch_arrays(con, "SELECT paper_id, year FROM dim_papers WHERE is_ml AND year IS NOT NULL ORDER BY paper_id")
     if len(papers["year"]) == 0:
