@@ -452,7 +452,7 @@ def test_monthly_observations_match_the_plain_python_reference(planted_world):
 
 
 def test_monthly_sample_depends_on_paper_ids_only(planted_world):
-    """Above the cap the fit keeps the same papers whatever their citations (the hash of the id),
+    """Above the cap the fit keeps the same papers whatever their citations (the md5 of the id),
     and the rows of a kept paper are the same as without the cap."""
     from pipeline.indicators.attachment import monthly_citation_observations
 
@@ -468,7 +468,7 @@ def test_monthly_sample_depends_on_paper_ids_only(planted_world):
     con.execute("CREATE OR REPLACE TABLE fct_citations AS SELECT * FROM _all_citations")
     # the kept papers' rows: (month, age, family, k, Δk) as in the uncapped observations
     ids = [r[0] for r in con.execute("SELECT paper_id FROM dim_papers WHERE is_ml AND published_date IS NOT NULL "
-                                     "ORDER BY hash(paper_id), paper_id LIMIT 150").fetchall()]
+                                     "ORDER BY md5(paper_id), paper_id LIMIT 150").fetchall()]
     def rows(o):
         return sorted(zip(o["month"].tolist(), o["age"].tolist(), o["k"].tolist(), o["dk"].tolist()))
 
