@@ -453,26 +453,53 @@ def test_monthly_observations_match_the_plain_python_reference(planted_world):
 
 def test_monthly_sample_depends_on_paper_ids_only(planted_world):
     """Above the cap the fit keeps the same papers whatever their citations (the md5 of the id),
-    and the rows of a kept paper are the same as without the cap."""
+    and a kept paper's rows are those it has without the cap."""
     from pipeline.indicators.attachment import monthly_citation_observations
+    from pipeline.indicators.db import load_sql
 
     _, con = planted_world(500, 3, attachment_exponent=1.2, aging_years=PLANTED_AGING_YEARS)
+
+    def sampled():
+        return sorted(r[1] for r in con.execute(load_sql("attachment_monthly_papers", cap=150)).fetchall())
+
+    ids = sampled()
+    assert len(ids) == 150
+    assert ids == sorted(r[0] for r in con.execute("SELECT paper_id FROM dim_papers WHERE is_ml AND published_date "
+                                                   "IS NOT NULL ORDER BY md5(paper_id) LIMIT 150").fetchall())
+    con.execute("CREATE TABLE _all_citations AS SELECT * FROM fct_citations")
+    con.execute("DELETE FROM fct_citations WHERE hash(citing_paper_id) % 2 = 0")
+    assert sampled() == ids
+    con.execute("CREATE OR REPLACE TABLE fct_citations AS SELECT * FROM _all_citations")
     full = monthly_citation_observations(con)
     capped = monthly_citation_observations(con, cap=150)
     assert np.unique(capped["paper"]).size <= 150 < np.unique(full["paper"]).size
-    con.execute("CREATE TABLE _all_citations AS SELECT * FROM fct_citations")
-    con.execute("DELETE FROM fct_citations WHERE hash(citing_paper_id) % 2 = 0")
-    thinned = monthly_citation_observations(con, cap=150)
-    assert np.array_equal(thinned["paper"], capped["paper"]) and np.array_equal(thinned["month"], capped["month"])
-    assert thinned["dk"].sum() < capped["dk"].sum()
-    con.execute("CREATE OR REPLACE TABLE fct_citations AS SELECT * FROM _all_citations")
-    # the kept papers' rows: (month, age, family, k, Δk) as in the uncapped observations
-    ids = [r[0] for r in con.execute("SELECT paper_id FROM dim_papers WHERE is_ml AND published_date IS NOT NULL "
-                                     "ORDER BY md5(paper_id), paper_id LIMIT 150").fetchall()]
-    def rows(o):
-        return sorted(zip(o["month"].tolist(), o["age"].tolist(), o["k"].tolist(), o["dk"].tolist()))
-
     everyone = sorted(r[0] for r in con.execute("SELECT paper_id FROM dim_papers WHERE is_ml AND "
                                                   "published_date IS NOT NULL").fetchall())
-    keep = np.isin(full["paper"], [everyone.index(p) for p in ids])
-    assert rows({key: v[keep] for key, v in full.items()}) == rows(capped)
+    # full's paper index ranks every paper by id, capped's the sampled ones: map both to ids
+    keep = np.isin(full["paper"], [everyone.index(p) for p in ids]) & np.isin(full["month"], capped["month"])
+
+    def rows(o, names):
+        return sorted(zip([names[i] for i in o["paper"].tolist()], o["month"].tolist(), o["age"].tolist(),
+                          o["k"].tolist(), o["dk"].tolist()))
+
+    assert rows({key: v[keep] for key, v in full.items()}, everyone) == rows(capped, ids)
+
+
+def test_outlying_dates_do_not_blow_up_the_monthly_grid(planted_world):
+    """A paper dated year 1 and a citing paper dated 9999 add one column and one group each, not
+    millennia of months (a bad row once made the grid tens of GB)."""
+    from pipeline.indicators.attachment import build_attachment, monthly_citation_observations
+    from pipeline.indicators.shares import build_shares
+
+    _, con = planted_world(500, 3, attachment_exponent=1.2, aging_years=PLANTED_AGING_YEARS)
+    before = monthly_citation_observations(con)["k"].size
+    first = con.execute("SELECT paper_id FROM dim_papers ORDER BY published_date LIMIT 1").fetchall()[0][0]
+    con.execute("UPDATE dim_papers SET published_date = DATE '0001-01-01' WHERE paper_id = ?", [first])
+    con.execute("UPDATE dim_papers SET published_date = DATE '9999-12-01' WHERE paper_id IN "
+                "(SELECT citing_paper_id FROM fct_citations LIMIT 1)")
+    obs = monthly_citation_observations(con)
+    assert obs["k"].size < before + 2000
+    build_shares(con, logging.getLogger("test.truth"))
+    build_attachment(con, logging.getLogger("test.truth"))
+    assert con.execute("SELECT count(*) FROM ind_preferential_attachment WHERE kind = 'citations' "
+                       "AND is_pooled AND alpha IS NOT NULL").fetchall()[0][0] == 1

@@ -189,7 +189,8 @@ def citation_observations(con) -> dict[str, np.ndarray]:
 def monthly_citation_observations(con, cap: int = MONTHLY_SAMPLE_CAP) -> dict[str, np.ndarray]:
     """(month, age, family, paper, k, Δk) per sampled cited paper and calendar month after its own.
 
-    month = year·12 + month − 1 of the citing papers' publication dates, age = months since the cited
+    Months are those in which some sampled paper is cited (a month without citations informs
+    nothing). month = year·12 + month − 1 of the citing papers' publication dates, age = months since the cited
     paper's month (≥ 1), k = internal citations received before the month, Δk = received in it;
     family = code of the cited paper's primary family (NULL its own code), paper = its row in the
     sample. Papers × months are held as a dense grid in NumPy (no loop per paper).
@@ -200,24 +201,25 @@ def monthly_citation_observations(con, cap: int = MONTHLY_SAMPLE_CAP) -> dict[st
     con.execute("DROP TABLE IF EXISTS _ind_pa_sample")
     names = ("month", "age", "family", "paper", "k", "dk")
     pm = papers["m"].astype(np.int64)
-    if pm.size == 0:
-        return {key: np.zeros(0, dtype=np.int64) for key in names}
     em = edges["m"].astype(np.int64)
-    m0 = int(min(pm.min(), em.min() if em.size else pm.min()))
-    n_months = int(max(pm.max(), em.max() if em.size else pm.max())) - m0 + 1
-    grid = np.zeros((pm.size, n_months), dtype=np.int32)
-    grid[edges["ix"].astype(np.int64), em - m0] = edges["n"].astype(np.int32)  # (ix, m) is unique
+    # the columns are the months in which a sampled paper is cited at all: a month without any
+    # citation adds no information (its groups gain nothing), and an outlying date (year 1 or 9999)
+    # then adds one column instead of millennia of empty months
+    months = np.unique(em)
+    if pm.size == 0 or months.size == 0:
+        return {key: np.zeros(0, dtype=np.int64) for key in names}
+    grid = np.zeros((pm.size, months.size), dtype=np.int32)
+    grid[edges["ix"].astype(np.int64), np.searchsorted(months, em)] = edges["n"].astype(np.int32)  # (ix, m) unique
     before = np.cumsum(grid, axis=1, dtype=np.int32) - grid
-    # at risk from the month after publication; row-major mask order = paper-major observation order
-    rel = pm - m0
-    risk = np.arange(n_months)[None, :] > rel[:, None]
-    per_paper = risk.sum(axis=1)
+    # at risk in the months after its own; row-major mask order = paper-major observation order
+    first = np.searchsorted(months, pm, side="right")
+    per_paper = months.size - first
+    risk = np.arange(months.size)[None, :] >= first[:, None]
     paper = np.repeat(np.arange(pm.size, dtype=np.int32), per_paper)
-    col = (np.arange(int(per_paper.sum())) - np.repeat(np.cumsum(per_paper) - per_paper, per_paper)
-           + np.repeat(rel + 1, per_paper))
-    return {"month": (col + m0).astype(np.int64), "age": (col - rel[paper]).astype(np.int32),
-            "family": papers["family"].astype(np.int32)[paper], "paper": paper,
-            "k": before[risk], "dk": grid[risk]}
+    col = np.arange(int(per_paper.sum())) - np.repeat(np.cumsum(per_paper) - per_paper, per_paper) + first[paper]
+    month = months[col]
+    return {"month": month, "age": month - pm[paper], "family": papers["family"].astype(np.int32)[paper],
+            "paper": paper, "k": before[risk], "dk": grid[risk]}
 
 
 def _profiled_newton(group: np.ndarray, xc: np.ndarray, dk: np.ndarray, gain: np.ndarray, g_unit: np.ndarray,
@@ -280,28 +282,30 @@ def monthly_alpha(obs: dict[str, np.ndarray], shift: float = 1.0) -> dict[str, n
              "high": np.full(1, np.nan), "n_papers": np.zeros(1, dtype=np.int64)}
     if month.size == 0:
         return empty
-    year = month // 12
-    y0 = int(year.min())
-    year_ix = year - y0
-    n_years = int(year_ix.max()) + 1
+    # years and months as ranks of the values present, so outlying dates cost nothing
+    month_values = np.unique(month)
+    years = np.unique(month_values // 12)
+    year_ix = np.searchsorted(years, month // 12)
+    n_years = years.size
     n_papers = int(paper.max()) + 1
-    cluster = paper * n_years + year_ix  # (paper, year): a yearly fit's cluster
+    cluster = paper.astype(np.int64) * n_years + year_ix  # (paper, year): a yearly fit's cluster
     present = (np.bincount(cluster, minlength=n_papers * n_years) > 0).reshape(n_papers, n_years)
-    has_year = present.any(axis=0)
-    # one fixed effect per (month, age, family), as a dense code
-    m0 = int(month.min())
-    code = ((month - m0) * (int(obs["age"].max()) + 1) + obs["age"]) * (int(obs["family"].max()) + 1) + obs["family"]
+    # one fixed effect per (month, age, family): a dense code, compacted when outlying ages make it sparse
+    age, fam = obs["age"].astype(np.int64), obs["family"].astype(np.int64)
+    n_age, n_fam = int(age.max()) + 1, int(fam.max()) + 1
+    code = (np.searchsorted(month_values, month) * n_age + age) * n_fam + fam
+    if month_values.size * n_age * n_fam > 8 * month.size + (1 << 20):
+        code = np.unique(code, return_inverse=True)[1].ravel()
     gain_all = np.bincount(code, weights=obs["dk"])
     # rows of groups without any gain carry no information on α: dropped before the Newton loops
     keep = (gain_all > 0)[code]
     group_of_code = np.cumsum(gain_all > 0) - 1
     group = group_of_code[code[keep]]
     gain = gain_all[gain_all > 0]
-    out = {"years": y0 + np.flatnonzero(has_year)}
+    out = {"years": years}
     if not keep.any():  # no citation in any month: α undefined everywhere
-        return {**empty, "years": out["years"], "alpha": np.full(out["years"].size + 1, np.nan),
-                "low": np.full(out["years"].size + 1, np.nan), "high": np.full(out["years"].size + 1, np.nan),
-                "n_papers": np.append(present.sum(axis=0)[has_year], present.any(axis=1).sum())}
+        return {**empty, "years": years, "alpha": np.full(n_years + 1, np.nan), "low": np.full(n_years + 1, np.nan),
+                "high": np.full(n_years + 1, np.nan), "n_papers": np.append(present.sum(axis=0), present.any(axis=1).sum())}
     k, dk = obs["k"][keep], obs["dk"][keep].astype(float)
     x = np.log1p(k) if shift == 1.0 else np.log(k + shift)
     xc = x - x.max()  # a constant shift cancels inside each group and keeps e^(αx) ≤ 1 for α ≥ 0
@@ -318,11 +322,11 @@ def monthly_alpha(obs: dict[str, np.ndarray], shift: float = 1.0) -> dict[str, n
     yearly, h_yearly = _profiled_newton(group, xc, dk, gain, g_year, unit, start)
     se_yearly, _ = _cluster_interval(group, xc, dk, gain, np.nan_to_num(yearly)[unit], cluster, n_papers * n_years,
                                      np.tile(np.arange(n_years), n_papers), n_years, h_yearly)
-    alpha = np.append(yearly[has_year], pooled)
-    se = np.append(se_yearly[has_year], se_pooled)
+    alpha = np.append(yearly, pooled)
+    se = np.append(se_yearly, se_pooled)
     out.update(alpha=alpha, low=np.where(np.isfinite(alpha), alpha - z * se, np.nan),
                high=np.where(np.isfinite(alpha), alpha + z * se, np.nan),
-               n_papers=np.append(present.sum(axis=0)[has_year], present.any(axis=1).sum()))
+               n_papers=np.append(present.sum(axis=0), present.any(axis=1).sum()))
     return out
 
 

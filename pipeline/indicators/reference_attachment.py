@@ -23,26 +23,23 @@ def monthly_records(papers: dict[str, tuple[date, str | None]],
 
     ``papers``: paper id → (publication date, primary family or None) of the papers at risk;
     ``citations``: (citing paper's publication date, cited paper id). A paper is at risk in every
-    month after its own up to the last month seen; k = citations received before the month, Δk = in it,
-    age = months since its own month. None is a family level of its own.
+    month after its own in which any of the papers is cited (other months inform nothing); k =
+    citations received before the month, Δk = in it, age = months since its own month. None is a
+    family level of its own.
     """
     got: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    months = [month_index(d) for d, _ in papers.values()]
+    cited_months = set()
     for when, cited in citations:
         if cited in papers:
             got[cited][month_index(when)] += 1
-            months.append(month_index(when))
-    if not months:
-        return []
-    last = max(months)
+            cited_months.add(month_index(when))
     out = []
     for pid, (published, family) in papers.items():
         own = month_index(published)
-        k = sum(n for m, n in got[pid].items() if m <= own)
-        for m in range(own + 1, last + 1):
-            dk = got[pid].get(m, 0)
-            out.append(((m, m - own, family), pid, float(k), float(dk)))
-            k += dk
+        for m in sorted(cited_months):
+            if m > own:
+                k = sum(n for earlier, n in got[pid].items() if earlier < m)
+                out.append(((m, m - own, family), pid, float(k), float(got[pid].get(m, 0))))
     return out
 
 
