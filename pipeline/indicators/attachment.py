@@ -305,7 +305,8 @@ def monthly_alpha(obs: dict[str, np.ndarray], shift: float = 1.0) -> dict[str, n
     out = {"years": years}
     if not keep.any():  # no citation in any month: α undefined everywhere
         return {**empty, "years": years, "alpha": np.full(n_years + 1, np.nan), "low": np.full(n_years + 1, np.nan),
-                "high": np.full(n_years + 1, np.nan), "n_papers": np.append(present.sum(axis=0), present.any(axis=1).sum())}
+                "high": np.full(n_years + 1, np.nan),
+                "n_papers": np.append(present.sum(axis=0), present.any(axis=1).sum())}
     k, dk = obs["k"][keep], obs["dk"][keep].astype(float)
     x = np.log1p(k) if shift == 1.0 else np.log(k + shift)
     xc = x - x.max()  # a constant shift cancels inside each group and keeps e^(αx) ≤ 1 for α ≥ 0

@@ -54,9 +54,9 @@ def _useful_groups(records, shift):
 
 def poisson_alpha(records: list[tuple[tuple, str, float, float]], shift: float = 1.0,
                   lo: float = -10.0, hi: float = 10.0) -> float | None:
-    """α solving Σ x·Δk = Σ_g S_g · Σ_g x e^(αx) / Σ_g e^(αx) over records (group, paper, k, Δk), x = log(k + shift).
+    """α solving Σ x·Δk = Σ_g S_g · Σ_g x e^(αx) / Σ_g e^(αx) over records (group, paper, k, Δk).
 
-    Nodes with k + shift ≤ 0 are left out. None when no group has both a gain and two different
+    x = log(k + shift); nodes with k + shift ≤ 0 are left out. None when no group has both a gain and two different
     degrees (the likelihood is then flat).
     """
     useful = _useful_groups(records, shift)
