@@ -330,13 +330,13 @@ def test_attachment_alpha_with_aging_recovers_planted_exponent(planted_world, al
 
 
 def test_alpha_without_the_aging_term_is_biased_when_aging_is_planted(planted_world):
-    """The same Poisson fit with one fixed effect per period only (no aging term) misses planted α."""
-    from pipeline.indicators.attachment import citation_observations, poisson_alpha
+    """The same monthly Poisson fit with a fixed effect per (month, family) only (no aging term) misses planted α."""
+    from pipeline.indicators.attachment import monthly_citation_observations, poisson_alpha
 
     _, con = planted_world(3000, 5, attachment_exponent=1.3, aging_years=PLANTED_AGING_YEARS)
-    obs = citation_observations(con)
+    obs = monthly_citation_observations(con)
     x = np.log(obs["k"] + 1.0)
-    key, cell = np.unique(np.column_stack([obs["period"], x]), axis=0, return_inverse=True)
+    key, cell = np.unique(np.column_stack([obs["month"] * 1000 + obs["family"], x]), axis=0, return_inverse=True)
     n = np.bincount(cell.ravel())
     s = np.bincount(cell.ravel(), weights=obs["dk"])
     no_aging = poisson_alpha(key[:, 0], key[:, 1], n, s)[0]
@@ -366,7 +366,8 @@ def test_switch_penalty_recovers_planted_ratio(planted_world, ratio):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_poisson_alpha_matches_the_plain_python_reference(seed):
     """Production α (NumPy, Newton, cells) = reference (records, bisection) on inputs with many
-    zero gains, tied degrees, empty groups and a group whose nodes share one degree."""
+    zero gains, tied degrees, empty groups and a group whose nodes share one degree (the yearly
+    path family adoption uses)."""
     from pipeline.indicators.attachment import _fit_rows
     from pipeline.indicators.reference_attachment import poisson_alpha as reference_alpha
 
@@ -381,10 +382,124 @@ def test_poisson_alpha_matches_the_plain_python_reference(seed):
     cols = {key: [] for key in ("kind", "unit", "period_start", "period_end", "is_pooled", "alpha", "alpha_ci_low",
                                 "alpha_ci_high", "alpha_raw", "n_units", "delta_k_total", "n_bins", "low_n")}
     _fit_rows("citations", "paper", 1.0, {"period": period, "k": k, "dk": dk, "age": age}, 3.0, cols)
-    records = list(zip(period.tolist(), age.tolist(), k.tolist(), dk.tolist()))
+    records = [((p, a), i, kk, d) for i, (p, a, kk, d) in enumerate(zip(period.tolist(), age.tolist(), k.tolist(),
+                                                                       dk.tolist()))]
     for start, pooled, alpha in zip(cols["period_start"], cols["is_pooled"], cols["alpha"]):
-        want = reference_alpha([r for r in records if pooled or r[0] == start])
+        want = reference_alpha([r for r in records if pooled or r[0][0] == start])
         if want is None:
             assert np.isnan(alpha)
         else:
             assert alpha == pytest.approx(want, abs=1e-7), (start, pooled)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_monthly_alpha_and_its_clustered_interval_match_the_plain_python_reference(seed):
+    """monthly_alpha (dense codes, Newton, bincount sandwich) = reference (records, bisection, paper
+    loop) per year and pooled, on papers observed over many months with zero gains and ties."""
+    from scipy.special import ndtri
+
+    from pipeline.indicators import stats
+    from pipeline.indicators.attachment import monthly_alpha
+    from pipeline.indicators.reference_attachment import clustered_se, poisson_alpha as reference_alpha
+
+    rng = np.random.default_rng(seed)
+    papers = 120
+    own = rng.integers(2018 * 12, 2018 * 12 + 18, papers)
+    fam = rng.integers(0, 3, papers)
+    rows = []
+    for p in range(papers):
+        k = 0.0
+        for m in range(own[p] + 1, 2018 * 12 + 30):
+            d = float(rng.poisson(0.2 * (k + 1) ** 1.1 * np.exp(-(m - own[p]) / 20.0) * (1 + fam[p])))
+            rows.append((m, m - own[p], fam[p], p, k, d))
+            k += d
+    obs = {key: np.array(col) for key, col in zip(("month", "age", "family", "paper", "k", "dk"), zip(*rows))}
+    fit = monthly_alpha(obs)
+    z = float(ndtri(0.5 + stats.CI_LEVEL / 2.0))
+    records = [((m, a, f), p, k, d) for m, a, f, p, k, d in rows]
+    for i, year in enumerate(list(fit["years"]) + [None]):
+        mine = [r for r in records if year is None or r[0][0] // 12 == year]
+        want = reference_alpha(mine)
+        if want is None:
+            assert np.isnan(fit["alpha"][i])
+            continue
+        assert fit["alpha"][i] == pytest.approx(want, abs=1e-7), year
+        assert (fit["high"][i] - fit["alpha"][i]) / z == pytest.approx(clustered_se(mine, want), rel=1e-6), year
+        assert fit["n_papers"][i] == len({r[1] for r in mine})
+
+
+def test_monthly_observations_match_the_plain_python_reference(planted_world):
+    """The pooled α of build_attachment on a small planted world = the reference built citation by
+    citation from dim_papers and fct_citations (every paper in the sample below the cap)."""
+    from pipeline.indicators.attachment import build_attachment
+    from pipeline.indicators.reference_attachment import monthly_records, poisson_alpha as reference_alpha
+    from pipeline.indicators.shares import build_shares
+
+    _, con = planted_world(500, 3, attachment_exponent=1.2, aging_years=PLANTED_AGING_YEARS)
+    build_shares(con, logging.getLogger("test.truth"))
+    build_attachment(con, logging.getLogger("test.truth"))
+    got, n = con.execute("SELECT alpha, n_units FROM ind_preferential_attachment "
+                         "WHERE kind = 'citations' AND is_pooled").fetchone()
+    papers = {pid: (d, f) for pid, d, f in con.execute(
+        "SELECT paper_id, published_date, primary_family FROM dim_papers WHERE is_ml AND published_date IS NOT NULL"
+    ).fetchall()}
+    citations = con.execute("SELECT d.published_date, c.cited_paper_id FROM fct_citations c "
+                            "JOIN dim_papers d ON d.paper_id = c.citing_paper_id "
+                            "WHERE d.published_date IS NOT NULL").fetchall()
+    records = monthly_records(papers, citations)
+    assert got == pytest.approx(reference_alpha(records), abs=1e-7)
+    assert n == len({r[1] for r in records})
+
+
+def test_monthly_sample_depends_on_paper_ids_only(planted_world):
+    """Above the cap the fit keeps the same papers whatever their citations (the md5 of the id),
+    and a kept paper's rows are those it has without the cap."""
+    from pipeline.indicators.attachment import monthly_citation_observations
+    from pipeline.indicators.db import load_sql
+
+    _, con = planted_world(500, 3, attachment_exponent=1.2, aging_years=PLANTED_AGING_YEARS)
+
+    def sampled():
+        return sorted(r[1] for r in con.execute(load_sql("attachment_monthly_papers", cap=150)).fetchall())
+
+    ids = sampled()
+    assert len(ids) == 150
+    assert ids == sorted(r[0] for r in con.execute("SELECT paper_id FROM dim_papers WHERE is_ml AND published_date "
+                                                   "IS NOT NULL ORDER BY md5(paper_id) LIMIT 150").fetchall())
+    con.execute("CREATE TABLE _all_citations AS SELECT * FROM fct_citations")
+    con.execute("DELETE FROM fct_citations WHERE hash(citing_paper_id) % 2 = 0")
+    assert sampled() == ids
+    con.execute("CREATE OR REPLACE TABLE fct_citations AS SELECT * FROM _all_citations")
+    full = monthly_citation_observations(con)
+    capped = monthly_citation_observations(con, cap=150)
+    assert np.unique(capped["paper"]).size <= 150 < np.unique(full["paper"]).size
+    everyone = sorted(r[0] for r in con.execute("SELECT paper_id FROM dim_papers WHERE is_ml AND "
+                                                  "published_date IS NOT NULL").fetchall())
+    # full's paper index ranks every paper by id, capped's the sampled ones: map both to ids
+    keep = np.isin(full["paper"], [everyone.index(p) for p in ids]) & np.isin(full["month"], capped["month"])
+
+    def rows(o, names):
+        return sorted(zip([names[i] for i in o["paper"].tolist()], o["month"].tolist(), o["age"].tolist(),
+                          o["k"].tolist(), o["dk"].tolist()))
+
+    assert rows({key: v[keep] for key, v in full.items()}, everyone) == rows(capped, ids)
+
+
+def test_outlying_dates_do_not_blow_up_the_monthly_grid(planted_world):
+    """A paper dated year 1 and a citing paper dated 9999 add one column and one group each, not
+    millennia of months (a bad row once made the grid tens of GB)."""
+    from pipeline.indicators.attachment import build_attachment, monthly_citation_observations
+    from pipeline.indicators.shares import build_shares
+
+    _, con = planted_world(500, 3, attachment_exponent=1.2, aging_years=PLANTED_AGING_YEARS)
+    before = monthly_citation_observations(con)["k"].size
+    first = con.execute("SELECT paper_id FROM dim_papers ORDER BY published_date LIMIT 1").fetchall()[0][0]
+    con.execute("UPDATE dim_papers SET published_date = DATE '0001-01-01' WHERE paper_id = ?", [first])
+    con.execute("UPDATE dim_papers SET published_date = DATE '9999-12-01' WHERE paper_id IN "
+                "(SELECT citing_paper_id FROM fct_citations LIMIT 1)")
+    obs = monthly_citation_observations(con)
+    assert obs["k"].size < before + 2000
+    build_shares(con, logging.getLogger("test.truth"))
+    build_attachment(con, logging.getLogger("test.truth"))
+    assert con.execute("SELECT count(*) FROM ind_preferential_attachment WHERE kind = 'citations' "
+                       "AND is_pooled AND alpha IS NOT NULL").fetchall()[0][0] == 1
