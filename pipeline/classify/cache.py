@@ -40,12 +40,17 @@ def classifier_version() -> str:
     """'<taxonomy version>-<12 hex>': the taxonomy version plus a hash of everything a verdict depends on."""
     from pipeline.classify.text import CALIBRATION_PATH
 
+    return f"{load_taxonomy_file().version}-{files_digest([DEFAULT_PATH, CALIBRATION_PATH], CLASSIFIER_FILES)}"
+
+
+def files_digest(paths: list[Path], module_files: tuple[str, ...]) -> str:
+    """12 hex of a SHA-256 over the names and bytes of ``paths`` and of this package's ``module_files``."""
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    for path in [DEFAULT_PATH, CALIBRATION_PATH] + [here / name for name in CLASSIFIER_FILES]:
+    for path in list(paths) + [here / name for name in module_files]:
         digest.update(path.name.encode() + b"\0")
         digest.update(path.read_bytes() if path.exists() else b"")
-    return f"{load_taxonomy_file().version}-{digest.hexdigest()[:12]}"
+    return digest.hexdigest()[:12]
 
 
 def text_hash_sql(con, table: str = "int_papers") -> str:
@@ -80,12 +85,7 @@ def domain_version() -> str:
     (taxonomy file with its domain cues, the category→domain seed, and the code that applies them)."""
     from pipeline.classify.domain import SEED_PATH
 
-    digest = hashlib.sha256()
-    here = Path(__file__).parent
-    for path in [DEFAULT_PATH, SEED_PATH] + [here / name for name in DOMAIN_FILES]:
-        digest.update(path.name.encode() + b"\0")
-        digest.update(path.read_bytes() if path.exists() else b"")
-    return f"{load_taxonomy_file().version}-domains-{digest.hexdigest()[:12]}"
+    return f"{load_taxonomy_file().version}-domains-{files_digest([DEFAULT_PATH, SEED_PATH], DOMAIN_FILES)}"
 
 
 MENTION_FILES = ("mentions.py", "mentions_warehouse.py")
@@ -104,12 +104,7 @@ def mentions_version() -> str:
     """'mentions-<12 hex>': a hash of the alias table and the extractor's code."""
     from pipeline.classify.mentions import ALIASES_PATH
 
-    digest = hashlib.sha256()
-    here = Path(__file__).parent
-    for path in [ALIASES_PATH] + [here / name for name in MENTION_FILES]:
-        digest.update(path.name.encode() + b"\0")
-        digest.update(path.read_bytes() if path.exists() else b"")
-    return f"mentions-{digest.hexdigest()[:12]}"
+    return f"mentions-{files_digest([ALIASES_PATH], MENTION_FILES)}"
 
 
 class ClassifyCache:
