@@ -11,11 +11,12 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 MLGRAPH_HOME ?= $(CURDIR)/mlgraph-data
 export MLGRAPH_HOME
 
-.PHONY: help setup run test test-fast test-distributed test-report bench lint clean
+.PHONY: help setup run test test-slow test-all test-distributed test-report bench lint clean
 
 help:
 	@echo "make run              - whole pipeline on the bundled sample (no network)"
-	@echo "make test             - the test suite (offline, < 10 min)"
+	@echo "make test             - the test suite (offline, < 10 min; long runs excluded)"
+	@echo "make test-slow        - the long runs (marker slow: kill matrix, fuzz, coverage, dag.test)"
 	@echo "make test-distributed - Airflow + Celery + PostgreSQL + Redis on loopback"
 	@echo "make test-report      - the report of the sample in headless Chromium (installs it)"
 	@echo "make bench            - benchmarks (numbers go in README.md)"
@@ -34,10 +35,13 @@ run: setup
 	$(VENV)/bin/mlgraph run
 
 test: setup
-	$(VENV)/bin/python -m pytest -m "not distributed and not browser" -q
-
-test-fast: setup
 	$(VENV)/bin/python -m pytest -m "not distributed and not slow and not browser" -q
+
+# Long runs (end-to-end DAG runs, kill matrix, fuzz, interval coverage over seeds); .ci/run calls it.
+test-slow: setup
+	$(VENV)/bin/python -m pytest -m "slow and not distributed and not browser" -q
+
+test-all: test test-slow
 
 test-distributed: setup
 	bash scripts/test-distributed.sh

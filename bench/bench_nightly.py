@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_nightly.py [--papers 1000000] [--refs-per-paper 30]
         [--new-papers 2000] [--memory-limit 4GB] [--threads 2] [--no-gates] [--home DIR]
+        [--base-home BASE [--restamp]]
 
 1. The lake of ``bench_warehouse.py`` (its generator, imported), then a full build and publish.
 2. A night: ``--new-papers`` papers on a new day (a new ``window=`` partition, their texts and
@@ -9,6 +10,15 @@
    ``batch=`` partition). Ingest is excluded: the partitions are written straight to Parquet.
 3. The nightly build (incremental by default) + quality gates + publish, each timed.
 4. An idle night: nothing changed, build-and-publish again.
+
+``--base-home BASE`` skips steps 1's generation and full build: BASE holds a generated lake and a
+published warehouse (e.g. ``bench_warehouse.py --home BASE`` then a publish of its candidate);
+the night runs on a clone of it (lake hard-linked, so partition fingerprints are unchanged;
+warehouse and caches copied), and BASE is left untouched, so two code trees can be timed on
+the same night. A published file built by other code makes the night a full build; with
+``--restamp`` the clone's recorded code fingerprint is set to this tree's, for timing a change
+known to leave every table's content as it was (the night's tables are then not a proof of
+equality: ``tests/test_incremental.py`` is).
 
 Each phase runs in its own child process (its CPU seconds and peak RSS measured alone). Prints
 JSON with every phase's wall, CPU and the build's split per model and step, plus the nightly
@@ -80,6 +90,37 @@ def add_night(lake: Path, new_papers: int) -> dict:
     return counts
 
 
+def clone_base(base: Path, home: Path, restamp: bool) -> dict:
+    """Copy the base home into ``home`` (lake hard-linked, the rest copied); returns what was done."""
+    import shutil
+
+    import duckdb
+
+    from pipeline.config import load_settings
+    from pipeline.warehouse.changes import META_SCHEMA, code_fingerprint, read_state
+
+    if home.exists() and any(home.iterdir()):
+        raise SystemExit(f"--home {home} must be empty with --base-home")
+    home.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-al", str(base / "lake"), str(home / "lake")], check=True)
+    if (base / "cache").is_dir():
+        shutil.copytree(base / "cache", home / "cache")
+    src = load_settings(env={}, home=base).warehouse
+    dst = load_settings(env={}, home=home).warehouse
+    if not src.exists():
+        raise SystemExit(f"{base} has no published warehouse ({src})")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+    code, recorded = code_fingerprint(), read_state(dst).code
+    done = {"base": str(base), "base_code_is_this_tree": recorded == code, "restamped": False}
+    if recorded != code and restamp:
+        con = duckdb.connect(str(dst))
+        con.execute(f"UPDATE {META_SCHEMA}.build SET code_fingerprint = ?", [code])
+        con.close()
+        done["restamped"] = True
+    return done
+
+
 def _phase(home: Path, phase: str, memory_limit: str, threads: int, gates: bool) -> dict:
     """Child process: one phase (full | night | idle), timed per part; the build's log kept."""
     from logging.handlers import BufferingHandler
@@ -94,6 +135,19 @@ def _phase(home: Path, phase: str, memory_limit: str, threads: int, gates: bool)
     log.addHandler(kept)
     settings = load_settings(env={}, home=home)
     timings = {}
+    after_models: dict[str, float] = {}
+
+    def timed(name, func):
+        def run(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                after_models[name] = round(after_models.get(name, 0.0) + time.perf_counter() - t0, 1)
+        return run
+
+    for name in ("run_model_tests", "data_dictionary", "export_parquet"):
+        setattr(builder, name, timed(name, getattr(builder, name)))
     t0 = time.perf_counter()
     candidate = builder.build(settings, f"bench-{phase}", memory_limit=memory_limit, threads=threads,
                               full=phase == "full")
@@ -117,7 +171,8 @@ def _phase(home: Path, phase: str, memory_limit: str, threads: int, gates: bool)
             split[name] = float(seconds)
     return {"phase": phase, **timings, "unchanged": unchanged, "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
             "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),
-            "slowest_steps_s": dict(sorted(split.items(), key=lambda kv: -kv[1])[:12]),
+            "slowest_steps_s": dict(sorted(split.items(), key=lambda kv: -kv[1])[:25]),
+            "after_models_s": after_models,
             "build_steps_total_s": round(sum(split.values()), 1),
             "tables_by_key": sorted(t for t, p in tables.items() if p is not None) if not unchanged else [],
             "summary": [m for m in records if m.startswith(("incremental build", "warehouse unchanged", "full build"))]}
@@ -133,6 +188,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-gates", action="store_true", help="skip the quality gates of the night")
     parser.add_argument("--home", help="keep the data here (default: a temporary folder, removed)")
+    parser.add_argument("--base-home", help="time only the night, on a clone of this built and published home")
+    parser.add_argument("--restamp", action="store_true",
+                        help="with --base-home: take the base's tables as built by this tree's code (timing only)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -140,10 +198,17 @@ def main() -> int:
         return 0
     with bench_home(args.home, "mlgraph-bench-nightly-") as home:
         t0 = time.perf_counter()
-        counts = generate_lake(home / "lake", args.papers, args.refs_per_paper, args.threads)
-        report = {"papers": args.papers, "lake_rows": counts, "generate_s": round(time.perf_counter() - t0, 1),
-                  "memory_limit": args.memory_limit, "threads": args.threads, "phases": {}}
-        for phase in ("full", "night", "idle"):
+        if args.base_home:
+            report = {"clone": clone_base(Path(args.base_home), home, args.restamp),
+                      "clone_s": round(time.perf_counter() - t0, 1)}
+            phases = ("night", "idle")
+        else:
+            report = {"papers": args.papers, "lake_rows": generate_lake(home / "lake", args.papers, args.refs_per_paper,
+                                                                         args.threads),
+                      "generate_s": round(time.perf_counter() - t0, 1)}
+            phases = ("full", "night", "idle")
+        report.update({"memory_limit": args.memory_limit, "threads": args.threads, "phases": {}})
+        for phase in phases:
             if phase == "night":
                 report["night_rows"] = add_night(home / "lake", args.new_papers)
             t0 = time.perf_counter()
@@ -157,6 +222,9 @@ def main() -> int:
             result["process_wall_s"] = round(time.perf_counter() - t0, 1)
             result["load_avg_1m_after"] = round(os.getloadavg()[0], 2)
             report["phases"][phase] = result
+        if "full" not in report["phases"]:
+            print(json.dumps(report, indent=2))
+            return 0
         full, night = report["phases"]["full"], report["phases"]["night"]
         report["night_over_full_wall"] = round(night["process_wall_s"] / full["process_wall_s"], 3)
         report["night_over_full_cpu"] = round(night["cpu_s"] / full["cpu_s"], 3)

@@ -18,7 +18,7 @@ from pipeline.warehouse.changes import changes_of, read_state
 from pipeline.warehouse.contracts import REPO
 
 SAMPLE_PAPERS = 1500
-# Four builds of a sample world: in `make test`, not in `make test-fast`.
+# Four builds of a sample world: a long run (`make test-slow`).
 pytestmark = pytest.mark.slow
 
 

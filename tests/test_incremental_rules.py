@@ -6,6 +6,7 @@ lake or the code one way, then builds again and compares with a full rebuild of 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timezone
 
 import pytest
@@ -80,7 +81,11 @@ def test_appended_partitions_rebuild_by_key_and_equal_a_full_build(published):
         {"citing_arxiv_id": "2502.00001", "position": 0, "cited_arxiv_id": "2101.00001", "cited_s2_paper_id": "a" * 40,
          "fetched_at": T2},
         {"citing_arxiv_id": "2101.00004", "position": 0, "cited_arxiv_id": "2502.00001", "fetched_at": T2}])
+    published_bytes = hashlib.sha256(settings.warehouse.read_bytes()).hexdigest()
     night, full = _night_and_full(settings, root, "appended")
+    # The night edits a copy of the published file in place; the published file is not touched.
+    assert hashlib.sha256(settings.warehouse.read_bytes()).hexdigest() == published_bytes
+    assert night.stat().st_ino != settings.warehouse.stat().st_ino
     changes = changes_of(night)
     assert changes.tables["stg_arxiv__papers"] and changes.tables["stg_s2__references"]
     assert "stg_pwc__papers" not in changes.tables
@@ -90,9 +95,57 @@ def test_appended_partitions_rebuild_by_key_and_equal_a_full_build(published):
         keys = con.execute("SELECT table_name, list_sort(list(key)) FROM mlgraph_meta.changed_keys GROUP BY 1 ORDER BY 1").fetchall()
     finally:
         con.close()
-    assert dict(keys) == {"stg_arxiv__authorships": ["2101.00002", "2502.00001"],
+    # The references and citations of the citing papers of tonight's lists are rebuilt by key;
+    # 2101.00002's new version changes nothing that references look up, so its citers are not.
+    assert dict(keys) == {"fct_citations": ["2101.00004", "2502.00001"],
+                          "fct_references": ["2101.00004", "2502.00001"],
+                          "stg_arxiv__authorships": ["2101.00002", "2502.00001"],
                           "stg_arxiv__papers": ["2101.00002", "2502.00001"],
                           "stg_s2__references": ["2101.00004", "2502.00001"]}
+    assert differences(full, night) == []
+
+
+def _changed_keys(path) -> dict:
+    import duckdb
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return dict(con.execute("SELECT table_name, list_sort(list(key)) FROM mlgraph_meta.changed_keys "
+                                "GROUP BY 1 ORDER BY 1").fetchall())
+    finally:
+        con.close()
+
+
+def test_papers_arriving_or_changing_tonight_rebuild_the_references_that_look_them_up(published):
+    settings, root = published
+    # 2101.00004 cites 2502.00007 by arXiv id and 2101.00005 cites a DOI nobody held, before
+    # either paper is in the corpus; tonight both arrive, and no reference list is fetched again.
+    # 2101.00002 (cited by 2101.00001) gets a corrected first-version date.
+    write_partition(settings.lake, "semantic_scholar/references", "b3", [
+        {"citing_arxiv_id": "2101.00004", "position": 0, "cited_arxiv_id": "2502.00007", "fetched_at": T2},
+        {"citing_arxiv_id": "2101.00005", "position": 0, "cited_doi": "10.1/NEW-DOI", "fetched_at": T2}])
+    build_and_publish(settings, gates=False, models_root=root, run_id="before")
+    arriving = _paper("2502.00007", "Arriving", ["cs.LG"], date(2025, 2, 1), date(2025, 2, 1), [("Roe", "Ann")])
+    by_doi = _paper("2502.00008", "Arriving by DOI", ["cs.LG"], date(2025, 2, 1), date(2025, 2, 1), [("Roe", "Ann")],
+                    doi="10.1/new-doi")
+    redated = _paper("2101.00002", "Residual B", ["cs.CV"], date(2021, 1, 5), date(2025, 2, 3), [("Vaswani", "Ashish"),
+                     ("He", "Kaiming")], oai=date(2025, 2, 4))
+    write_partition(settings.lake, "arxiv/papers", NEW_WINDOW, [arriving, by_doi, redated])
+    night, full = _night_and_full(settings, root, "arriving")
+    keys = _changed_keys(night)
+    assert "stg_s2__references" not in keys                      # no reference list changed
+    assert keys["fct_references"] == ["2101.00004", "2101.00005"]
+    assert keys["fct_citations"] == ["2101.00001", "2101.00002", "2101.00004", "2101.00005", "2502.00007", "2502.00008"]
+    import duckdb
+    con = duckdb.connect(str(night), read_only=True)
+    try:
+        resolved = con.execute("SELECT citing_paper_id, cited_paper_id, resolution FROM fct_references "
+                               "WHERE citing_paper_id IN ('2101.00004', '2101.00005') ORDER BY 1").fetchall()
+        redated_edge = con.execute("SELECT cited_date FROM fct_citations WHERE citing_paper_id = '2101.00001' "
+                                   "AND cited_paper_id = '2101.00002'").fetchall()
+    finally:
+        con.close()
+    assert resolved == [("2101.00004", "2502.00007", "arxiv"), ("2101.00005", "2502.00008", "doi")]
+    assert redated_edge == [(date(2021, 1, 5),)]
     assert differences(full, night) == []
 
 

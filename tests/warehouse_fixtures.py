@@ -46,6 +46,8 @@ def copy_models(dest: Path) -> Path:
         for f in sorted((WAREHOUSE_DIR / layer).iterdir()):
             if f.suffix in (".sql", ".yml") and (names is None or f.stem in names):
                 shutil.copy(f, dest / layer / f.name)
+        if (WAREHOUSE_DIR / layer / "touched").is_dir():   # incremental models' touched-key queries
+            shutil.copytree(WAREHOUSE_DIR / layer / "touched", dest / layer / "touched")
     shutil.copytree(WAREHOUSE_DIR / "seeds", dest / "seeds")
     for name, cols in FAMILY_STANDIN_YAML.items():
         lines = [f"name: {name}", "layer: intermediate", "materialized: python", f'step: "{STANDIN_STEP}"',

@@ -302,6 +302,12 @@ def _build(settings: Settings, run_id: str, models, *, select, steps, memory_lim
                        published=published)
     spill = cdir / f"{run_id}.spill"
     try:
+        if plan is not None:
+            # Start from the published file: reused tables cost nothing and by-key rebuilds edit
+            # in place (pipeline.warehouse.incremental). The published file is only ever replaced
+            # whole, never written, so this copy is a consistent snapshot of it.
+            shutil.copyfile(plan.published, building)
+            plan.in_place = True
         con = duckdb.connect(str(building))
         try:
             if memory_limit:

@@ -9,8 +9,19 @@ Three ways a table gets into an incremental candidate, decided node by node in b
   ``INPUT_COL = k`` (and on unlisted inputs only if those did not change). Then the keys touched
   tonight are recomputed from the filtered inputs and replace the published rows with those keys.
   A listed lake dataset qualifies when it only gained partitions; a listed model when it was
-  itself rebuilt by that key;
+  itself rebuilt by that key, or (a table) when it is also filtered by that key;
+- the same, with **lookups**: ``lookups: {INPUT: [COLUMNS]}`` and ``touched: FILE.sql`` name
+  inputs the model looks rows up in (the corpus papers a reference resolves to). Such an input
+  may have changed in any way: the rows whose looked-up columns differ from the published ones
+  (old and new versions, as temp table ``changed_<INPUT>``) go to the model's ``touched`` query,
+  which returns (column ``k``) every key whose rows those changes can alter; those keys are
+  recomputed too. A view is transparent: its inputs count as the model's.
 - **full**: anything else, as in a full build.
+
+The candidate file starts as a copy of the published one (``in_place``), so a reused table is
+already there and costs nothing, and a table rebuilt by key loses its touched keys' rows and
+gains their recomputed rows in place, instead of every published row being copied across files.
+Tables rebuilt in full are dropped first, so a step that fails to recreate one is caught.
 
 The code fingerprint must equal the published one (any change of SQL, YAML, seeds, taxonomy or
 pipeline code makes the whole build full), so reused and kept rows are what this code computes.
@@ -38,6 +49,8 @@ class Incremental:
 
     key: str
     sources: dict[str, str]         # input (model name, or lake dataset ``source/name``) → its key column
+    lookups: dict[str, tuple[str, ...]] = field(default_factory=dict)   # looked-up input → columns read
+    touched_sql: str = ""           # the keys that changed lookup rows touch (column k)
 
 
 @functools.lru_cache(maxsize=256)
@@ -59,7 +72,35 @@ def incremental_spec(model: Model) -> Incremental | None:
         raise ModelError(f"{where}: key {raw['key']!r} is not a documented column")
     if model.is_python or model.materialized == "view":
         raise ModelError(f"{where}: only SQL tables can be rebuilt by key")
-    return Incremental(key=raw["key"], sources=dict(raw["from"]))
+    lookups, touched_sql = raw.get("lookups") or {}, ""
+    if lookups:
+        if not isinstance(lookups, dict) or not all(isinstance(c, list) and c and all(isinstance(x, str) for x in c)
+                                                    for c in lookups.values()):
+            raise ModelError(f"{where}: lookups needs {{input: [column, ...], ...}} (got {lookups!r})")
+        if not isinstance(raw.get("touched"), str):
+            raise ModelError(f"{where}: lookups need touched: FILE.sql (the keys their changes touch)")
+        touched = model.yaml_path.parent / raw["touched"]
+        if not touched.is_file():
+            raise ModelError(f"{where}: touched query {touched} not found")
+        touched_sql = touched.read_text()
+    return Incremental(key=raw["key"], sources=dict(raw["from"]),
+                       lookups={k: tuple(v) for k, v in lookups.items()}, touched_sql=touched_sql)
+
+
+def effective_inputs(model: Model, models: dict[str, Model]) -> tuple[set[str], set[str]]:
+    """(tables, lake datasets) a model reads, through views: a view is recomputed on every read."""
+    tables, datasets, stack, seen = set(), set(lake_datasets(model)), list(model.depends_on), set()
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in models:
+            continue
+        seen.add(name)
+        if models[name].materialized == "view":
+            datasets |= lake_datasets(models[name])
+            stack.extend(models[name].depends_on)
+        else:
+            tables.add(name)
+    return tables, datasets
 
 
 def lake_datasets(model: Model) -> set[str]:
@@ -80,6 +121,7 @@ class IncrementalPlan:
     decisions: dict[str, str] = field(default_factory=dict)     # table → reuse | incremental | full
     keys: dict[str, str] = field(default_factory=dict)          # incremental table → its keys' temp table
     key_columns: dict[str, str] = field(default_factory=dict)   # incremental table → its key column
+    in_place: bool = False                                      # the candidate started as a copy of published
     _published_tables: set[str] = field(default_factory=set)
 
     def attach(self, con) -> None:
@@ -104,9 +146,13 @@ class IncrementalPlan:
         outputs = [models[o] for o in node.outputs]
         if any(m.materialized == "view" or m.name not in self._published_tables for m in outputs):
             return "full"
-        upstream = {d for m in outputs for d in m.depends_on} - set(node.outputs)
-        datasets = set().union(*(lake_datasets(m) for m in outputs))
-        changed_models = {d for d in upstream if self.decisions.get(d) != "reuse"}
+        tables, datasets = set(), set()
+        for m in outputs:
+            t, d = effective_inputs(m, models)
+            tables |= t
+            datasets |= d
+        tables -= set(node.outputs)
+        changed_models = {d for d in tables if self.decisions.get(d) != "reuse"}
         changed_data = datasets & self.diff.dirty()
         if not changed_models and not changed_data:
             return "reuse"
@@ -119,6 +165,8 @@ class IncrementalPlan:
             if d not in spec.sources or not self._appended_only(d):
                 return "full"
         for d in changed_models:
+            if d in spec.lookups and d in self._published_tables:
+                continue
             if d not in spec.sources or self.decisions.get(d) != "incremental" \
                     or incremental_spec(models[d]).key != spec.sources[d]:
                 return "full"
@@ -132,8 +180,19 @@ class IncrementalPlan:
         return self.diff.appended_only(dataset) and not is_versioned_snapshot(schemas.get(dataset))
 
     def copy(self, con, name: str) -> None:
-        """The published table ``name``, copied into the candidate."""
-        con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT * FROM {PUBLISHED}.main.{_q(name)}")
+        """The published table ``name``, copied into the candidate (already there when in place)."""
+        if not self.in_place:
+            con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT * FROM {PUBLISHED}.main.{_q(name)}")
+
+    def drop_for_rebuild(self, con, names) -> None:
+        """In place, drop the published versions of tables about to be rebuilt in full."""
+        if not self.in_place:
+            return
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                                 "WHERE table_catalog = current_database() AND table_schema = 'main'").fetchall())
+        for name in names:
+            if name in kinds:
+                con.execute(f"DROP {'VIEW' if kinds[name] == 'VIEW' else 'TABLE'} {_q(name)}")
 
     def rebuild_by_key(self, con, model: Model, lake: Path) -> None:
         """Recompute the keys touched tonight and keep the published rows of every other key."""
@@ -147,15 +206,22 @@ class IncrementalPlan:
                     parts.append(f"SELECT {_q(column)} AS k FROM read_parquet([{files}], union_by_name = true)")
             elif source in self.keys:
                 parts.append(f"SELECT k FROM {self.keys[source]}")
+        changed = [self._changed_rows(con, name, columns) for name, columns in sorted(spec.lookups.items())]
+        if any(changed):
+            parts.append(f"SELECT k FROM ({spec.touched_sql.strip().rstrip(';')})")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {keys} AS " + (" UNION ".join(parts) or "SELECT NULL AS k LIMIT 0"))
+        for name in spec.lookups:
+            con.execute(f"DROP TABLE IF EXISTS temp.main.{_q('changed_' + name)}")
         if con.execute(f"SELECT count(*) FROM {keys} WHERE k IS NULL").fetchone()[0]:
             # A NULL key is no key: its rows cannot be told apart, so rebuild the table whole.
             self.decisions[model.name] = "full"
+            self.drop_for_rebuild(con, [model.name])
             materialize(con, model, lake)
             return
         db = con.execute("SELECT current_database()").fetchone()[0]
         in_keys = f"IN (SELECT k FROM {keys})"
-        shadowed = [s for s in spec.sources if "/" not in s and s in self.keys]
+        # Every listed table is filtered by the keys, rebuilt by key tonight or not.
+        shadowed = [s for s in spec.sources if "/" not in s]
         try:
             # A temp view shadows the full input for this model's SQL only.
             for source in shadowed:
@@ -174,12 +240,30 @@ class IncrementalPlan:
             raise ModelError(f"{model.yaml_path}: incremental: recomputing {con.execute(f'SELECT count(*) FROM {keys}').fetchone()[0]} "
                              f"key(s) gave {stray} row(s) with other keys; {model.name} is not keyed by {spec.key} "
                              f"on {sorted(spec.sources)} (remove its incremental declaration)")
-        con.execute(f"CREATE OR REPLACE TABLE {_q(model.name)} AS "
-                    f"SELECT * FROM {PUBLISHED}.main.{_q(model.name)} WHERE {key} IS NULL OR {key} NOT {in_keys} "
-                    f"UNION ALL BY NAME SELECT * FROM _mlgraph_delta")
+        if self.in_place:
+            # Same rows in the same order as the copy below: the kept rows, then the recomputed ones.
+            con.execute(f"DELETE FROM {_q(model.name)} WHERE {key} {in_keys}")
+            con.execute(f"INSERT INTO {_q(model.name)} BY NAME SELECT * FROM _mlgraph_delta")
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE {_q(model.name)} AS "
+                        f"SELECT * FROM {PUBLISHED}.main.{_q(model.name)} WHERE {key} IS NULL OR {key} NOT {in_keys} "
+                        f"UNION ALL BY NAME SELECT * FROM _mlgraph_delta")
         con.execute("DROP TABLE _mlgraph_delta")
         self.keys[model.name] = keys
         self.key_columns[model.name] = spec.key
+
+    def _changed_rows(self, con, name: str, columns) -> int:
+        """``changed_<name>``: the published and new versions of rows whose ``columns`` differ."""
+        cols = ", ".join(_q(c) for c in columns)
+        db = con.execute("SELECT current_database()").fetchall()[0][0]
+        new, old = f"{_q(db)}.main.{_q(name)}", f"{PUBLISHED}.main.{_q(name)}"
+        if self.decisions.get(name) == "reuse":
+            query = f"SELECT {cols} FROM {new} LIMIT 0"
+        else:
+            query = (f"(SELECT {cols} FROM {new} EXCEPT SELECT {cols} FROM {old}) "
+                     f"UNION (SELECT {cols} FROM {old} EXCEPT SELECT {cols} FROM {new})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_q('changed_' + name)} AS {query}")
+        return con.execute(f"SELECT count(*) FROM temp.main.{_q('changed_' + name)}").fetchall()[0][0]
 
     def changed_tables(self) -> dict[str, str | None]:
         """Table → predicate of its rebuilt rows (None: rebuilt whole); reused tables are absent."""

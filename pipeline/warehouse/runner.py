@@ -402,9 +402,13 @@ def _run_nodes(con, ctx, models: dict[str, Model], order, runnable, plan) -> Non
             document(con, models[node.name])
         elif node.kind == "sql":
             model = models[node.name]
+            if plan is not None:
+                plan.drop_for_rebuild(con, node.outputs)
             materialize(con, model, ctx.settings.lake)
             document(con, model)
         else:
+            if plan is not None:
+                plan.drop_for_rebuild(con, node.outputs)
             before = _main_relations(con)
             runnable[node.name](con, ctx)
             after = _main_relations(con)
