@@ -322,7 +322,7 @@ def _build(settings: Settings, run_id: str, models, *, select, steps, memory_lim
             record(con, state, plan.key_queries() if plan is not None else {})
             if plan is not None:
                 log.info("incremental build against %s: %s", plan.base_run, plan.summary())
-            failures = run_model_tests(con, models)
+            failures = run_model_tests(con, models, scope=plan.test_scope() if plan is not None else None)
             if failures:
                 raise ModelTestError(f"{len(failures)} model test(s) failed in run {run_id}:\n  - "
                                      + "\n  - ".join(failures))

@@ -278,6 +278,12 @@ class IncrementalPlan:
                              f"WHERE table_name = {_sql_str(name)})")
         return out
 
+    def test_scope(self) -> dict[str, tuple[str, str] | None]:
+        """For run_model_tests: reused tables → None, tables rebuilt by key → (key column, keys' temp table)."""
+        scope: dict[str, tuple[str, str] | None] = {n: None for n, how in self.decisions.items() if how == "reuse"}
+        scope.update({n: (self.key_columns[n], self.keys[n]) for n, how in self.decisions.items() if how == "incremental"})
+        return scope
+
     def key_queries(self) -> dict[str, str]:
         """Incremental table → a query of its rebuilt keys as VARCHAR (for the build record)."""
         return {name: f"SELECT CAST(k AS VARCHAR) AS k FROM {table}" for name, table in self.keys.items()

@@ -245,9 +245,9 @@ def _key_columns(check: Check) -> list[str] | None:
     return None
 
 
-def check_query(check: Check) -> str:
-    """SQL counting the rows of ``check.table`` that break ``check`` (0 = pass)."""
-    t = _quote(check.table)
+def check_query(check: Check, relation: str | None = None) -> str:
+    """SQL counting the rows of ``check.table`` (or of ``relation``, a subquery of it) that break ``check``."""
+    t = relation or _quote(check.table)
     c = _quote(check.columns[0]) if check.columns else None
     keys = _key_columns(check)
     if keys:
@@ -261,6 +261,13 @@ def check_query(check: Check) -> str:
         to, fld = _quote(check.params["to"]), _quote(check.params["field"])
         return f"SELECT count(*) FROM {t} WHERE {c} IS NOT NULL AND {c} NOT IN (SELECT {fld} FROM {to})"
     raise ModelError(f"{check.origin}: no SQL for check kind {check.kind!r}")
+
+
+def _scopable(check: Check, key: str) -> bool:
+    """Whether ``check`` on the rows of some keys judges them alone (uniqueness: if the key is part of it)."""
+    if _key_columns(check) is not None or check.kind == "unique":
+        return key in check.columns
+    return True
 
 
 def _check_label(check: Check) -> str:
@@ -279,7 +286,8 @@ def model_test_queries(model: Model) -> list[tuple[str, str]]:
     return [(_check_label(c), check_query(c)) for c in model.checks()]
 
 
-def run_model_tests(con, models: dict[str, Model] | None = None) -> list[str]:
+def run_model_tests(con, models: dict[str, Model] | None = None,
+                    scope: Mapping[str, tuple[str, str] | None] | None = None) -> list[str]:
     """Run every YAML test on the relations that exist; return readable failures (empty = pass).
 
     They run once, here, in SQL over the full tables. Views (staging) are skipped: their tests
@@ -287,20 +295,41 @@ def run_model_tests(con, models: dict[str, Model] | None = None) -> list[str]:
     relationship to a missing table is a failure. The row-by-row tests of a table share one scan;
     a unique key is first grouped by its hash (equal keys hash alike, so no duplicate can hide),
     and only a collision sends it to the exact GROUP BY over the key columns.
+
+    ``scope`` (an incremental night) maps a table to None when it is the published table as it
+    was, or to (key column, temp table of rebuilt keys) when only those keys' rows were rebuilt.
+    The published rows passed these tests under the same code, so only what is new can fail:
+    an unchanged table is tested only for relationships into changed tables, and a table
+    rebuilt by key only on its rebuilt keys (its uniqueness too, when the key is part of it;
+    relationships in full when their target changed).
     """
     models = discover_models() if models is None else models
+    scope = scope or {}
     failures = []
     for model in sorted(models.values(), key=lambda m: m.name):
         if relation_kind(con, model.name) != "table":
             continue
         checks = model.checks()
         t = _quote(model.name)
-        row_wise = [i for i, check in enumerate(checks) if _row_predicate(check) is not None]
+        relation, whole = t, set()          # what the checks read; indexes of checks read in full
+        if model.name in scope:
+            unchanged = {name for name, how in scope.items() if how is None}
+            if scope[model.name] is None:
+                checks = [c for c in checks if c.kind == "relationship" and c.params["to"] not in unchanged]
+                whole = set(range(len(checks)))
+            else:
+                key, key_table = scope[model.name]
+                relation = f"(SELECT * FROM {t} WHERE {_quote(key)} IN (SELECT k FROM {key_table}))"
+                whole = {i for i, c in enumerate(checks) if not _scopable(c, key)
+                         or c.kind == "relationship" and c.params["to"] not in unchanged}
+            if not checks:
+                continue
+        row_wise = [i for i, check in enumerate(checks) if _row_predicate(check) is not None and i not in whole]
         counts: dict[int, int] = {}
         if row_wise:
             filters = ", ".join(f"count(*) FILTER (WHERE ({_row_predicate(checks[i])}))" for i in row_wise)
             try:
-                counts = dict(zip(row_wise, con.execute(f"SELECT {filters} FROM {t}").fetchone()))
+                counts = dict(zip(row_wise, con.execute(f"SELECT {filters} FROM {relation}").fetchone()))
             except Exception:  # one broken test must not hide the others: run them one by one below
                 counts = {}
         for i, check in enumerate(checks):
@@ -310,12 +339,13 @@ def run_model_tests(con, models: dict[str, Model] | None = None) -> list[str]:
                     bad = counts[i]
                 else:
                     keys = _key_columns(check)
+                    read = t if i in whole else relation
                     bad = 1
                     if keys:
-                        bad = con.execute(f"SELECT count(*) FROM (SELECT hash({', '.join(keys)}) AS h FROM {t} "
+                        bad = con.execute(f"SELECT count(*) FROM (SELECT hash({', '.join(keys)}) AS h FROM {read} "
                                           "GROUP BY h HAVING count(*) > 1)").fetchone()[0]
                     if bad:
-                        bad = con.execute(check_query(check)).fetchone()[0]
+                        bad = con.execute(check_query(check, None if read == t else read)).fetchone()[0]
             except Exception as exc:  # a broken test is as bad as a failing one
                 failures.append(f"{model.name}: {label}: could not run ({str(exc).splitlines()[0]})")
                 continue
