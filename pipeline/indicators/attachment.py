@@ -114,7 +114,7 @@ def _fit_rows(kind: str, unit_label: str, shift: float, obs: dict[str, np.ndarra
     g_cell, x_cell, n_cell, s_cell, n_reps, s_reps = _cells(group, x, dk, rng)
     p_cell = g_cell // 1000
     fitted = []
-    for t in np.unique(period):
+    for t in stats.unique_values(period):
         sel = period == t
         point = attachment_bins(k[sel], dk[sel], shift)
         raw, used = stats.slope_from_bins([point], min_per_bin)
@@ -156,22 +156,35 @@ def citation_observations(con) -> dict[str, np.ndarray]:
     period − publication year (≥ 1). Feeds α_raw, Δk totals and the site's binned plot; α itself
     is fitted on :func:`monthly_citation_observations`.
     """
-    papers = fetch_arrays(con, "SELECT paper_id, year FROM dim_papers WHERE is_ml AND year IS NOT NULL ORDER BY paper_id")
+    # the papers' years only: their ids stay in DuckDB (no million Python strings)
+    papers = fetch_arrays(con, "SELECT year FROM dim_papers WHERE is_ml AND year IS NOT NULL ORDER BY paper_id")
     if len(papers["year"]) == 0:
         return {"period": np.zeros(0), "k": np.zeros(0), "dk": np.zeros(0), "age": np.zeros(0)}
     con.execute("CREATE OR REPLACE TEMP TABLE _ind_pa_papers AS "
-                "SELECT paper_id, row_number() OVER (ORDER BY paper_id) - 1 AS ix "
+                "SELECT paper_id, CAST(row_number() OVER (ORDER BY paper_id) - 1 AS INTEGER) AS ix "
                 "FROM dim_papers WHERE is_ml AND year IS NOT NULL")
-    edges = fetch_arrays(con, """
-        SELECT p.ix, c.citing_year AS y, count(*) AS n
+    # one row per citation, counted into the (paper × year) grid by a bincount: a GROUP BY of the
+    # ~25M rows into ~6M (paper, year) groups and np.add.at over them cost several times more
+    edges = con.sql("""
+        SELECT p.ix, c.citing_year AS y
         FROM fct_citations c JOIN _ind_pa_papers p ON p.paper_id = c.cited_paper_id
-        WHERE c.citing_year IS NOT NULL GROUP BY ALL
-    """)
+        WHERE c.citing_year IS NOT NULL
+    """).to_arrow_table()
+    ix, ey = (edges.column(c).to_numpy().astype(np.int64) for c in ("ix", "y"))
+    del edges
     pyear = papers["year"].astype(np.int64)
-    y0, y1 = int(pyear.min()), int(max(pyear.max(), edges["y"].max() if len(edges["y"]) else pyear.max()))
-    grid = np.zeros((pyear.size, y1 - y0 + 1))
-    if len(edges["y"]):
-        np.add.at(grid, (edges["ix"].astype(np.int64), edges["y"].astype(np.int64) - y0), edges["n"].astype(float))
+    y0, y1 = int(pyear.min()), int(max(pyear.max(), ey.max() if len(ey) else pyear.max()))
+    width = y1 - y0 + 1
+    ey -= y0
+    # a citing year before the first paper's year indexed the grid from its end (NumPy negative
+    # indices) before; kept so that the counts stay the same (fct_citations has none: citing papers
+    # are corpus papers)
+    ey[ey < 0] += width
+    ix *= width
+    ix += ey
+    del ey
+    grid = np.bincount(ix, minlength=pyear.size * width).reshape(pyear.size, width).astype(float)
+    del ix
     before = np.cumsum(grid, axis=1) - grid  # citations strictly before each year
     period, k, dk, age = [], [], [], []
     for t in range(y0 + 1, y1 + 1, PERIOD_YEARS):
@@ -205,7 +218,7 @@ def monthly_citation_observations(con, cap: int = MONTHLY_SAMPLE_CAP) -> dict[st
     # the columns are the months in which a sampled paper is cited at all: a month without any
     # citation adds no information (its groups gain nothing), and an outlying date (year 1 or 9999)
     # then adds one column instead of millennia of empty months
-    months = np.unique(em)
+    months = stats.unique_values(em)
     if pm.size == 0 or months.size == 0:
         return {key: np.zeros(0, dtype=np.int64) for key in names}
     grid = np.zeros((pm.size, months.size), dtype=np.int32)
@@ -283,8 +296,8 @@ def monthly_alpha(obs: dict[str, np.ndarray], shift: float = 1.0) -> dict[str, n
     if month.size == 0:
         return empty
     # years and months as ranks of the values present, so outlying dates cost nothing
-    month_values = np.unique(month)
-    years = np.unique(month_values // 12)
+    month_values = stats.unique_values(month)
+    years = stats.unique_values(month_values // 12)
     year_ix = np.searchsorted(years, month // 12)
     n_years = years.size
     n_papers = int(paper.max()) + 1
@@ -336,7 +349,7 @@ def _citation_rows(yearly: dict[str, np.ndarray], fit: dict[str, np.ndarray], co
     period, k, dk = yearly["period"].astype(np.int64), yearly["k"].astype(float), yearly["dk"].astype(float)
     by_year = {int(y): i for i, y in enumerate(fit["years"])}
     fitted = []
-    for t in np.unique(period):
+    for t in stats.unique_values(period):
         sel = period == t
         point = attachment_bins(k[sel], dk[sel], 1.0)
         raw, used = stats.slope_from_bins([point], MIN_PER_BIN)

@@ -31,7 +31,7 @@ def build_citation_share(con, log) -> None:
     rng = stats.rng_for("citation_share")
     years = rows["year"].astype(np.int64)
     fam = np.array([fidx[f] for f in rows["family"]], dtype=np.int64)
-    for y in np.unique(years):
+    for y in stats.unique_values(years):
         sel = np.flatnonzero(years == y)
         _, pat = np.unique(rows["pattern_key"][sel], return_inverse=True)
         w = np.zeros((int(pat.max()) + 1, len(families)))
@@ -61,7 +61,7 @@ def build_citation_share(con, log) -> None:
                          "share_uncited", "low_n")}
     cy = cohort["year"].astype(np.int64)
     cc = cohort["citations"].astype(float)
-    for y in np.unique(cy):
+    for y in stats.unique_values(cy):
         x = np.sort(cc[cy == y])[::-1]
         top = max(1, int(np.ceil(0.1 * x.size)))
         g["year"].append(int(y))
@@ -261,6 +261,27 @@ def cd_inputs(con, window: int = CD_WINDOW_YEARS) -> dict[str, np.ndarray]:
             "day": day, "end_day": end_day, "dated": dated, "year": year, "has_year": has_year, "focal": focal}
 
 
+def _family_year_groups(fam_code: np.ndarray, fam_values: np.ndarray, year: np.ndarray) -> list:
+    """(family, year, row indices in input order) per (family, year), in the order of their "family\\x00year" strings.
+
+    ``fam_code`` / ``fam_values`` are a family column as fetch_arrays' sorted codes. That string order
+    is the one the bootstrap draws its groups in (the random stream depends on it); the rows are
+    grouped by integer codes, not by comparing ~1M key strings once per group (7 s of the CD step
+    at 1M papers).
+    """
+    if not len(fam_code):
+        return []
+    year = np.asarray(year).astype(np.int64)
+    span = int(year.max() - year.min()) + 1
+    _, first, inverse = np.unique(fam_code * span + (year - year.min()), return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    names = [f"{fam_values[fam_code[i]]}\x00{year[i]}" for i in first]
+    rows_by_group = np.argsort(inverse, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(inverse, minlength=len(first)))])
+    return [(str(fam_values[fam_code[first[g]]]), int(year[first[g]]), rows_by_group[bounds[g]:bounds[g + 1]])
+            for g in sorted(range(len(first)), key=names.__getitem__)]
+
+
 def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = CD_PAIR_BUDGET,
                    keep_self_citations: bool = False, citer_seed: int = 0) -> None:
     """ind_cd_index per paper and ind_cd_family_year means (Funk & Owen-Smith 2017; Bornmann et al. 2020).
@@ -307,17 +328,14 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
     rows = fetch_arrays(con, """
         SELECT family, year, cd, cd_nok, di_l FROM ind_cd_index
         WHERE cd IS NOT NULL AND family IS NOT NULL AND window_complete ORDER BY family, year
-    """)
+    """, codes=("family",))
     cols = {k: [] for k in ("family", "year", "n_papers", "mean_cd", "mean_cd_ci_low", "mean_cd_ci_high",
                             "mean_cd_nok", "mean_di_l", "citer_sample_rate", "low_n")}
     rng = stats.rng_for("cd_index")
-    keys = np.array([f"{f}\x00{y}" for f, y in zip(rows["family"], rows["year"])], dtype=object)
-    for key in (np.unique(keys) if len(keys) else []):
-        sel = keys == key
+    for fam, year, sel in _family_year_groups(rows["family"], rows["family:values"], rows["year"]):
         cd = rows["cd"][sel].astype(float)
         reps = stats.replicate_sums(cd, rng)[:, 0] / cd.size
         lo, hi = stats.percentile_ci(reps)
-        fam, year = key.split("\x00")
         cols["family"].append(fam)
         cols["year"].append(int(year))
         cols["n_papers"].append(int(cd.size))

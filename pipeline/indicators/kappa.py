@@ -22,7 +22,7 @@ def distinct_per_cell(cluster: np.ndarray, cell: np.ndarray, n_cells: int) -> np
         return np.zeros(n_cells, dtype=np.int64)
     _, inverse = np.unique(cluster, return_inverse=True)
     width = int(inverse.max()) + 1
-    pairs = np.unique(cell.astype(np.int64) * width + inverse)
+    pairs = stats.unique_values(cell.astype(np.int64) * width + inverse)
     return np.bincount(pairs // width, minlength=n_cells).astype(np.int64)
 
 
@@ -53,7 +53,7 @@ def build_lockin_kappa(con, log) -> None:
     # units that only contribute papers to the shares are not authors of any transition here
     has_transitions = values[:, 0] > 0
     authors = np.bincount(cell[has_transitions], minlength=len(scopes)).astype(np.int64)
-    authors[0] = np.unique(author[has_transitions]).size
+    authors[0] = stats.unique_values(author[has_transitions]).size
     reps = stats.cluster_replicate_sums(author, cell, values, len(scopes), stats.rng_for("lockin_kappa"))
     reps[:, 0, :] = reps[:, 1:, :].sum(axis=1)
     lo, hi = stats.percentile_ci(replicate_kappa(reps, totals[:, 3]))

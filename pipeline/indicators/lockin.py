@@ -375,9 +375,9 @@ def _build_penalty(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
         cols["matched_stayer_mean"].append(m.matched_stayer_mean)
         cols["n_switch_events"].append(m.n_switch_events)
         cols["n_stay_events"].append(m.n_stay_events)
-        cols["n_switch_authors"].append(int(np.unique(author[sw_ok]).size) if n_auth else 0)
-        cols["n_strata"].append(int(np.unique(stratum).size))
-        cols["n_teams"].append(int(np.unique(team).size))
+        cols["n_switch_authors"].append(int(stats.unique_values(author[sw_ok]).size) if n_auth else 0)
+        cols["n_strata"].append(int(stats.unique_values(stratum).size))
+        cols["n_teams"].append(int(stats.unique_values(team).size))
         cols["low_n"].append(m.n_switch_events < stats.MIN_COUNT)
     for key in ("ratio", "ratio_ci_low", "ratio_ci_high", "ratio_uncorrected", "stayer_unswitched_share",
                 "switcher_mean", "matched_stayer_mean"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import fetch_arrays, load_sql, write_table
+from pipeline.indicators.db import load_sql, write_table
 from pipeline.indicators.kappa import distinct_per_cell
 from pipeline.indicators.lockin import PENALTY_WINDOW_YEARS, team_clusters
 
@@ -97,6 +97,21 @@ def window_sums(author: np.ndarray, day: np.ndarray, values: np.ndarray, days: i
     return (hi - lo).astype(np.int64), total[hi] - total[lo]
 
 
+def reference_family_counts(edges) -> dict[str, np.ndarray]:
+    """(code, family, x): citations per (citing paper number, cited family), sorted by code then family.
+
+    ``edges`` is the Arrow table of pivot_reference_families.sql, one row per citation.
+    """
+    code = edges.column("code").to_numpy().astype(np.int64)
+    family = edges.column("family").to_numpy().astype(np.int64)
+    if not len(code):
+        return {k: np.zeros(0, dtype=np.int64) for k in ("code", "family", "x")}
+    n_fam = int(family.max()) + 1
+    counts = np.bincount(code * n_fam + family, minlength=(int(code.max()) + 1) * n_fam)
+    cell = np.flatnonzero(counts)
+    return {"code": cell // n_fam, "family": cell % n_fam, "x": counts[cell]}
+
+
 def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     """ind_pivot_size (per author-paper) and ind_pivot_penalty (outcome by pivot-size bin)."""
     import pyarrow as pa
@@ -107,7 +122,7 @@ def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _pivot_papers AS " + load_sql("pivot_papers"))
     try:
         ap = con.sql(load_sql("pivot_author_papers", days=days)).to_arrow_table()
-        refs = fetch_arrays(con, load_sql("pivot_reference_families"))
+        refs = reference_family_counts(con.sql(load_sql("pivot_reference_families")).to_arrow_table())
     finally:
         con.execute("DROP TABLE IF EXISTS _pivot_papers")
     author = ap.column("author").to_numpy().astype(np.int64)
@@ -176,7 +191,7 @@ def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:
         mlo, mhi = stats.percentile_ci(rep_mean)
         rlo, rhi = stats.percentile_ci(rep_ratio)
         authors = distinct_per_cell(ev["author_id"][ok], cell, n_bins)
-        n_clusters = int(np.unique(cluster[ok]).size)
+        n_clusters = int(stats.unique_values(cluster[ok]).size)
         for i in range(n_bins):
             cols["outcome"].append(name)
             cols["window_years"].append(window)

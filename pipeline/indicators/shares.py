@@ -5,10 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.indicators import stats
-from pipeline.indicators.db import ALL_DOMAINS, family_vocabulary, fetch_arrays, load_sql, write_table
+from pipeline.indicators.db import ALL_DOMAINS, family_vocabulary, load_sql, sorted_codes, write_table
 
 ADOPTION_THRESHOLD = 0.10  # also written into ind_adoption.sql and ind_family_spread.sql
 TAKEOVER_THRESHOLD = 0.50
+
+
+def _family_index(family, fam_index: dict[str, int]) -> np.ndarray:
+    """Index of each row's family (an Arrow string column) in ``fam_index``: -1 for NULL or a family outside it."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(family.combine_chunks())
+    lookup = np.array([fam_index.get(f, -1) for f in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64)
+    # NULL rows have a NULL index: they take the lookup's trailing -1
+    return lookup[encoded.indices.fill_null(len(lookup) - 1).to_numpy(zero_copy_only=False).astype(np.int64)]
 
 
 def build_shares(con, log) -> None:
@@ -18,7 +28,13 @@ def build_shares(con, log) -> None:
     families = [f for f in family_vocabulary(con) if f != "other"]
     fam_index = {f: i for i, f in enumerate(families)}
     n_fam = len(families)
-    rows = fetch_arrays(con, load_sql("paper_family_weights"))
+    # ids and domains as sorted codes (their order is the strings' order, so cells, lexsorts and
+    # np.unique come out as on the strings), families mapped through their dictionary: no million
+    # Python strings, no per-row key strings
+    table = con.sql(load_sql("paper_family_weights")).to_arrow_table()
+    rows = {"year": table.column("year").to_numpy(), "weight": table.column("weight").to_numpy()}
+    for name in ("paper_id", "domain"):
+        rows[name], rows[name + ":values"] = sorted_codes(table.column(name), name)
     share_cols = {k: [] for k in ("year", "domain", "family", "papers_fractional", "papers_any", "domain_papers",
                                   "classified_papers", "unclassified_share",
                                   "share", "share_ci_low", "share_ci_high", "low_n")}
@@ -29,8 +45,9 @@ def build_shares(con, log) -> None:
     replicates: dict[tuple[int, str], tuple[np.ndarray, np.ndarray, int]] = {}
     rng = stats.rng_for("family_share")
 
-    fam_idx = np.array([fam_index.get(f, -1) if f is not None else -1 for f in rows["family"]], dtype=np.int64)
-    domains = rows["domain"]
+    fam_idx = _family_index(table.column("family"), fam_index)
+    del table
+    domains, domain_values = rows["domain"], rows["domain:values"]
     years = rows["year"].astype(np.int64)
     papers = rows["paper_id"]
     weights = rows["weight"].astype(float)
@@ -38,11 +55,11 @@ def build_shares(con, log) -> None:
     def cells():
         if len(years) == 0:
             return
-        keys = np.array([f"{d}\x00{y}" for d, y in zip(domains, years)], dtype=object)
-        change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-        bounds = np.concatenate([[0], change, [len(keys)]])
+        # rows come ordered by (domain, year): a cell ends where either changes
+        change = np.flatnonzero((domains[1:] != domains[:-1]) | (years[1:] != years[:-1])) + 1
+        bounds = np.concatenate([[0], change, [len(years)]])
         for a, b in zip(bounds[:-1], bounds[1:]):
-            yield str(domains[a]), int(years[a]), slice(a, b)
+            yield str(domain_values[domains[a]]), int(years[a]), slice(a, b)
         # field-wide cells: every paper once, in its own year
         order = np.lexsort((papers, years))
         ys = years[order]

@@ -19,6 +19,24 @@ def rng_for(tag: str) -> np.random.Generator:
     return np.random.default_rng([BOOTSTRAP_SEED, sum(ord(c) * (i + 1) for i, c in enumerate(tag))])
 
 
+def unique_values(values) -> np.ndarray:
+    """``np.unique(values)`` (sorted distinct values); integer and boolean arrays by one sort.
+
+    NumPy 2.4 finds the distinct values of a plain ``np.unique`` through a hash table, which on
+    millions of int64 keys ran ~60× slower than sorting (14 s of the hazard step at 1M papers).
+    """
+    a = np.asarray(values).ravel()
+    if a.dtype.kind not in "iub":
+        return np.unique(a)
+    s = np.sort(a)
+    if s.size == 0:
+        return s
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
 def percentile_ci(replicates: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval at CI_LEVEL over the replicate axis (NaN replicates ignored)."""
     alpha = (1.0 - CI_LEVEL) / 2.0
