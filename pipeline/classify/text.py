@@ -242,6 +242,8 @@ class TextClassifier:
         literals = sorted({lit for lit, *_ in self.cased if lit}, key=lambda lit: (-len(lit), lit))
         self.literal_re = re.compile("|".join(map(re.escape, literals))) if literals else None
         self.literal_prefixes = {m: frozenset(lit for lit in literals if m.startswith(lit)) for m in literals}
+        self.cased_for_literal = {lit: [i for i, c in enumerate(self.cased) if c[0] == lit] for lit in literals}
+        self.cased_always = [i for i, c in enumerate(self.cased) if not c[0]]
 
         self.comparison_re = _cue_regex(ctx["comparison"])
         self.weak_negation_re = _cue_regex(ctx["weak_negation"])
@@ -297,9 +299,13 @@ class TextClassifier:
             if entry[1] != "stop":
                 hits.append((start, end, text[start:end], entry[0], entry[1]))
         present = self._literals(text)
-        for literal, pattern, family, kind in self.cased:
-            if literal and literal not in present:
-                continue
+        if not present and not self.cased_always:
+            return hits
+        # the patterns whose literal occurs, in the taxonomy's order (earlier hits take precedence)
+        order = sorted(self.cased_always + [i for lit in present for i in self.cased_for_literal[lit]])
+        cased = self.cased
+        for i in order:
+            _literal, pattern, family, kind = cased[i]
             for m in pattern.finditer(text):
                 s, e = m.start(), m.end()
                 if any(s < b and a < e for a, b in spans):
