@@ -12,7 +12,8 @@ from pipeline.classify.text import _SENT_BREAK, _cue_regex, cue_sequences, get_c
 PIECES = ["transformer", "Transformers", "cnn", "CNN", "-based", "c++", "+", "lstm", "ViT-B/16", "GANet", "GAN",
           "LLaMA", "LLM", "LLMs", "e.g.", "i.e.", "vs.", "et al.", "cf.", ". ", "; ", "! ", "?", "\n", "  ", " ",
           "-", "_", "é", "non-", "free", "our", "we propose", "compared to", "unlike", "such as", "based on",
-          "Net", "former", "Former", "2vec", "word2vec", "resnet50", "u-net", "mamba", "x", "1", "ours", "self-attention",
+          "Net", "former", "Former", "2vec", "word2vec", "resnet50", "u-net", "mamba", "x", "1", "ours",
+          "self-attention",
           "diffusion models", "graph neural network", "SD3.5", "SAM 2", "Phi-3", "BERTs"]
 
 
