@@ -30,8 +30,10 @@ _SEP_RE = r"[\s\-]*"
 _VERSION_RE = r"(?:[\s\-]?v?\d+(?:\.\d+)*[a-z]?)?"
 _PLURAL_RE = r"(?:e?s)?"
 _NORMALIZE = re.compile(r"[^a-z0-9+]")
-# A sentence break, but not the dot of "e.g.", "i.e.", "vs.", "et al.", "cf.".
-_SENT_BREAK = re.compile(r"(?<!e\.g)(?<!i\.e)(?<!vs)(?<! al)(?<!cf)[.!?;]\s")
+# A sentence break, but not the dot of "e.g.", "i.e.", "vs.", "et al.", "cf.". The lookbehinds come
+# after the punctuation (and include it) so that the pattern starts with a character class, which
+# lets `re` skip to candidate positions in C instead of trying the whole pattern at every one.
+_SENT_BREAK = re.compile(r"[.!?;](?<!e\.g[.!?;])(?<!i\.e[.!?;])(?<!vs[.!?;])(?<! al[.!?;])(?<!cf[.!?;])\s")
 _FREE_AFTER = re.compile(r"[\s\-]*free\b")
 _NON_BEFORE = re.compile(r"(?:^|.*[^a-z0-9])non[\s\-]?$")  # "non-CNN", on the last 5 chars
 
@@ -62,8 +64,15 @@ def phrase_units(phrase: str) -> list[str]:
     return units
 
 
-def trie_regex(sequences) -> str:
-    """A regex alternation of unit sequences shaped as a trie (longest alternative tried first)."""
+def trie_regex(sequences, first_guard=None) -> str:
+    """A regex alternation of unit sequences shaped as a trie (longest alternative tried first).
+
+    ``first_guard(unit)``, when given, returns an assertion placed right after the first unit of each
+    sequence. A boundary check written there instead of before the alternation (for instance
+    ``a(?<![A-Za-z0-9]a)`` for ``(?<![A-Za-z0-9])a``) matches the same strings, but the pattern then
+    starts with literals, from which `re` builds a first-character set and skips non-candidate
+    positions in C: about 2-3x faster scans of long texts.
+    """
     root: dict = {}
     for units in sequences:
         node = root
@@ -71,8 +80,9 @@ def trie_regex(sequences) -> str:
             node = node.setdefault(unit, {})
         node[""] = {}
 
-    def serialize(node: dict) -> str:
-        alts = [(_SEP_RE if unit == _SEP else unit) + serialize(child)
+    def serialize(node: dict, top: bool = False) -> str:
+        alts = [(_SEP_RE if unit == _SEP else unit) + (first_guard(unit) if top and first_guard else "")
+                + serialize(child)
                 for unit, child in sorted(node.items()) if unit != ""]
         if not alts:
             return ""
@@ -81,7 +91,33 @@ def trie_regex(sequences) -> str:
             return "(?:" + body + ")?" if len(alts) > 1 or len(body) > 1 else body + "?"
         return body
 
-    return serialize(root)
+    return serialize(root, top=True)
+
+
+def _single_char(unit: str) -> str | None:
+    """The character a trie unit (one escaped character) stands for; None for a class or quantifier."""
+    if len(unit) == 1 and unit not in r"\.^$*+?{}[]|()":
+        return unit
+    if len(unit) == 2 and unit[0] == "\\" and not unit[1].isalnum():
+        return unit[1]
+    return None
+
+
+def _not_after(chars: str):
+    """first_guard for ``(?<![chars])`` before a sequence: the lookbehind re-checks the first character."""
+    def guard(unit: str) -> str:
+        if _single_char(unit) is None:
+            raise ValueError(f"cannot guard trie unit {unit!r}")
+        return f"(?<![{chars}]{unit})"
+    return guard
+
+
+def _word_boundary(unit: str) -> str:
+    """first_guard for ``\\b`` before a sequence: after a word character's start, or a non-word one's."""
+    ch = _single_char(unit)
+    if ch is None:
+        raise ValueError(f"cannot guard trie unit {unit!r}")
+    return f"(?<!\\w{unit})" if re.match(r"\w", ch) else f"(?<=\\w{unit})"
 
 
 def required_literal(pattern: str) -> str:
@@ -105,11 +141,8 @@ def _normalize(text: str) -> str:
     return _NORMALIZE.sub("", text.lower())
 
 
-def _cue_regex(phrases) -> re.Pattern:
-    """Word-bounded, trie-shaped alternation of lower-case cue phrases ('*' = any word ending).
-
-    Applied to lower-cased text, so it is compiled case-sensitively (faster than IGNORECASE).
-    """
+def cue_sequences(phrases) -> list[list[str]]:
+    """Trie units of lower-case cue phrases: words joined by ``\\W+``, '*' = any word ending."""
     sequences = []
     for phrase in phrases:
         units: list[str] = []
@@ -121,7 +154,21 @@ def _cue_regex(phrases) -> re.Pattern:
             if star:
                 units.append(r"\w*")
         sequences.append(units)
-    return re.compile(r"\b(?:" + trie_regex(sequences) + r")(?!\w)")
+    return sequences
+
+
+def _cue_regex(phrases) -> re.Pattern:
+    """Word-bounded, trie-shaped alternation of lower-case cue phrases ('*' = any word ending).
+
+    Applied to lower-cased text, so it is compiled case-sensitively (faster than IGNORECASE). The
+    word boundary is checked after each phrase's first character (see trie_regex): the same matches
+    as ``\\b(?:...)(?!\\w)``, found faster.
+    """
+    sequences = cue_sequences(phrases)
+    try:
+        return re.compile(r"(?:" + trie_regex(sequences, _word_boundary) + r")(?!\w)")
+    except ValueError:  # a cue starting with '*': keep the plain form
+        return re.compile(r"\b(?:" + trie_regex(sequences) + r")(?!\w)")
 
 
 def _lower(text: str) -> str:
@@ -175,15 +222,28 @@ class TextClassifier:
                 sequences.append(phrase_units(phrase))
             entries[key] = ((), "stop")
         self.entries = entries
-        lexicon = r"(?<![A-Za-z0-9])(" + trie_regex(sequences) + ")" + _VERSION_RE + _PLURAL_RE + r"(?![A-Za-z0-9])"
-        # Scanning lower-cased text with a case-sensitive pattern is about twice as fast as IGNORECASE.
-        self.lexicon_re = re.compile(lexicon)
+        trie = trie_regex(sequences)
+        self.lexicon_re = re.compile(r"(?<![A-Za-z0-9])(" + trie + ")" + _VERSION_RE + _PLURAL_RE + r"(?![A-Za-z0-9])")
+        # The same pattern for the scan, with its boundary consumed instead of looked behind: starting
+        # with a character class, `re` skips in C over letters and digits (most of a text) to the few
+        # positions a hit can follow. It is searched in " " + text (so a hit can start the text),
+        # each search resuming on a hit's last character, so every position the lexicon_re scan
+        # tries is tried, in the same order, with the same outcome (see _lexicon_hits).
+        self.lexicon_scan_re = re.compile(r"[^A-Za-z0-9](" + trie + ")" + _VERSION_RE + _PLURAL_RE + r"(?![A-Za-z0-9])")
         # Case-sensitive patterns, each guarded by a literal it cannot match without (a cheap
         # substring test skips most patterns for most abstracts).
         # hints_cased: names such as "SE-Net" that suggest a family without naming it.
         self.cased = [(required_literal(pattern), re.compile(pattern), family, "hints" if kind == "hints_cased" else "cased")
                       for family, kinds in taxonomy.lexicon.items() for kind in ("cased", "hints_cased")
                       for pattern in kinds.get(kind, ())]
+        # One scan for all the guard literals instead of one substring test per pattern. It resumes
+        # one character after each match, so every position is tried and reports the longest literal
+        # starting there: a literal occurs in the text iff it is a prefix of a reported one.
+        literals = sorted({lit for lit, *_ in self.cased if lit}, key=lambda lit: (-len(lit), lit))
+        self.literal_re = re.compile("|".join(map(re.escape, literals))) if literals else None
+        self.literal_prefixes = {m: frozenset(lit for lit in literals if m.startswith(lit)) for m in literals}
+        self.cased_for_literal = {lit: [i for i, c in enumerate(self.cased) if c[0] == lit] for lit in literals}
+        self.cased_always = [i for i, c in enumerate(self.cased) if not c[0]]
 
         self.comparison_re = _cue_regex(ctx["comparison"])
         self.weak_negation_re = _cue_regex(ctx["weak_negation"])
@@ -205,20 +265,47 @@ class TextClassifier:
         return raw
 
     # -- matching ---------------------------------------------------------------------------
+    def _lexicon_hits(self, low: str):
+        """(start, end, lexicon group) of every match of lexicon_re in ``low``, found by lexicon_scan_re."""
+        padded = " " + low
+        search = self.lexicon_scan_re.search
+        m = search(padded)
+        while m is not None:
+            end = m.end()
+            yield m.start(1) - 1, end - 1, m.group(1)
+            m = search(padded, end - 1)
+
+    def _literals(self, text: str) -> set[str]:
+        """The guard literals of the cased patterns that occur in ``text``."""
+        present: set[str] = set()
+        if self.literal_re is None:
+            return present
+        search = self.literal_re.search
+        m = search(text)
+        while m is not None:
+            present |= self.literal_prefixes[m.group(0)]
+            m = search(text, m.start() + 1)
+        return present
+
     def _mentions(self, text: str, low: str):
         """(start, end, term, families, kind) of every lexicon hit, uncased hits taking precedence."""
         hits = []
         spans = []
-        for m in self.lexicon_re.finditer(low):
-            entry = self.entries.get(_normalize(m.group(1)))
+        for start, end, term in self._lexicon_hits(low):
+            entry = self.entries.get(_normalize(term))
             if entry is None:  # defensive: every trie path ends on a lexicon key
                 continue
-            spans.append((m.start(), m.end()))
+            spans.append((start, end))
             if entry[1] != "stop":
-                hits.append((m.start(), m.end(), text[m.start():m.end()], entry[0], entry[1]))
-        for literal, pattern, family, kind in self.cased:
-            if literal and literal not in text:
-                continue
+                hits.append((start, end, text[start:end], entry[0], entry[1]))
+        present = self._literals(text)
+        if not present and not self.cased_always:
+            return hits
+        # the patterns whose literal occurs, in the taxonomy's order (earlier hits take precedence)
+        order = sorted(self.cased_always + [i for lit in present for i in self.cased_for_literal[lit]])
+        cased = self.cased
+        for i in order:
+            _literal, pattern, family, kind = cased[i]
             for m in pattern.finditer(text):
                 s, e = m.start(), m.end()
                 if any(s < b and a < e for a, b in spans):
