@@ -9,13 +9,14 @@ Three ways a table gets into an incremental candidate, decided node by node in b
   ``INPUT_COL = k`` (and on unlisted inputs only if those did not change). Then the keys touched
   tonight are recomputed from the filtered inputs and replace the published rows with those keys.
   A listed lake dataset qualifies when it only gained partitions; a listed model when it was
-  itself rebuilt by that key, or (a table) when it is also filtered by that key;
+  itself rebuilt by that key or did not change (either way it is read filtered by the keys);
 - the same, with **lookups**: ``lookups: {INPUT: [COLUMNS]}`` and ``touched: FILE.sql`` name
   inputs the model looks rows up in (the corpus papers a reference resolves to). Such an input
   may have changed in any way: the rows whose looked-up columns differ from the published ones
   (old and new versions, as temp table ``changed_<INPUT>``) go to the model's ``touched`` query,
   which returns (column ``k``) every key whose rows those changes can alter; those keys are
-  recomputed too. A view is transparent: its inputs count as the model's.
+  recomputed too. The touched query may read the model's inputs only (they are built by then).
+  A view is transparent: its inputs count as the model's.
 - **full**: anything else, as in a full build.
 
 The candidate file starts as a copy of the published one (``in_place``), so a reused table is
