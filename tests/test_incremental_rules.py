@@ -169,3 +169,23 @@ def test_a_wrong_incremental_declaration_fails_the_build(published):
     write_partition(settings.lake, "arxiv/papers", NEW_WINDOW, [_new_paper()])
     with pytest.raises(ModelError, match=r"int_papers is not keyed by paper_id"):
         build(settings, models_root=root, run_id="wrong")
+
+
+def test_a_step_failing_mid_query_on_a_night_reports_its_own_error(published, monkeypatch):
+    settings, root = published
+    from pipeline.warehouse import runner
+
+    real = runner.resolve_step
+
+    def broken(con, ctx):
+        # A streamed result left undrained, as a step that dies between batches leaves it.
+        reader = con.sql("SELECT * FROM range(1000000)").to_arrow_reader(1000)
+        reader.read_next_batch()
+        raise RuntimeError("the domain step broke")
+
+    monkeypatch.setattr(runner, "resolve_step",
+                        lambda name: broken if name.endswith(":classify_domains") else real(name))
+    write_partition(settings.lake, "arxiv/papers", NEW_WINDOW, [_new_paper()])
+    with pytest.raises(RuntimeError, match="the domain step broke"):
+        build(settings, models_root=root, run_id="broken")
+    assert read_state(settings.warehouse).run_id == "base"      # the published warehouse is untouched

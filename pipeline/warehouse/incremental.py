@@ -31,6 +31,7 @@ pipeline code makes the whole build full), so reused and kept rows are what this
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,8 @@ import yaml
 from pipeline.warehouse.changes import LakeDiff
 from pipeline.warehouse.contracts import Model, ModelError, Node
 from pipeline.warehouse.runner import _quote as _q, _sql_str, materialize
+
+log = logging.getLogger("mlgraph.warehouse")
 
 PUBLISHED = "_mlgraph_published"   # the alias the published warehouse is attached under, read-only
 _LAKE_DATASET = r"\{\{\s*lake\(\s*'([^']+)'\s*\)\s*\}\}"
@@ -132,9 +135,18 @@ class IncrementalPlan:
             "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'",
             [PUBLISHED]).fetchall()}
 
-    def detach(self, con) -> None:
+    def detach(self, con, failing: bool = False) -> None:
         """Detach the published warehouse: the candidate must not refer to it."""
-        con.execute(f"DETACH DATABASE IF EXISTS {PUBLISHED}")
+        if not failing:
+            con.execute(f"DETACH DATABASE IF EXISTS {PUBLISHED}")
+            return
+        # The build is failing already: a step that died mid-query leaves a result open, and
+        # DuckDB then refuses the DETACH; that refusal must not hide the step's own error.
+        try:
+            con.execute(f"DETACH DATABASE IF EXISTS {PUBLISHED}")
+        except Exception as exc:  # noqa: BLE001 — duckdb raises several classes; the candidate is discarded
+            log.warning("could not detach the published warehouse from the failing build: %s",
+                        str(exc).splitlines()[0])
 
     def decide(self, con, node: Node, models: dict[str, Model]) -> str:
         """How to build ``node``: reuse, incremental or full (recorded per output table)."""

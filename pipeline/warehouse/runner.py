@@ -401,9 +401,12 @@ def run_build(con, ctx, models: dict[str, Model] | None = None, *, select: Itera
         plan.attach(con)
     try:
         _run_nodes(con, ctx, models, order, runnable, plan)
-    finally:
+    except BaseException:
         if plan is not None:
-            plan.detach(con)
+            plan.detach(con, failing=True)
+        raise
+    if plan is not None:
+        plan.detach(con)
     built = {o for n in order for o in n.outputs}
     for name in sorted(built):  # a later step may have replaced a table and dropped its comments
         if models[name].is_python:
