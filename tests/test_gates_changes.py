@@ -238,3 +238,26 @@ def test_a_table_missing_from_the_candidate_is_not_found_in_the_attached_publish
         run_gates(settings, candidate, previous, models_dir=models, layers=("marts",), today=TODAY,
                   changes=nightly(tables={"dim_papers": None}))
     assert [(f.table, f.check) for f in info.value.report.failures] == [("fct_citations", "table exists")]
+
+
+def test_a_night_does_not_validate_a_view_row_by_row_but_a_full_run_does(settings, models, tmp_path):
+    (models / "marts" / "v_paper_keys.sql").write_text("SELECT arxiv_id FROM dim_papers\n")
+    (models / "marts" / "v_paper_keys.yml").write_text(
+        "name: v_paper_keys\nlayer: marts\nmaterialized: view\ngrain: one row per paper\n"
+        "description: arXiv ids of the papers\n"
+        "columns:\n  arxiv_id:\n    type: VARCHAR\n    description: arXiv id\n")
+    previous = make_warehouse(tmp_path / "prev.duckdb", papers=450)
+    candidate = make_warehouse(tmp_path / "cand.duckdb", papers=500)
+    for path in (previous, candidate):
+        with duckdb.connect(str(path)) as con:
+            # a malformed arXiv id outside 2022: only a validation of the view's own rows can see it
+            con.execute("CREATE VIEW v_paper_keys AS SELECT CASE WHEN year = 2022 THEN arxiv_id ELSE 'no id' END "
+                        "AS arxiv_id FROM dim_papers")
+    night = run_gates(settings, candidate, previous, models_dir=models, layers=("marts",),
+                      changes=nightly(tables={"dim_papers": "year = 2022", "v_paper_keys": None}))
+    assert night.success
+    assert "marts.v_paper_keys" not in night.validated_rows and "marts.v_paper_keys" not in night.new_rows
+    with pytest.raises(QualityGateError) as info:
+        run_gates(settings, candidate, previous, models_dir=models, layers=("marts",), run_id="full",
+                  changes=Changes.everything())
+    assert [f.table for f in info.value.report.failures] == ["v_paper_keys"]

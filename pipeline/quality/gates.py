@@ -506,7 +506,10 @@ def _warehouse_gates(v: _Validator, candidate: Path, models: list[S.Model], max_
                     _bad_predicate(v, model, changes.tables.get(model.name), exc)
                     continue
             _add_phase(report, "whole_table_aggregates", started)
-            if model.name not in changes.tables:
+            if model.name not in changes.tables or model.materialized == "view":
+                # A view holds no rows of its own: its inputs are validated on what changed, and
+                # its query is code that passed the full gates (changed code builds in full).
+                # Diffing a 30M-row view against the published one cost 9 s of a 39 s night.
                 continue
             predicate = changes.tables[model.name]
             table_sql = _q(model.name) if predicate is None else f"(SELECT * FROM {_q(model.name)} WHERE {predicate})"
