@@ -16,7 +16,7 @@ from pipeline.warehouse.builder import build, build_and_publish
 from pipeline.warehouse.changes import changes_of, read_state
 from pipeline.warehouse.contracts import ModelError
 
-from test_incremental import differences
+from test_incremental import differences, export_mismatches
 from warehouse_fixtures import _paper, copy_models, write_small_lake
 
 NEW_WINDOW = "2025-02-01_2025-02-28"
@@ -103,6 +103,19 @@ def test_appended_partitions_rebuild_by_key_and_equal_a_full_build(published):
                           "stg_arxiv__papers": ["2101.00002", "2502.00001"],
                           "stg_s2__references": ["2101.00004", "2502.00001"]}
     assert differences(full, night) == []
+    # Exports: the night's equal its tables; what did not change is linked from the published export.
+    assert export_mismatches(night) == [] and export_mismatches(full) == []
+    from pipeline.warehouse.builder import exports_for, warehouse_dir
+
+    ours, theirs = exports_for(night) / "parquet", warehouse_dir(settings) / "exports" / "parquet"
+    months = {p.name: p.stat().st_ino for p in (ours / "fct_references").glob("*.parquet")}
+    before = {p.name: p.stat().st_ino for p in (theirs / "fct_references").glob("*.parquet")}
+    assert {"2101.parquet", "2502.parquet"} <= set(months) and "2502.parquet" not in before
+    linked = {name for name, ino in months.items() if before.get(name) == ino}
+    assert linked == set(before) - {"2101.parquet"}       # every month but tonight's keys' (test_exports.py)
+    reused = [p.stem for p in theirs.glob("*.parquet") if p.stem not in changes.tables]   # copied unchanged
+    assert reused and all((ours / f"{t}.parquet").stat().st_ino == (theirs / f"{t}.parquet").stat().st_ino
+                          for t in reused)
 
 
 def _changed_keys(path) -> dict:

@@ -188,18 +188,87 @@ def _mark_failed(building: Path, exports: Path, run_id: str) -> Path:
 EXPORTED_LAYERS = ("marts", "indicators")
 
 
-def export_parquet(con, models, folder: Path) -> list[Path]:
-    """Write every mart and indicator table to ``folder/<table>.parquet`` for readers without DuckDB."""
+# The arXiv month (yymm) of a paper key, new-style (2601.00001) or old-style (cs/0501001) id;
+# 'other' for keys that are no arXiv id. Nights touch few months, so a file per month keeps
+# the rewrite to what the night changed.
+_KEY_MONTH_SQL = "coalesce(nullif(regexp_extract(CAST({col} AS VARCHAR), '^(?:[A-Za-z.-]+/)?([0-9]{{4}})', 1), ''), 'other')"
+_EXPORT_OPTIONS = "FORMAT parquet, COMPRESSION zstd"
+
+
+def export_parquet(con, models, folder: Path, plan=None, published: Path | None = None) -> list[Path]:
+    """Write every mart and indicator table to ``folder`` for readers without DuckDB; returns the paths.
+
+    A table is ``<table>.parquet``, or with ``incremental: {export: files_by_key_month}`` a folder
+    ``<table>/`` of ``<yymm>.parquet`` files, one per arXiv month of its key (read it whole with
+    ``read_parquet('<table>/*.parquet')`` or ``pandas.read_parquet('<table>')``). On an incremental
+    night (``plan``, and ``published`` = the published build's Parquet folder) a table copied
+    unchanged is hard-linked from the published export, and a month folder rewrites only the
+    months of its rebuilt keys: exports are never modified once written, so a link is a copy.
+    """
+    from pipeline.warehouse.incremental import incremental_spec
+
     folder.mkdir(parents=True, exist_ok=True)
     present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    decisions = plan.decisions if plan is not None and published is not None and published.is_dir() else {}
     written = []
     for model in sorted(models.values(), key=lambda m: m.name):
         if model.layer not in EXPORTED_LAYERS or model.name not in present:
             continue
+        spec = incremental_spec(model) if model.materialized != "python" else None
+        how = decisions.get(model.name)
+        if spec is not None and spec.export_by_month:
+            keys = plan.keys.get(model.name) if how == "incremental" else None
+            written += _export_by_month(con, model.name, spec.key, folder / model.name,
+                                        published / model.name if how in ("reuse", "incremental") else None, keys)
+            continue
         path = folder / f"{model.name}.parquet"
-        con.execute(f'COPY (SELECT * FROM "{model.name}") TO {_sql_str(path)} (FORMAT parquet, COMPRESSION zstd)')
+        if how == "reuse" and _link(published / path.name, path):
+            written.append(path)
+            continue
+        con.execute(f'COPY (SELECT * FROM "{model.name}") TO {_sql_str(path)} ({_EXPORT_OPTIONS})')
         written.append(path)
     return written
+
+
+def _link(source: Path, dest: Path) -> bool:
+    """Hard-link (else copy) an export file of the published build; False when it is not there."""
+    if not source.is_file():
+        return False
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)
+    return True
+
+
+def _export_by_month(con, table: str, key: str, dest: Path, published: Path | None, keys: str | None) -> list[Path]:
+    """Export ``table`` as ``dest/<month>.parquet``; with ``published``, months whose keys did not
+    change tonight (all of them when ``keys`` is None: the table was copied) are linked from there."""
+    month = _KEY_MONTH_SQL.format(col=f'"{key}"')
+    dest.mkdir(parents=True, exist_ok=True)
+    where, linked = "", []
+    if published is not None and published.is_dir():
+        changed = set() if keys is None else {r[0] for r in con.execute(
+            f"SELECT DISTINCT {_KEY_MONTH_SQL.format(col='k')} FROM {keys}").fetchall()}
+        for old in sorted(published.glob("*.parquet")):
+            if old.name.split(".", 1)[0] not in changed and _link(old, dest / old.name):
+                linked.append(dest / old.name)
+        if not changed:
+            return linked
+        where = "WHERE {} IN ({})".format(month, ", ".join(_sql_str(m) for m in sorted(changed)))
+    staging = dest.with_name(dest.name + ".writing")
+    shutil.rmtree(staging, ignore_errors=True)
+    con.execute(f'COPY (SELECT *, {month} AS _mlgraph_month FROM "{table}" {where}) TO {_sql_str(staging)} '
+                f"({_EXPORT_OPTIONS}, PARTITION_BY (_mlgraph_month))")
+    written = []
+    for part in sorted(staging.glob("_mlgraph_month=*")):
+        name = part.name.split("=", 1)[1]
+        for i, f in enumerate(sorted(part.glob("*.parquet"))):
+            target = dest / (f"{name}.parquet" if i == 0 else f"{name}.{i}.parquet")
+            os.replace(f, target)
+            written.append(target)
+    shutil.rmtree(staging, ignore_errors=True)
+    return linked + written
 
 
 def build(settings: Settings, run_id: str | None = None, *, select: Iterable[str] | None = None,
@@ -328,7 +397,8 @@ def _build(settings: Settings, run_id: str, models, *, select, steps, memory_lim
                                      + "\n  - ".join(failures))
             dictionary = data_dictionary(con, models)
             (exports / "DATA_DICTIONARY.md").write_text(dictionary)
-            export_parquet(con, models, exports / "parquet")
+            export_parquet(con, models, exports / "parquet", plan,
+                           warehouse_dir(settings) / "exports" / "parquet" if plan is not None else None)
             if write_docs:
                 (REPO / "docs").mkdir(exist_ok=True)
                 (REPO / "docs" / "DATA_DICTIONARY.md").write_text(dictionary)

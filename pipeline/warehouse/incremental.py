@@ -55,6 +55,7 @@ class Incremental:
     sources: dict[str, str]         # input (model name, or lake dataset ``source/name``) → its key column
     lookups: dict[str, tuple[str, ...]] = field(default_factory=dict)   # looked-up input → columns read
     touched_sql: str = ""           # the keys that changed lookup rows touch (column k)
+    export_by_month: bool = False   # exported as one Parquet file per arXiv month of the key
 
 
 @functools.lru_cache(maxsize=256)
@@ -87,8 +88,12 @@ def incremental_spec(model: Model) -> Incremental | None:
         if not touched.is_file():
             raise ModelError(f"{where}: touched query {touched} not found")
         touched_sql = touched.read_text()
+    export = raw.get("export")
+    if export not in (None, "files_by_key_month"):
+        raise ModelError(f"{where}: export must be files_by_key_month (got {export!r})")
     return Incremental(key=raw["key"], sources=dict(raw["from"]),
-                       lookups={k: tuple(v) for k, v in lookups.items()}, touched_sql=touched_sql)
+                       lookups={k: tuple(v) for k, v in lookups.items()}, touched_sql=touched_sql,
+                       export_by_month=export == "files_by_key_month")
 
 
 def effective_inputs(model: Model, models: dict[str, Model]) -> tuple[set[str], set[str]]:
