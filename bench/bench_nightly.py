@@ -13,8 +13,8 @@
 
 ``--base-home BASE`` skips steps 1's generation and full build: BASE holds a generated lake and a
 published warehouse (e.g. ``bench_warehouse.py --home BASE`` then a publish of its candidate);
-the night runs on a clone of it (lake hard-linked, so partition fingerprints are unchanged;
-warehouse and caches copied), and BASE is left untouched, so two code trees can be timed on
+the night runs on a clone of it (lake and published exports hard-linked, so partition
+fingerprints are unchanged; warehouse and caches copied), and BASE is left untouched, so two code trees can be timed on
 the same night. A published file built by other code makes the night a full build; with
 ``--restamp`` the clone's recorded code fingerprint is set to this tree's, for timing a change
 known to leave every table's content as it was (the night's tables are then not a proof of
@@ -111,6 +111,13 @@ def clone_base(base: Path, home: Path, restamp: bool) -> dict:
         raise SystemExit(f"{base} has no published warehouse ({src})")
     dst.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dst)
+    exports = src.parent / "exports"
+    if exports.is_dir():
+        # The published exports too (hard-linked, as the night links what it keeps from them).
+        version = exports.resolve()
+        (dst.parent / "exports.d").mkdir(exist_ok=True)
+        subprocess.run(["cp", "-al", str(version), str(dst.parent / "exports.d" / version.name)], check=True)
+        os.symlink(os.path.join("exports.d", version.name), dst.parent / "exports")
     code, recorded = code_fingerprint(), read_state(dst).code
     done = {"base": str(base), "base_code_is_this_tree": recorded == code, "restamped": False}
     if recorded != code and restamp:

@@ -217,17 +217,40 @@ def export_parquet(con, models, folder: Path, plan=None, published: Path | None 
         spec = incremental_spec(model) if model.materialized != "python" else None
         how = decisions.get(model.name)
         if spec is not None and spec.export_by_month:
+            dest = folder / model.name
             keys = plan.keys.get(model.name) if how == "incremental" else None
-            written += _export_by_month(con, model.name, spec.key, folder / model.name,
-                                        published / model.name if how in ("reuse", "incremental") else None, keys)
+            files = _export_by_month(con, model.name, spec.key, dest,
+                                     published / model.name if how in ("reuse", "incremental") else None, keys)
+            if how in ("reuse", "incremental") and not _rows_match(con, model.name, f"{dest}/*.parquet"):
+                shutil.rmtree(dest)
+                files = _export_by_month(con, model.name, spec.key, dest, None, None)
+            written += files
             continue
         path = folder / f"{model.name}.parquet"
         if how == "reuse" and _link(published / path.name, path):
-            written.append(path)
-            continue
+            if _rows_match(con, model.name, str(path)):
+                written.append(path)
+                continue
+            path.unlink()
         con.execute(f'COPY (SELECT * FROM "{model.name}") TO {_sql_str(path)} ({_EXPORT_OPTIONS})')
         written.append(path)
     return written
+
+
+def _rows_match(con, table: str, files: str) -> bool:
+    """Whether the export ``files`` hold as many rows as ``table`` (Parquet footers: cheap).
+
+    A published export someone edited or pruned must not be carried forward: it is rewritten."""
+    import duckdb
+
+    try:
+        exported = con.execute(f"SELECT count(*) FROM read_parquet({_sql_str(files)})").fetchall()[0][0]
+    except duckdb.Error:  # no file matched: an emptied table exports no month
+        exported = 0
+    ok = exported == con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
+    if not ok:
+        log.warning("the published export of %s does not match its table; writing it again", table)
+    return ok
 
 
 def _link(source: Path, dest: Path) -> bool:
