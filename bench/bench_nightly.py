@@ -54,7 +54,8 @@ def add_night(lake: Path, new_papers: int) -> dict:
     raw = lake / "raw"
     con = duckdb.connect()
     # The night's papers copy existing rows under new ids (2601.NNNNN): realistic texts and authors;
-    # their references cite the same (older) papers the originals cite.
+    # their references cite the same (older) papers the originals cite. Not their DOIs: a new
+    # paper claiming an old paper's DOI would make that DOI ambiguous and touch all its citers.
     con.execute(f"""CREATE TABLE night AS
         SELECT arxiv_id AS old_id, printf('2601.%05d', row_number() OVER (ORDER BY arxiv_id)) AS new_id
         FROM (SELECT arxiv_id FROM read_parquet('{raw}/arxiv/papers/window=snapshot/*.parquet')
@@ -62,7 +63,8 @@ def add_night(lake: Path, new_papers: int) -> dict:
     when = "TIMESTAMPTZ '2026-01-05 06:00:00+00'"
     parts = {
         ("arxiv", "papers", "window", NIGHT_WINDOW): f"""
-            SELECT p.* REPLACE (n.new_id AS arxiv_id, DATE '2026-01-05' AS first_version_date,
+            SELECT p.* REPLACE (n.new_id AS arxiv_id, CAST(NULL AS VARCHAR) AS doi, CAST(NULL AS VARCHAR) AS journal_ref,
+                                DATE '2026-01-05' AS first_version_date,
                                 DATE '2026-01-05' AS last_updated_date, DATE '2026-01-05' AS oai_datestamp,
                                 'arXivRaw' AS record_format, {when} AS ingested_at,
                                 [{{'version': CAST(1 AS INTEGER), 'created': {when}, 'size': '100kb'}}] AS versions)
