@@ -57,11 +57,15 @@ def build_lockin(con, log) -> None:
         pt = np.bincount(pinv, minlength=upair.size).astype(float)
         pa_ = upair // k
         pf = upair % k
+        from scipy import sparse
+
+        # family × author: rows 0..k-1 the units' repeats, rows k..2k-1 their transitions, so a
+        # replicate's family sums are one sparse product with its author weights (integers: exact)
+        sums = sparse.csr_matrix((np.concatenate([ps, pt]), (np.concatenate([pf, pf + k]), np.concatenate([pa_, pa_]))),
+                                 shape=(2 * k, n_auth))
         for r in range(stats.BOOTSTRAP_B):
             wa = np.bincount(rng.integers(0, n_auth, n_auth), minlength=n_auth).astype(float)
-            w = wa[pa_]
-            s_num = np.bincount(pf, weights=w * ps, minlength=k)
-            s_den = np.bincount(pf, weights=w * pt, minlength=k)
+            s_num, s_den = np.split(sums @ wa, 2)
             with np.errstate(all="ignore"):
                 diag_reps[r] = s_num / s_den
                 overall_reps[r] = s_num.sum() / s_den.sum()
