@@ -317,15 +317,17 @@ def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum:
     parts = [per_author(sw), per_author(sw * y), per_author(st), per_author(st * y)]
     if unswitched is not None:
         parts.append(per_author(st * unswitched))
-    # all sums stacked: one product per block with the (author × replicate) weights, drawn in that
-    # layout; column-major, so the product reads each author's weights once
+    # all sums stacked: one product per block with the (author × replicate) weights; column-major,
+    # so the product reads each author's weights once
     sums = sparse.vstack(parts).tocsc()
     out = []
     for start in range(0, b, chunk):
         size = min(chunk, b - start)
-        flat = rng.integers(0, n_auth, size=(size, n_auth), dtype=stats.index_dtype(n_auth * size))
-        flat = flat * size + np.arange(size, dtype=flat.dtype)[:, None]
-        w = np.bincount(flat.ravel(), minlength=size * n_auth).reshape(n_auth, size).astype(float)
+        draws = rng.integers(0, n_auth, size=(size, n_auth), dtype=stats.index_dtype(n_auth * size))
+        # a bincount per replicate stays in cache (see stats.cluster_replicate_sums)
+        w = np.empty((n_auth, size))
+        for r in range(size):
+            w[:, r] = np.bincount(draws[r], minlength=n_auth)
         n_sw, y_sw, n_st, y_st, *u_st = (block.T for block in np.split(sums @ w, len(parts)))
         both = (n_sw > 0) & (n_st > 0)
         sw_mean, st_mean, _, _ = _stayer_means(n_sw, y_sw, n_st, y_st, u_st[0] if u_st else None, both)
