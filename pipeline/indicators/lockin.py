@@ -28,6 +28,8 @@ def prepare_sequences(con) -> None:
 
 def build_lockin(con, log) -> None:
     """ind_transition_matrix, ind_lockin (persistence, Shorrocks) and ind_lockin_stationary."""
+    from scipy import sparse
+
     t = fetch_arrays(con, """
         SELECT author_id, from_family, to_family FROM _ind_trans ORDER BY author_id, from_family, to_family
     """, codes=("author_id", "from_family", "to_family"))
@@ -57,8 +59,6 @@ def build_lockin(con, log) -> None:
         pt = np.bincount(pinv, minlength=upair.size).astype(float)
         pa_ = upair // k
         pf = upair % k
-        from scipy import sparse
-
         # family × author: rows 0..k-1 the units' repeats, rows k..2k-1 their transitions, so a
         # replicate's family sums are one sparse product with its author weights (integers: exact)
         sums = sparse.csr_matrix((np.concatenate([ps, pt]), (np.concatenate([pf, pf + k]), np.concatenate([pa_, pa_]))),
