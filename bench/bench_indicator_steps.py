@@ -5,7 +5,8 @@
 
 ``W.duckdb`` is a built warehouse (e.g. the candidate that ``bench_warehouse.py --home H`` leaves under
 ``H/warehouse/candidates/``); ``DIR`` is a checkout of the anchor tree (``git worktree add DIR <commit>``).
-For each step (``pipeline.indicators.warehouse:<step>`` as the YAML contracts declare them) and each
+For each step (``pipeline.indicators.*:<step>`` as the YAML contracts declare them, and
+``build_citation_metrics``) and each
 tree, a child process opens an in-memory database, attaches ``W`` read-only, exposes every table but
 the step's own outputs as views, runs the step, and writes its outputs to Parquet; wall, CPU and
 peak RSS are the child's alone. Old and new alternate, so load drifts hit both. Then each output
@@ -58,7 +59,7 @@ print(json.dumps({"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss_gb
 
 
 def indicator_steps(tree: Path) -> dict[str, list[str]]:
-    """Step (``module:function``) → the tables it writes, for the tree's pipeline.indicators steps."""
+    """Step (``module:function``) → the tables it writes: the tree's pipeline.indicators steps and citation metrics."""
     code = ("import json, sys; sys.path.insert(0, sys.argv[1]); "
             "from pipeline.warehouse.contracts import registry; "
             "print(json.dumps({m.name: m.step for m in registry().values() if m.is_python and m.step}))")
@@ -66,7 +67,8 @@ def indicator_steps(tree: Path) -> dict[str, list[str]]:
                                       text=True, cwd=tree).stdout)
     out: dict[str, list[str]] = {}
     for table, step in steps.items():
-        if step.startswith("pipeline.indicators."):
+        # build_citation_metrics is not an ind_ step but runs beside them on every build and night
+        if step.startswith("pipeline.indicators.") or step == "pipeline.warehouse.citations:build_citation_metrics":
             out.setdefault(step, []).append(table)
     return {k: sorted(v) for k, v in sorted(out.items())}
 

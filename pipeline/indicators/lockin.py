@@ -28,6 +28,8 @@ def prepare_sequences(con) -> None:
 
 def build_lockin(con, log) -> None:
     """ind_transition_matrix, ind_lockin (persistence, Shorrocks) and ind_lockin_stationary."""
+    from scipy import sparse
+
     t = fetch_arrays(con, """
         SELECT author_id, from_family, to_family FROM _ind_trans ORDER BY author_id, from_family, to_family
     """, codes=("author_id", "from_family", "to_family"))
@@ -57,11 +59,13 @@ def build_lockin(con, log) -> None:
         pt = np.bincount(pinv, minlength=upair.size).astype(float)
         pa_ = upair // k
         pf = upair % k
+        # family × author: rows 0..k-1 the units' repeats, rows k..2k-1 their transitions, so a
+        # replicate's family sums are one sparse product with its author weights (integers: exact)
+        sums = sparse.csr_matrix((np.concatenate([ps, pt]), (np.concatenate([pf, pf + k]), np.concatenate([pa_, pa_]))),
+                                 shape=(2 * k, n_auth))
         for r in range(stats.BOOTSTRAP_B):
             wa = np.bincount(rng.integers(0, n_auth, n_auth), minlength=n_auth).astype(float)
-            w = wa[pa_]
-            s_num = np.bincount(pf, weights=w * ps, minlength=k)
-            s_den = np.bincount(pf, weights=w * pt, minlength=k)
+            s_num, s_den = np.split(sums @ wa, 2)
             with np.errstate(all="ignore"):
                 diag_reps[r] = s_num / s_den
                 overall_reps[r] = s_num.sum() / s_den.sum()
@@ -313,15 +317,17 @@ def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum:
     parts = [per_author(sw), per_author(sw * y), per_author(st), per_author(st * y)]
     if unswitched is not None:
         parts.append(per_author(st * unswitched))
-    # all sums stacked: one product per block with the (author × replicate) weights, drawn in that
-    # layout; column-major, so the product reads each author's weights once
+    # all sums stacked: one product per block with the (author × replicate) weights; column-major,
+    # so the product reads each author's weights once
     sums = sparse.vstack(parts).tocsc()
     out = []
     for start in range(0, b, chunk):
         size = min(chunk, b - start)
-        flat = rng.integers(0, n_auth, size=(size, n_auth), dtype=stats.index_dtype(n_auth * size))
-        flat = flat * size + np.arange(size, dtype=flat.dtype)[:, None]
-        w = np.bincount(flat.ravel(), minlength=size * n_auth).reshape(n_auth, size).astype(float)
+        draws = rng.integers(0, n_auth, size=(size, n_auth), dtype=stats.index_dtype(n_auth * size))
+        # a bincount per replicate stays in cache (see stats.cluster_replicate_sums)
+        w = np.empty((n_auth, size))
+        for r in range(size):
+            w[:, r] = np.bincount(draws[r], minlength=n_auth)
         n_sw, y_sw, n_st, y_st, *u_st = (block.T for block in np.split(sums @ w, len(parts)))
         both = (n_sw > 0) & (n_st > 0)
         sw_mean, st_mean, _, _ = _stayer_means(n_sw, y_sw, n_st, y_st, u_st[0] if u_st else None, both)

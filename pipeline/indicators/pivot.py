@@ -102,14 +102,20 @@ def reference_family_counts(edges) -> dict[str, np.ndarray]:
 
     ``edges`` is the Arrow table of pivot_reference_families.sql, one row per citation.
     """
-    code = edges.column("code").to_numpy().astype(np.int64)
-    family = edges.column("family").to_numpy().astype(np.int64)
+    from scipy import sparse
+
+    code = edges.column("code").to_numpy()
+    family = edges.column("family").to_numpy()
     if not len(code):
         return {k: np.zeros(0, dtype=np.int64) for k in ("code", "family", "x")}
-    n_fam = int(family.max()) + 1
-    counts = np.bincount(code * n_fam + family, minlength=(int(code.max()) + 1) * n_fam)
-    cell = np.flatnonzero(counts)
-    return {"code": cell // n_fam, "family": cell % n_fam, "x": counts[cell]}
+    # a (code × family) CSR with duplicates summed is the counts in (code, family) order: its two
+    # counting-sort passes cost less than a bincount over every code × family cell (~17M at 1M papers)
+    n_codes = int(code.max()) + 1
+    cells = sparse.csr_array((np.ones(len(code), dtype=np.int64), (code, family)),
+                             shape=(n_codes, int(family.max()) + 1))
+    cells.sum_duplicates()
+    return {"code": np.repeat(np.arange(n_codes, dtype=np.int64), np.diff(cells.indptr)),
+            "family": cells.indices.astype(np.int64), "x": cells.data}
 
 
 def build_pivot_size(con, log, window: int = PENALTY_WINDOW_YEARS) -> None:

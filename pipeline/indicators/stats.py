@@ -117,15 +117,18 @@ def cluster_replicate_sums(cluster: np.ndarray, cell: np.ndarray, values: np.nda
     n_clusters = int(inverse.max()) + 1
     out = np.empty((b, n_cells, k))
     # (column, cell) × cluster sums (duplicates add up), all columns stacked: a replicate block's
-    # sums are one product with the (cluster × replicate) weights, drawn straight into that layout;
-    # column-major, the product reads each cluster's weights once (3× faster than row-major here)
+    # sums are one product with the (cluster × replicate) weights; column-major, the product reads
+    # each cluster's weights once (3× faster than row-major here)
     sums = sparse.vstack([sparse.csr_matrix((values[:, j], (cell, inverse)), shape=(n_cells, n_clusters))
                           for j in range(k)]).tocsc()
     for start in range(0, b, chunk):
         size = min(b, start + chunk) - start
         draws = rng.integers(0, n_clusters, size=(size, n_clusters), dtype=index_dtype(n_clusters * size))
-        draws = draws * size + np.arange(size, dtype=draws.dtype)[:, None]
-        w = np.bincount(draws.ravel(), minlength=size * n_clusters).reshape(n_clusters, size).astype(np.float64)
+        # one bincount per replicate: its n_clusters counts stay in cache, where one bincount over the
+        # whole (cluster × replicate) block scattered into ~100 MB at a million clusters (2.5× slower)
+        w = np.empty((n_clusters, size))
+        for r in range(size):
+            w[:, r] = np.bincount(draws[r], minlength=n_clusters)
         out[start:start + size] = (sums @ w).reshape(k, n_cells, size).transpose(2, 1, 0)
     return out
 

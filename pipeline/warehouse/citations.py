@@ -64,10 +64,12 @@ def pagerank_iterations(src: np.ndarray, dst: np.ndarray, n: int, alpha: float =
     data = np.empty(len(src))
     _sparsetools.coo_tocsr(n, n, len(src), dst.astype(index_type, copy=False), src.astype(index_type, copy=False),
                            np.ones(len(src)), indptr, indices, data)
-    m = sp.csr_array((data, indices, indptr), shape=(n, n))
-    del indices, data
     cut = int(np.searchsorted(indptr, indptr[-1] // 2)) if threads > 1 and n > 50_000 else n
-    parts = [m[:cut], m[cut:]] if 0 < cut < n else [m]
+    bounds = [(0, cut), (cut, n)] if 0 < cut < n else [(0, n)]
+    # row halves as views of the one CSR's arrays: slicing the matrix copied all 25M entries (0.7 s)
+    parts = [sp.csr_array((data[indptr[a]:indptr[b]], indices[indptr[a]:indptr[b]], indptr[a:b + 1] - indptr[a]),
+                          shape=(b - a, n), copy=False) for a, b in bounds]
+    del indices, data
     x = np.full(n, 1.0 / n)
     if start is not None:
         x = np.where(np.isfinite(start) & (start > 0), start, 1.0 / n)

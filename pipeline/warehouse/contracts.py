@@ -147,9 +147,14 @@ def parse_test(test, yaml_path: Path, col: str) -> tuple[str, object]:
     return kind, arg
 
 
+# libyaml's safe loader builds the same objects ~8x faster: each step process of the build and
+# of bench_indicator_steps parses all ~100 contracts once (0.4–1.2 s with the pure-Python loader)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise ModelError(f"{path}: invalid YAML: {exc}") from None
     if not isinstance(data, dict):
