@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from pipeline.classify.text import _SENT_BREAK, _cue_regex, cue_sequences, get_classifier, trie_regex
+from hypothesis import given, settings as hsettings, strategies as st
+
+from pipeline.classify.text import _SENT_BREAK, _cue_regex, cue_sequences, get_classifier, skippable, trie_regex
 
 PIECES = ["transformer", "Transformers", "cnn", "CNN", "-based", "c++", "+", "lstm", "ViT-B/16", "GANet", "GAN",
           "LLaMA", "LLM", "LLMs", "e.g.", "i.e.", "vs.", "et al.", "cf.", ". ", "; ", "! ", "?", "\n", "  ", " ",
@@ -59,3 +61,52 @@ def test_guarded_cue_regex_matches_the_word_bounded_one(clf):
             for pos in (0, 3, 7):  # searches from a position (ownership_re.search(window, comp.end()))
                 got, want = fast.search(low, pos), plain.search(low, pos)
                 assert (got and got.span()) == (want and want.span())
+
+
+CASED_PIECES = ["BERT", "RoBERTa", "GPT", "ChatGPT", "ViT", "Transformer", "Conformer", "CLIP", "LLaMA", "Claude",
+                " Shannon", "SAM", "SAM 2", "SAM2.1", "Phi-3", "OPT-1", "LLM", "LLMs", "VLM", "LLaVA", "Inception",
+                "-v3", "-ResNet", "ResNet", "ImageNet", "DeepNets", "U-Net", "Net", "Nets", "++", "V2", "GNNs", "KAN",
+                "FLUX.1", "SDXL", "SD3.5", "GAN", "VAEs", "word2vec", "wav2vec", "Wav2Vec", "Node2Vec", "GA", "Glow",
+                "a", "x", "Z", "9", "_", "é", "É", "-", ".", " ", "\n", "(", "/"]
+SHAPES = [r"\bAB\b", r"\bABs?\b", r"\bA?B", r"\b[A-Z]+x\b", r"\b[A-Z]?x", r"\b(?!Ax)[A-Z][a-z]*x\b", r"\bA|B\b",
+          r"\b[A-Za-z0-9\-]*AB", r"\b(?![)])A", r"\b9a{2}", r"\bA(?=B)"]
+
+
+def _cased_texts(n: int, seed: int):
+    rnd = random.Random(seed)
+    for _ in range(n):
+        yield "".join(rnd.choice(CASED_PIECES) for _ in range(rnd.randint(0, 30)))
+
+
+def _same_matches(pattern: str, fast: str, texts) -> None:
+    plain, quick = re.compile(pattern), re.compile(fast)
+    for text in texts:
+        assert [(m.span(), m.groups()) for m in quick.finditer(text)] == \
+            [(m.span(), m.groups()) for m in plain.finditer(text)], (pattern, fast, text)
+        for pos in (1, 5):
+            got, want = quick.search(text, pos), plain.search(text, pos)
+            assert (got and got.span()) == (want and want.span()), (pattern, fast, text, pos)
+
+
+def test_skippable_cased_patterns_match_the_taxonomy_ones(clf):
+    patterns = [p for kinds in clf.taxonomy.lexicon.values() for kind in ("cased", "hints_cased")
+                for p in kinds.get(kind, ())]
+    rewritten = [p for p in patterns if skippable(p) != p]
+    assert len(rewritten) > len(patterns) // 2  # the point: most patterns no longer start with \b
+    for i, pattern in enumerate(patterns):
+        _same_matches(pattern, skippable(pattern), _cased_texts(400, 20 + i))
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CASED_PIECES + ["A", "B", "AB", "Ax", "ab", "aa", "x)"]), max_size=25))
+def test_skippable_shapes_match_their_plain_pattern(pieces):
+    text = "".join(pieces)
+    for pattern in SHAPES:
+        _same_matches(pattern, skippable(pattern), [text])
+
+
+def test_skippable_leaves_other_shapes_alone():
+    for pattern in (r"\b[A-Z]?x", r"\b[A-Za-z0-9\-]*AB", r"\b(?![)])A", r"[A-Z]\b", r"(?i)\bab"):
+        assert skippable(pattern) == pattern
+    assert skippable(r"\bCLIP\b") == r"CLIP(?<!\wCLIP)\b"
+    assert skippable(r"\bGNNs?\b") == r"GNN(?<!\wGNN)s?\b"

@@ -137,6 +137,61 @@ def required_literal(pattern: str) -> str:
     return max(pieces, key=len) if pieces else ""
 
 
+_ASCII_WORD_HEAD = re.compile(r"\[(?:[A-Za-z0-9]-[A-Za-z0-9]|[A-Za-z0-9])+\](?![?*{])|[A-Za-z0-9]+")
+
+
+def _lookahead_end(pattern: str) -> int | None:
+    """The index after the group opening ``pattern`` (parentheses balanced, escapes skipped); None if unsure."""
+    depth, i = 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 1
+        elif ch == "[":  # a class may hold parentheses: not worth parsing
+            return None
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if not depth:
+                return i + 1
+        i += 1
+    return None
+
+
+def skippable(pattern: str) -> str:
+    r"""``pattern`` with its leading ``\b`` moved after its first literal run or class, for fast scans.
+
+    A pattern starting with ``\b`` gives `re` no first character to skip to, so a search tries the
+    whole pattern at every position of the text. ``\bCLIP`` matches where ``CLIP(?<!\wCLIP)`` does
+    (the head is made of word characters, so the boundary before it is "no word character before
+    it"), and a leading lookahead ``(?!X)`` still looks from the head's start inside a lookbehind
+    ``(?<=(?!X)CLIP)``; with a literal or class first, `re` skips in C to the positions it can start
+    at. Patterns of any other shape are returned unchanged.
+    """
+    if not pattern.startswith(r"\b"):
+        return pattern
+    rest, ahead = pattern[2:], ""
+    if rest.startswith("(?!"):
+        end = _lookahead_end(rest)
+        if end is None:
+            return pattern
+        ahead, rest = rest[:end], rest[end:]
+    m = _ASCII_WORD_HEAD.match(rest)
+    if m is None:
+        return pattern
+    head, tail = m.group(0), rest[m.end():]
+    if head.startswith("["):
+        if tail.startswith("+"):  # X+ is XX*: the same matches, tried in the same order
+            tail = head + "*" + tail[1:]
+    elif tail[:1] in ("?", "*", "+", "{"):  # the quantifier binds the last character only
+        head, tail = head[:-1], head[-1] + tail
+        if not head:
+            return pattern
+    guard = f"(?<!\\w{head})" + (f"(?<={ahead}{head})" if ahead else "")
+    return head + guard + tail
+
+
 def _normalize(text: str) -> str:
     return _NORMALIZE.sub("", text.lower())
 
@@ -233,7 +288,7 @@ class TextClassifier:
         # Case-sensitive patterns, each guarded by a literal it cannot match without (a cheap
         # substring test skips most patterns for most abstracts).
         # hints_cased: names such as "SE-Net" that suggest a family without naming it.
-        self.cased = [(required_literal(pattern), re.compile(pattern), family, "hints" if kind == "hints_cased" else "cased")
+        self.cased = [(required_literal(pattern), re.compile(skippable(pattern)), family, "hints" if kind == "hints_cased" else "cased")
                       for family, kinds in taxonomy.lexicon.items() for kind in ("cased", "hints_cased")
                       for pattern in kinds.get(kind, ())]
         # One scan for all the guard literals instead of one substring test per pattern. It resumes
