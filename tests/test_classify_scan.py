@@ -110,3 +110,58 @@ def test_skippable_leaves_other_shapes_alone():
         assert skippable(pattern) == pattern
     assert skippable(r"\bCLIP\b") == r"CLIP(?<!\wCLIP)\b"
     assert skippable(r"\bGNNs?\b") == r"GNN(?<!\wGNN)s?\b"
+
+
+def _plain_context(clf, low, starts, ends, start, end):
+    """_context as it was before its searches of pre/post stood in for those of their words."""
+    import bisect
+
+    from pipeline.classify.text import _FREE_AFTER, _NON_BEFORE
+
+    i = bisect.bisect_right(ends, start)
+    sent_start = ends[i - 1] if i else 0
+    sent_end = starts[i] if i < len(starts) else len(low)
+    pre = low[max(sent_start, start - 160):start]
+    if _NON_BEFORE.match(pre[-5:]):
+        return "negated"
+    post = low[end:min(sent_end, end + 80)]
+    if _FREE_AFTER.match(post) or clf.baseline_after_re.search(" ".join(post.split()[:4])):
+        return "negated"
+    words = pre.split()
+    window = " ".join(words[-clf.window:])
+    comp = None
+    for comp in clf.comparison_re.finditer(window):
+        pass
+    if comp is not None and not clf.ownership_re.search(window, comp.end()):
+        return "negated"
+    near = " ".join(words[-3:])
+    if clf.weak_negation_re.search(near) and not clf.ownership_re.search(near):
+        return "negated"
+    if clf.proposal_before_re.search(window) or clf.proposal_after_re.match(post):
+        return "proposal"
+    if clf.enumeration_re.search(" ".join(words[-4:])):
+        return "enumeration"
+    if clf.background_re.search(window):
+        return "background"
+    return "mention"
+
+
+CONTEXT_PIECES = ["transformer", "cnn", "lstm", " ", "  ", "\n", "\t", "\xa0", "\u2003", ".", ". ", "; ", ",", "-", "(",
+                  "_", "é", "x", "non", "non-", "free", "-free", "baseline", "baselines", "than", "our", "we", "unlike",
+                  "compared to", "we propose", "such as", "e.g.", "e g", "like", "recent", "based", "-based", "using",
+                  "with a", "existing", "various", "in contrast to", "backbone", "including", "for example", "review",
+                  "off the shelf", "on par with", "competitor", "a", "of", "the"]
+
+
+def test_context_matches_its_plain_form(clf):
+    rnd = random.Random(11)
+    for _ in range(4000):
+        low = "".join(rnd.choice(CONTEXT_PIECES) for _ in range(rnd.randint(0, 60)))
+        starts, ends = [], []
+        for brk in _SENT_BREAK.finditer(low):
+            starts.append(brk.start())
+            ends.append(brk.end())
+        for start in range(0, len(low), 3):
+            end = min(len(low), start + rnd.randint(1, 12))
+            assert clf._context(low, starts, ends, start, end) == _plain_context(clf, low, starts, ends, start, end), \
+                (low, start, end)

@@ -312,6 +312,11 @@ class TextClassifier:
         self.enumeration_weight = float(ctx.get("enumeration_weight", self.background_weight))
         self.component_families = frozenset(ctx["component_families"])
         self.component_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["component_after"]).pattern)
+        # Any cue searched in a hit's preceding words: with none in them, _context skips those searches.
+        self.window_cue_re = _cue_regex(sorted({cue for key in ("comparison", "weak_negation", "proposal_before",
+                                                                "background") for cue in ctx[key]}
+                                               | set(ctx.get("enumeration") or ["such as"])))
+        self.tail_words = max(self.window, 4)
 
     def _calibrate(self, raw: float) -> float:
         for low, high, value in self.calibration:
@@ -378,14 +383,21 @@ class TextClassifier:
         sent_start = ends[i - 1] if i else 0
         sent_end = starts[i] if i < len(starts) else len(low)
         pre = low[max(sent_start, start - 160):start]
-        if _NON_BEFORE.match(pre[-5:]):
+        tail = pre[-5:]
+        if "non" in tail and _NON_BEFORE.match(tail):
             return "negated"
         post = low[end:min(sent_end, end + 80)]
-        if _FREE_AFTER.match(post):
+        if "free" in post and _FREE_AFTER.match(post):
             return "negated"
-        if self.baseline_after_re.search(" ".join(post.split()[:4])):
+        # A cue found in the first words of post (or in the last words of pre, below) is found in
+        # post (pre) too: the words are slices of it, joined by one space where it has a run of
+        # white space, which the cues' \W+ and word boundaries see alike. So a search of post (pre)
+        # that finds nothing stands for the searches of its words.
+        if self.baseline_after_re.search(post) and self.baseline_after_re.search(" ".join(post.split(None, 4)[:4])):
             return "negated"
-        words = pre.split()
+        if self.window_cue_re.search(pre) is None:
+            return "proposal" if self.proposal_after_re.match(post) else "mention"
+        words = pre.rsplit(None, self.tail_words)  # the last tail_words words are pre.split()'s
         window = " ".join(words[-self.window:])
         comp = None
         for comp in self.comparison_re.finditer(window):
