@@ -165,3 +165,20 @@ def test_context_matches_its_plain_form(clf):
             end = min(len(low), start + rnd.randint(1, 12))
             assert clf._context(low, starts, ends, start, end) == _plain_context(clf, low, starts, ends, start, end), \
                 (low, start, end)
+
+
+DOMAIN_PIECES = ["language model", "language models", "llm", "llms", "image", "images", "video", "vision", "speech",
+                 "graph", "graphs", "node", "time series", "time-series", "time - series", "robot", "robotics",
+                 "tabular data", "medical", "clinical", "patients", "reinforcement learning", "rl", " ", "  ", "\n",
+                 "-", ".", "_", "é", "x", "1", "(", "nlp", "asr", "forecasting", "spoken", "audio"]
+
+
+def test_domain_scan_finds_the_domain_pattern_matches():
+    from pipeline.classify.domain import get_domain_classifier
+
+    dom = get_domain_classifier()
+    assert dom.scan_pattern is not None  # the repo's cues all start with a word character
+    rnd = random.Random(12)
+    for _ in range(5000):
+        low = "".join(rnd.choice(DOMAIN_PIECES) for _ in range(rnd.randint(0, 30)))
+        assert list(dom.cues(low)) == [(m.group(0), m.lastgroup) for m in dom.pattern.finditer(low)], low
