@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 
 import pytest
-
 from hypothesis import given, settings as hsettings, strategies as st
 
-from pipeline.classify.text import _SENT_BREAK, _cue_regex, cue_sequences, get_classifier, skippable, trie_regex
+from pipeline.classify.text import (_SENT_BREAK, _cue_regex, _cue_scan, cue_sequences, get_classifier, skippable,
+                                     trie_regex)
 
 PIECES = ["transformer", "Transformers", "cnn", "CNN", "-based", "c++", "+", "lstm", "ViT-B/16", "GANet", "GAN",
           "LLaMA", "LLM", "LLMs", "e.g.", "i.e.", "vs.", "et al.", "cf.", ". ", "; ", "! ", "?", "\n", "  ", " ",
@@ -112,12 +113,20 @@ def test_skippable_leaves_other_shapes_alone():
     assert skippable(r"\bGNNs?\b") == r"GNN(?<!\wGNN)s?\b"
 
 
+@functools.lru_cache(maxsize=1)
+def _plain_cues(clf):
+    return {key: _cue_regex(clf.taxonomy.context.get(key) or ["such as"])
+            for key in ("comparison", "weak_negation", "ownership", "baseline_after", "proposal_before", "background",
+                        "enumeration")}
+
+
 def _plain_context(clf, low, starts, ends, start, end):
-    """_context as it was before its searches of pre/post stood in for those of their words."""
+    """_context as it was: every cue searched with _cue_regex in the words it reads."""
     import bisect
 
     from pipeline.classify.text import _FREE_AFTER, _NON_BEFORE
 
+    cue = _plain_cues(clf)
     i = bisect.bisect_right(ends, start)
     sent_start = ends[i - 1] if i else 0
     sent_end = starts[i] if i < len(starts) else len(low)
@@ -125,23 +134,23 @@ def _plain_context(clf, low, starts, ends, start, end):
     if _NON_BEFORE.match(pre[-5:]):
         return "negated"
     post = low[end:min(sent_end, end + 80)]
-    if _FREE_AFTER.match(post) or clf.baseline_after_re.search(" ".join(post.split()[:4])):
+    if _FREE_AFTER.match(post) or cue["baseline_after"].search(" ".join(post.split()[:4])):
         return "negated"
     words = pre.split()
     window = " ".join(words[-clf.window:])
     comp = None
-    for comp in clf.comparison_re.finditer(window):
+    for comp in cue["comparison"].finditer(window):
         pass
-    if comp is not None and not clf.ownership_re.search(window, comp.end()):
+    if comp is not None and not cue["ownership"].search(window, comp.end()):
         return "negated"
     near = " ".join(words[-3:])
-    if clf.weak_negation_re.search(near) and not clf.ownership_re.search(near):
+    if cue["weak_negation"].search(near) and not cue["ownership"].search(near):
         return "negated"
-    if clf.proposal_before_re.search(window) or clf.proposal_after_re.match(post):
+    if cue["proposal_before"].search(window) or clf.proposal_after_re.match(post):
         return "proposal"
-    if clf.enumeration_re.search(" ".join(words[-4:])):
+    if cue["enumeration"].search(" ".join(words[-4:])):
         return "enumeration"
-    if clf.background_re.search(window):
+    if cue["background"].search(window):
         return "background"
     return "mention"
 
@@ -151,6 +160,27 @@ CONTEXT_PIECES = ["transformer", "cnn", "lstm", " ", "  ", "\n", "\t", "\xa0", "
                   "compared to", "we propose", "such as", "e.g.", "e g", "like", "recent", "based", "-based", "using",
                   "with a", "existing", "various", "in contrast to", "backbone", "including", "for example", "review",
                   "off the shelf", "on par with", "competitor", "a", "of", "the"]
+
+
+def test_cue_scan_finds_the_cue_regex_matches(clf):
+    ctx = clf.taxonomy.context
+    for key in ("comparison", "weak_negation", "ownership", "baseline_after", "proposal_before", "background",
+                "enumeration"):
+        plain, scan = _cue_regex(ctx[key]), _cue_scan(ctx[key])
+        assert scan.pattern.startswith(r"\W")  # the taxonomy's cues start with a letter: the fast form
+        for text in _texts(1000, 13):
+            low = text.lower()
+            for pos in range(0, len(low) + 1, 4):
+                got, want = scan.search(" " + low, pos), plain.search(low, pos)
+                assert (got and (got.start(), got.end() - 1)) == (want and want.span()), (key, low, pos)
+    odd = ["-based", "*former", "e g", "our"]  # cues not starting with a letter take the general form
+    plain, scan = _cue_regex(odd), _cue_scan(odd)
+    assert not scan.pattern.startswith(r"\W")
+    for text in _texts(2000, 14):
+        low = text.lower()
+        for pos in range(0, len(low) + 1, 4):
+            got, want = scan.search(" " + low, pos), plain.search(low, pos)
+            assert (got and (got.start(), got.end() - 1)) == (want and want.span()), (low, pos)
 
 
 def test_context_matches_its_plain_form(clf):

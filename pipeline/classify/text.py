@@ -226,6 +226,21 @@ def _cue_regex(phrases) -> re.Pattern:
         return re.compile(r"\b(?:" + trie_regex(sequences) + r")(?!\w)")
 
 
+def _cue_scan(phrases) -> re.Pattern:
+    """The cues of :func:`_cue_regex` behind one consumed character, to search in " " + text.
+
+    A match of ``_cue_regex(phrases)`` at i of a text is one of this pattern at i (before its
+    first cue character) of " " + text, and the other way round. Cues starting with a word
+    character (all the taxonomy's) make the consumed one a non-word character: the pattern then
+    starts with a class, and `re` skips in C to the few positions a cue can follow (the start of
+    a word) rather than to every letter a cue starts with.
+    """
+    sequences = cue_sequences(phrases)
+    firsts = {_single_char(units[0]) if units else None for units in sequences}
+    word_first = None not in firsts and all(re.match(r"\w", ch) for ch in firsts)
+    return re.compile((r"\W" if word_first else r"(?s:.)\b") + "(?:" + trie_regex(sequences) + r")(?!\w)")
+
+
 def _lower(text: str) -> str:
     """Lower-case ``text`` keeping every offset (the few characters that grow are left as they are)."""
     low = text.lower()
@@ -300,22 +315,23 @@ class TextClassifier:
         self.cased_for_literal = {lit: [i for i, c in enumerate(self.cased) if c[0] == lit] for lit in literals}
         self.cased_always = [i for i, c in enumerate(self.cased) if not c[0]]
 
-        self.comparison_re = _cue_regex(ctx["comparison"])
-        self.weak_negation_re = _cue_regex(ctx["weak_negation"])
-        self.ownership_re = _cue_regex(ctx["ownership"])
-        self.baseline_after_re = _cue_regex(ctx["baseline_after"])
-        self.proposal_before_re = _cue_regex(ctx["proposal_before"])
+        # The context cues, searched in " " + words (see _cue_scan).
+        self.comparison_scan = _cue_scan(ctx["comparison"])
+        self.weak_negation_scan = _cue_scan(ctx["weak_negation"])
+        self.ownership_scan = _cue_scan(ctx["ownership"])
+        self.baseline_after_scan = _cue_scan(ctx["baseline_after"])
+        self.proposal_before_scan = _cue_scan(ctx["proposal_before"])
         self.proposal_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["proposal_after"]).pattern)
-        self.background_re = _cue_regex(ctx["background"])
+        self.background_scan = _cue_scan(ctx["background"])
         # "such as CNNs": a family named only as an example of something else.
-        self.enumeration_re = _cue_regex(ctx.get("enumeration") or ["such as"])
+        self.enumeration_scan = _cue_scan(ctx.get("enumeration") or ["such as"])
         self.enumeration_weight = float(ctx.get("enumeration_weight", self.background_weight))
         self.component_families = frozenset(ctx["component_families"])
         self.component_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["component_after"]).pattern)
         # Any cue searched in a hit's preceding words: with none in them, _context skips those searches.
-        self.window_cue_re = _cue_regex(sorted({cue for key in ("comparison", "weak_negation", "proposal_before",
-                                                                "background") for cue in ctx[key]}
-                                               | set(ctx.get("enumeration") or ["such as"])))
+        self.window_cue_scan = _cue_scan(sorted({cue for key in ("comparison", "weak_negation", "proposal_before",
+                                                                 "background") for cue in ctx[key]}
+                                                | set(ctx.get("enumeration") or ["such as"])))
         self.tail_words = max(self.window, 4)
 
     def _calibrate(self, raw: float) -> float:
@@ -393,25 +409,29 @@ class TextClassifier:
         # post (pre) too: the words are slices of it, joined by one space where it has a run of
         # white space, which the cues' \W+ and word boundaries see alike. So a search of post (pre)
         # that finds nothing stands for the searches of its words.
-        if self.baseline_after_re.search(post) and self.baseline_after_re.search(" ".join(post.split(None, 4)[:4])):
+        if self.baseline_after_scan.search(" " + post) and \
+                self.baseline_after_scan.search(" " + " ".join(post.split(None, 4)[:4])):
             return "negated"
-        if self.window_cue_re.search(pre) is None:
+        if self.window_cue_scan.search(" " + pre) is None:
             return "proposal" if self.proposal_after_re.match(post) else "mention"
         words = pre.rsplit(None, self.tail_words)  # the last tail_words words are pre.split()'s
-        window = " ".join(words[-self.window:])
-        comp = None
-        for comp in self.comparison_re.finditer(window):
-            pass
-        if comp is not None and not self.ownership_re.search(window, comp.end()):
+        window = " " + " ".join(words[-self.window:])
+        search = self.comparison_scan.search
+        comp_end = 0
+        m = search(window)
+        while m is not None:  # to the last comparison, each search resuming on a cue's last character
+            comp_end = m.end()
+            m = search(window, comp_end - 1)
+        if comp_end and not self.ownership_scan.search(window, comp_end - 1):
             return "negated"
-        near = " ".join(words[-3:])
-        if self.weak_negation_re.search(near) and not self.ownership_re.search(near):
+        near = " " + " ".join(words[-3:])
+        if self.weak_negation_scan.search(near) and not self.ownership_scan.search(near):
             return "negated"
-        if self.proposal_before_re.search(window) or self.proposal_after_re.match(post):
+        if self.proposal_before_scan.search(window) or self.proposal_after_re.match(post):
             return "proposal"
-        if self.enumeration_re.search(" ".join(words[-4:])):
+        if self.enumeration_scan.search(" " + " ".join(words[-4:])):
             return "enumeration"
-        if self.background_re.search(window):
+        if self.background_scan.search(window):
             return "background"
         return "mention"
 
