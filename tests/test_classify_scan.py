@@ -9,8 +9,8 @@ import re
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from pipeline.classify.text import (_SENT_BREAK, _cue_regex, _cue_scan, cue_sequences, get_classifier, skippable,
-                                     trie_regex)
+from pipeline.classify.text import (_DOT_BREAK, _SENT_BREAK, _cue_regex, _cue_scan, cue_sequences, get_classifier,
+                                     skippable, trie_regex)
 
 PIECES = ["transformer", "Transformers", "cnn", "CNN", "-based", "c++", "+", "lstm", "ViT-B/16", "GANet", "GAN",
           "LLaMA", "LLM", "LLMs", "e.g.", "i.e.", "vs.", "et al.", "cf.", ". ", "; ", "! ", "?", "\n", "  ", " ",
@@ -35,6 +35,12 @@ def test_sentence_breaks_unchanged():
     reference = re.compile(r"(?<!e\.g)(?<!i\.e)(?<!vs)(?<! al)(?<!cf)[.!?;]\s")
     for text in _texts(3000):
         assert [m.span() for m in _SENT_BREAK.finditer(text)] == [m.span() for m in reference.finditer(text)]
+
+
+def test_dot_breaks_are_the_sentence_breaks_of_texts_without_other_stops():
+    for text in _texts(3000, 15):
+        text = text.replace("!", ".").replace("?", " ").replace(";", ",")
+        assert [m.span() for m in _DOT_BREAK.finditer(text)] == [m.span() for m in _SENT_BREAK.finditer(text)]
 
 
 def test_lexicon_scan_finds_the_lexicon_matches(clf):
@@ -156,7 +162,8 @@ def _plain_context(clf, low, starts, ends, start, end):
 
 
 CONTEXT_PIECES = ["transformer", "cnn", "lstm", " ", "  ", "\n", "\t", "\xa0", "\u2003", ".", ". ", "; ", ",", "-", "(",
-                  "_", "é", "x", "non", "non-", "free", "-free", "baseline", "baselines", "than", "our", "we", "unlike",
+                  "_", "é", "x", "non", "non-", "free", "-free", "baseline", "baselines", "than", "our", "we",
+                  "unlike",
                   "compared to", "we propose", "such as", "e.g.", "e g", "like", "recent", "based", "-based", "using",
                   "with a", "existing", "various", "in contrast to", "backbone", "including", "for example", "review",
                   "off the shelf", "on par with", "competitor", "a", "of", "the"]

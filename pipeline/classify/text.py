@@ -34,6 +34,9 @@ _NORMALIZE = re.compile(r"[^a-z0-9+]")
 # after the punctuation (and include it) so that the pattern starts with a character class, which
 # lets `re` skip to candidate positions in C instead of trying the whole pattern at every one.
 _SENT_BREAK = re.compile(r"[.!?;](?<!e\.g[.!?;])(?<!i\.e[.!?;])(?<!vs[.!?;])(?<! al[.!?;])(?<!cf[.!?;])\s")
+# _SENT_BREAK's breaks of a text without '!', '?' or ';'. Starting with a literal, it is found by
+# `re`'s character search, several times faster than the test of a class at every position.
+_DOT_BREAK = re.compile(r"\.(?<!e\.g\.)(?<!i\.e\.)(?<!vs\.)(?<! al\.)(?<!cf\.)\s")
 _FREE_AFTER = re.compile(r"[\s\-]*free\b")
 _NON_BEFORE = re.compile(r"(?:^|.*[^a-z0-9])non[\s\-]?$")  # "non-CNN", on the last 5 chars
 
@@ -303,7 +306,8 @@ class TextClassifier:
         # Case-sensitive patterns, each guarded by a literal it cannot match without (a cheap
         # substring test skips most patterns for most abstracts).
         # hints_cased: names such as "SE-Net" that suggest a family without naming it.
-        self.cased = [(required_literal(pattern), re.compile(skippable(pattern)), family, "hints" if kind == "hints_cased" else "cased")
+        self.cased = [(required_literal(pattern), re.compile(skippable(pattern)), family,
+                       "hints" if kind == "hints_cased" else "cased")
                       for family, kinds in taxonomy.lexicon.items() for kind in ("cased", "hints_cased")
                       for pattern in kinds.get(kind, ())]
         # One scan for all the guard literals instead of one substring test per pattern. It resumes
@@ -455,7 +459,8 @@ class TextClassifier:
             if not hits:
                 continue
             starts, ends = [], []
-            for brk in _SENT_BREAK.finditer(low):
+            breaks = _SENT_BREAK if "!" in low or "?" in low or ";" in low else _DOT_BREAK
+            for brk in breaks.finditer(low):
                 starts.append(brk.start())
                 ends.append(brk.end())
             seen_weak: set[str] = set()
