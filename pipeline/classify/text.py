@@ -140,6 +140,8 @@ def required_literal(pattern: str) -> str:
     return max(pieces, key=len) if pieces else ""
 
 
+# What skippable moves a \b behind: a run of ASCII letters and digits, or a class of only those
+# (not optional), so that the text before them is what decides the boundary.
 _ASCII_WORD_HEAD = re.compile(r"\[(?:[A-Za-z0-9]-[A-Za-z0-9]|[A-Za-z0-9])+\](?![?*{])|[A-Za-z0-9]+")
 
 
