@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 
-from pipeline.classify.text import _SENT_BREAK, _cue_regex, cue_sequences, get_classifier, trie_regex
+from pipeline.classify.text import (_DOT_BREAK, _SENT_BREAK, _cue_regex, _cue_scan, cue_sequences, get_classifier,
+                                     skippable, trie_regex)
 
 PIECES = ["transformer", "Transformers", "cnn", "CNN", "-based", "c++", "+", "lstm", "ViT-B/16", "GANet", "GAN",
           "LLaMA", "LLM", "LLMs", "e.g.", "i.e.", "vs.", "et al.", "cf.", ". ", "; ", "! ", "?", "\n", "  ", " ",
@@ -32,6 +35,12 @@ def test_sentence_breaks_unchanged():
     reference = re.compile(r"(?<!e\.g)(?<!i\.e)(?<!vs)(?<! al)(?<!cf)[.!?;]\s")
     for text in _texts(3000):
         assert [m.span() for m in _SENT_BREAK.finditer(text)] == [m.span() for m in reference.finditer(text)]
+
+
+def test_dot_breaks_are_the_sentence_breaks_of_texts_without_other_stops():
+    for text in _texts(3000, 15):
+        text = text.replace("!", ".").replace("?", " ").replace(";", ",")
+        assert [m.span() for m in _DOT_BREAK.finditer(text)] == [m.span() for m in _SENT_BREAK.finditer(text)]
 
 
 def test_lexicon_scan_finds_the_lexicon_matches(clf):
@@ -59,3 +68,154 @@ def test_guarded_cue_regex_matches_the_word_bounded_one(clf):
             for pos in (0, 3, 7):  # searches from a position (ownership_re.search(window, comp.end()))
                 got, want = fast.search(low, pos), plain.search(low, pos)
                 assert (got and got.span()) == (want and want.span())
+
+
+CASED_PIECES = ["BERT", "RoBERTa", "GPT", "ChatGPT", "ViT", "Transformer", "Conformer", "CLIP", "LLaMA", "Claude",
+                " Shannon", "SAM", "SAM 2", "SAM2.1", "Phi-3", "OPT-1", "LLM", "LLMs", "VLM", "LLaVA", "Inception",
+                "-v3", "-ResNet", "ResNet", "ImageNet", "DeepNets", "U-Net", "Net", "Nets", "++", "V2", "GNNs", "KAN",
+                "FLUX.1", "SDXL", "SD3.5", "GAN", "VAEs", "word2vec", "wav2vec", "Wav2Vec", "Node2Vec", "GA", "Glow",
+                "a", "x", "Z", "9", "_", "é", "É", "-", ".", " ", "\n", "(", "/"]
+SHAPES = [r"\bAB\b", r"\bABs?\b", r"\bA?B", r"\b[A-Z]+x\b", r"\b[A-Z]?x", r"\b(?!Ax)[A-Z][a-z]*x\b", r"\bA|B\b",
+          r"\b[A-Za-z0-9\-]*AB", r"\b(?![)])A", r"\b9a{2}", r"\bA(?=B)"]
+
+
+def _cased_texts(n: int, seed: int):
+    rnd = random.Random(seed)
+    for _ in range(n):
+        yield "".join(rnd.choice(CASED_PIECES) for _ in range(rnd.randint(0, 30)))
+
+
+def _same_matches(pattern: str, fast: str, texts) -> None:
+    plain, quick = re.compile(pattern), re.compile(fast)
+    for text in texts:
+        assert [(m.span(), m.groups()) for m in quick.finditer(text)] == \
+            [(m.span(), m.groups()) for m in plain.finditer(text)], (pattern, fast, text)
+        for pos in (1, 5):
+            got, want = quick.search(text, pos), plain.search(text, pos)
+            assert (got and got.span()) == (want and want.span()), (pattern, fast, text, pos)
+
+
+def test_skippable_cased_patterns_match_the_taxonomy_ones(clf):
+    patterns = [p for kinds in clf.taxonomy.lexicon.values() for kind in ("cased", "hints_cased")
+                for p in kinds.get(kind, ())]
+    rewritten = [p for p in patterns if skippable(p) != p]
+    assert len(rewritten) > len(patterns) // 2  # the point: most patterns no longer start with \b
+    for i, pattern in enumerate(patterns):
+        _same_matches(pattern, skippable(pattern), _cased_texts(400, 20 + i))
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CASED_PIECES + ["A", "B", "AB", "Ax", "ab", "aa", "x)"]), max_size=25))
+def test_skippable_shapes_match_their_plain_pattern(pieces):
+    text = "".join(pieces)
+    for pattern in SHAPES:
+        _same_matches(pattern, skippable(pattern), [text])
+
+
+def test_skippable_leaves_other_shapes_alone():
+    for pattern in (r"\b[A-Z]?x", r"\b[A-Za-z0-9\-]*AB", r"\b(?![)])A", r"[A-Z]\b", r"(?i)\bab"):
+        assert skippable(pattern) == pattern
+    assert skippable(r"\bCLIP\b") == r"CLIP(?<!\wCLIP)\b"
+    assert skippable(r"\bGNNs?\b") == r"GNN(?<!\wGNN)s?\b"
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_cues(clf):
+    return {key: _cue_regex(clf.taxonomy.context.get(key) or ["such as"])
+            for key in ("comparison", "weak_negation", "ownership", "baseline_after", "proposal_before", "background",
+                        "enumeration")}
+
+
+def _plain_context(clf, low, starts, ends, start, end):
+    """_context as it was: every cue searched with _cue_regex in the words it reads."""
+    import bisect
+
+    from pipeline.classify.text import _FREE_AFTER, _NON_BEFORE
+
+    cue = _plain_cues(clf)
+    i = bisect.bisect_right(ends, start)
+    sent_start = ends[i - 1] if i else 0
+    sent_end = starts[i] if i < len(starts) else len(low)
+    pre = low[max(sent_start, start - 160):start]
+    if _NON_BEFORE.match(pre[-5:]):
+        return "negated"
+    post = low[end:min(sent_end, end + 80)]
+    if _FREE_AFTER.match(post) or cue["baseline_after"].search(" ".join(post.split()[:4])):
+        return "negated"
+    words = pre.split()
+    window = " ".join(words[-clf.window:])
+    comp = None
+    for comp in cue["comparison"].finditer(window):
+        pass
+    if comp is not None and not cue["ownership"].search(window, comp.end()):
+        return "negated"
+    near = " ".join(words[-3:])
+    if cue["weak_negation"].search(near) and not cue["ownership"].search(near):
+        return "negated"
+    if cue["proposal_before"].search(window) or clf.proposal_after_re.match(post):
+        return "proposal"
+    if cue["enumeration"].search(" ".join(words[-4:])):
+        return "enumeration"
+    if cue["background"].search(window):
+        return "background"
+    return "mention"
+
+
+CONTEXT_PIECES = ["transformer", "cnn", "lstm", " ", "  ", "\n", "\t", "\xa0", "\u2003", ".", ". ", "; ", ",", "-", "(",
+                  "_", "é", "x", "non", "non-", "free", "-free", "baseline", "baselines", "than", "our", "we",
+                  "unlike",
+                  "compared to", "we propose", "such as", "e.g.", "e g", "like", "recent", "based", "-based", "using",
+                  "with a", "existing", "various", "in contrast to", "backbone", "including", "for example", "review",
+                  "off the shelf", "on par with", "competitor", "a", "of", "the"]
+
+
+def test_cue_scan_finds_the_cue_regex_matches(clf):
+    ctx = clf.taxonomy.context
+    for key in ("comparison", "weak_negation", "ownership", "baseline_after", "proposal_before", "background",
+                "enumeration"):
+        plain, scan = _cue_regex(ctx[key]), _cue_scan(ctx[key])
+        assert scan.pattern.startswith(r"\W")  # the taxonomy's cues start with a letter: the fast form
+        for text in _texts(1000, 13):
+            low = text.lower()
+            for pos in range(0, len(low) + 1, 4):
+                got, want = scan.search(" " + low, pos), plain.search(low, pos)
+                assert (got and (got.start(), got.end() - 1)) == (want and want.span()), (key, low, pos)
+    odd = ["-based", "*former", "e g", "our"]  # cues not starting with a letter take the general form
+    plain, scan = _cue_regex(odd), _cue_scan(odd)
+    assert not scan.pattern.startswith(r"\W")
+    for text in _texts(2000, 14):
+        low = text.lower()
+        for pos in range(0, len(low) + 1, 4):
+            got, want = scan.search(" " + low, pos), plain.search(low, pos)
+            assert (got and (got.start(), got.end() - 1)) == (want and want.span()), (low, pos)
+
+
+def test_context_matches_its_plain_form(clf):
+    rnd = random.Random(11)
+    for _ in range(4000):
+        low = "".join(rnd.choice(CONTEXT_PIECES) for _ in range(rnd.randint(0, 60)))
+        starts, ends = [], []
+        for brk in _SENT_BREAK.finditer(low):
+            starts.append(brk.start())
+            ends.append(brk.end())
+        for start in range(0, len(low), 3):
+            end = min(len(low), start + rnd.randint(1, 12))
+            assert clf._context(low, starts, ends, start, end) == _plain_context(clf, low, starts, ends, start, end), \
+                (low, start, end)
+
+
+DOMAIN_PIECES = ["language model", "language models", "llm", "llms", "image", "images", "video", "vision", "speech",
+                 "graph", "graphs", "node", "time series", "time-series", "time - series", "robot", "robotics",
+                 "tabular data", "medical", "clinical", "patients", "reinforcement learning", "rl", " ", "  ", "\n",
+                 "-", ".", "_", "é", "x", "1", "(", "nlp", "asr", "forecasting", "spoken", "audio"]
+
+
+def test_domain_scan_finds_the_domain_pattern_matches():
+    from pipeline.classify.domain import get_domain_classifier
+
+    dom = get_domain_classifier()
+    assert dom.scan_pattern is not None  # the repo's cues all start with a word character
+    rnd = random.Random(12)
+    for _ in range(5000):
+        low = "".join(rnd.choice(DOMAIN_PIECES) for _ in range(rnd.randint(0, 30)))
+        assert list(dom.cues(low)) == [(m.group(0), m.lastgroup) for m in dom.pattern.finditer(low)], low

@@ -120,6 +120,11 @@ class DomainClassifier:
         if unknown:
             raise ConfigError(f"taxonomy: domain_cues has unknown keys {sorted(unknown)}")
         self.pattern = re.compile(r"\b(?:" + "|".join(parts) + r")(?!\w)") if parts else None
+        # The same cues behind a consumed non-word character instead of \b: starting with a class,
+        # `re` skips in C over the word characters (most of a text) to the few positions a cue can
+        # follow. Only when every cue starts with a word character (then \b means what \W does).
+        word_first = all(re.match(r"\w", cue.lower()) for domain in DOMAINS for cue in spec.get(domain, []))
+        self.scan_pattern = re.compile(r"\W(?:" + "|".join(parts) + r")(?!\w)") if parts and word_first else None
 
     def scores(self, title: str | None, abstract: str | None) -> dict[str, float]:
         """Cue score per domain (distinct cues; title cues weighted)."""
@@ -130,14 +135,29 @@ class DomainClassifier:
         for text, weight in ((title, self.title_weight), (abstract, 1.0)):
             if not text:
                 continue
-            for m in self.pattern.finditer(text.lower()):
-                key = m.group(0)
+            for key, domain in self.cues(text.lower()):
                 n = seen.get(key, 0)
                 if n >= self.max_repeats:   # one word said ten times is not ten cues
                     continue
                 seen[key] = n + 1
-                out[m.lastgroup] = out.get(m.lastgroup, 0.0) + weight
+                out[domain] = out.get(domain, 0.0) + weight
         return out
+
+    def cues(self, low: str):
+        """(cue, domain) of every match of ``pattern`` in the lower-cased ``low``, in order."""
+        if self.scan_pattern is None:
+            for m in self.pattern.finditer(low):
+                yield m.group(0), m.lastgroup
+            return
+        # Searched in " " + low (so a cue can start the text), each search resuming on a cue's last
+        # character: every position finditer tries is tried, with the same outcome.
+        padded = " " + low
+        search = self.scan_pattern.search
+        m = search(padded)
+        while m is not None:
+            end = m.end()
+            yield padded[m.start() + 1:end], m.lastgroup
+            m = search(padded, end - 1)
 
     def text_domain(self, title: str | None, abstract: str | None) -> tuple[str | None, float]:
         """(domain, score) that the text names, or (None, best score) when no domain clearly leads."""
