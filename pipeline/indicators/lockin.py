@@ -324,10 +324,7 @@ def matched_ratio_replicates(outcome: np.ndarray, switched: np.ndarray, stratum:
     for start in range(0, b, chunk):
         size = min(chunk, b - start)
         draws = rng.integers(0, n_auth, size=(size, n_auth), dtype=stats.index_dtype(n_auth * size))
-        # a bincount per replicate stays in cache (see stats.cluster_replicate_sums)
-        w = np.empty((n_auth, size))
-        for r in range(size):
-            w[:, r] = np.bincount(draws[r], minlength=n_auth)
+        w = stats.replicate_weights(draws, n_auth)
         n_sw, y_sw, n_st, y_st, *u_st = (block.T for block in np.split(sums @ w, len(parts)))
         both = (n_sw > 0) & (n_st > 0)
         sw_mean, st_mean, _, _ = _stayer_means(n_sw, y_sw, n_st, y_st, u_st[0] if u_st else None, both)

@@ -96,6 +96,16 @@ def index_dtype(n: int) -> type:
     return np.int32 if n < 2 ** 31 else np.int64
 
 
+def replicate_weights(draws: np.ndarray, n: int) -> np.ndarray:
+    """(n × replicates) float weights: how often each index 0..n-1 is drawn in each row of ``draws``."""
+    # one bincount per replicate: its n counts stay in cache, where one bincount over the whole
+    # (index × replicate) block scattered into ~100 MB at a million clusters (2.5× slower)
+    w = np.empty((n, len(draws)))
+    for r, row in enumerate(draws):
+        w[:, r] = np.bincount(row, minlength=n)
+    return w
+
+
 def cluster_replicate_sums(cluster: np.ndarray, cell: np.ndarray, values: np.ndarray, n_cells: int,
                            rng: np.random.Generator, b: int = BOOTSTRAP_B, chunk: int = 25) -> np.ndarray:
     """Bootstrap replicates (b, n_cells, k) of per-cell sums of unit values, resampling whole clusters.
@@ -124,11 +134,7 @@ def cluster_replicate_sums(cluster: np.ndarray, cell: np.ndarray, values: np.nda
     for start in range(0, b, chunk):
         size = min(b, start + chunk) - start
         draws = rng.integers(0, n_clusters, size=(size, n_clusters), dtype=index_dtype(n_clusters * size))
-        # one bincount per replicate: its n_clusters counts stay in cache, where one bincount over the
-        # whole (cluster × replicate) block scattered into ~100 MB at a million clusters (2.5× slower)
-        w = np.empty((n_clusters, size))
-        for r in range(size):
-            w[:, r] = np.bincount(draws[r], minlength=n_clusters)
+        w = replicate_weights(draws, n_clusters)
         out[start:start + size] = (sums @ w).reshape(k, n_cells, size).transpose(2, 1, 0)
     return out
 
