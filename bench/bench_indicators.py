@@ -63,6 +63,9 @@ def make_marts(con, papers: int, refs: int) -> None:
                JOIN dim_papers b ON b.paper_id = printf('p%09d', e.j)
         WHERE b.published_date < a.published_date
     """)
+    from pipeline.indicators.simulate import add_citation_in_degrees
+
+    add_citation_in_degrees(con)   # the warehouse's graph step would: the indicators read in_degree
     con.execute("""
         CREATE TABLE fct_code_links AS
         SELECT paper_id, 'https://github.com/x/' || paper_id AS repo_url,

@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.indicators import reference_claims as ref
 from pipeline.indicators.pivot import build_pivot_size
+from pipeline.indicators.simulate import add_citation_in_degrees
 from pipeline.warehouse.contracts import registry
 from pipeline.warehouse.runner import SEEDS_DIR, WAREHOUSE_DIR, render_sql
 
@@ -75,6 +76,7 @@ def _pivot_con(papers, authorships, citations):
     _insert(con, "fct_authorships", authorships)
     con.execute("CREATE TABLE fct_citations (citing_paper_id VARCHAR, cited_paper_id VARCHAR)")
     _insert(con, "fct_citations", citations)
+    add_citation_in_degrees(con)
     build_pivot_size(con, LOG)
     return con
 

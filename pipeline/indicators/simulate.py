@@ -199,3 +199,20 @@ def load(con, tables: dict[str, pa.Table]) -> None:
         con.register("_sim_tmp", table)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {select} FROM _sim_tmp")
         con.unregister("_sim_tmp")
+    if "fct_citations" in tables and "dim_papers" in tables and "fct_paper_citation_metrics" not in tables:
+        add_citation_in_degrees(con)
+
+
+def add_citation_in_degrees(con) -> None:
+    """fct_paper_citation_metrics with its in_degree column (rows of fct_citations per cited paper) for a world without a build.
+
+    The indicators read a paper's citation count from that mart, which the warehouse computes with
+    PageRank; a simulated world has no graph step, so its count comes straight from the edges.
+    """
+    con.execute("""
+        CREATE OR REPLACE TABLE fct_paper_citation_metrics AS
+        SELECT p.paper_id, CAST(count(c.cited_paper_id) AS BIGINT) AS in_degree
+        FROM (SELECT DISTINCT paper_id FROM dim_papers) AS p
+        LEFT JOIN fct_citations AS c ON c.cited_paper_id = p.paper_id
+        GROUP BY p.paper_id
+    """)

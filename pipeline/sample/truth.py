@@ -281,4 +281,9 @@ def true_label_warehouse(w: World, con, transitions_sql: str) -> None:
         "citing_year": c.year[w.citing[keep]].astype(np.int32)}))
     con.execute("CREATE OR REPLACE TABLE fct_citations AS SELECT * FROM _truth_citations")
     con.unregister("_truth_citations")
+    # the graph mart's in_degree, which the indicators read instead of counting the edges again
+    con.register("_truth_in_degrees", pa.table({
+        "paper_id": ids[ml], "in_degree": np.bincount(w.cited[keep], minlength=len(ids))[ml].astype(np.int64)}))
+    con.execute("CREATE OR REPLACE TABLE fct_paper_citation_metrics AS SELECT * FROM _truth_in_degrees")
+    con.unregister("_truth_in_degrees")
     con.execute(f"CREATE OR REPLACE TABLE fct_author_transitions AS {transitions_sql}")

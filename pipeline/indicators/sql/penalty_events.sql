@@ -1,12 +1,13 @@
 -- Switch and stay events with outcomes over the following {{ days }} days (see
 -- pipeline.indicators.lockin.penalty_events); counted from the edges so both outcomes rest on the
--- same internal citation graph. Either kind counts only when the author made no switch in the
+-- same internal citation graph (fct_citations, whose per-paper counts are the in_degree of
+-- fct_paper_citation_metrics). Either kind counts only when the author made no switch in the
 -- {{ days }} days before it. unswitched_days: the part of the window before the author's own next
 -- switch (a stayer's output after that switch is penalised too; the ratio corrects for it).
 -- The author's output before and after each paper comes from RANGE windows over the author's
 -- papers in date order (a range join per author was the step's costliest part).
 WITH cit AS (
-    SELECT cited_paper_id AS paper_id, count(*) AS c FROM fct_citations GROUP BY 1
+    SELECT paper_id, in_degree AS c FROM fct_paper_citation_metrics
 ),
 
 authored AS (

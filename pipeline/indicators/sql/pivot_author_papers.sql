@@ -1,6 +1,7 @@
 -- One row per (author, dated ML paper) over _pivot_papers, in (author_id, date, paper_id) order
 -- (the order of ind_pivot_size), with a dense author number in the same order and the citations
--- (fct_citations, all time) the paper receives, the switch penalty's outcome, and whether the
+-- (fct_citations, all time: in_degree of fct_paper_citation_metrics, not a second 25M-row GROUP BY
+-- of the edges) the paper receives, the switch penalty's outcome, and whether the
 -- outcome window of {{ days }} days ends by 31 December of the last corpus year.
 WITH ap AS (
     SELECT DISTINCT a.author_id, p.paper_id, p.code, p.published_date, p.year, p.day
@@ -10,7 +11,7 @@ WITH ap AS (
 ),
 
 received AS (
-    SELECT cited_paper_id AS paper_id, count(*) AS c FROM fct_citations GROUP BY 1
+    SELECT paper_id, in_degree AS c FROM fct_paper_citation_metrics
 ),
 
 corpus_end AS (
