@@ -11,7 +11,8 @@ WITH cit AS (
 ),
 
 authored AS (
-    SELECT DISTINCT a.author_id, p.paper_id, p.published_date, p.year
+    SELECT DISTINCT a.author_id, p.paper_id, p.published_date, p.year,
+           CAST(p.published_date - DATE '1970-01-01' AS INTEGER) AS day
     FROM fct_authorships a JOIN dim_papers p USING (paper_id)
     WHERE a.author_id IS NOT NULL AND p.is_ml AND p.published_date IS NOT NULL
 ),
@@ -24,10 +25,11 @@ ap AS (
            coalesce(sum(coalesce(c.c, 0)) OVER later, 0) AS window_citations
     FROM authored AS w
     LEFT JOIN cit AS c USING (paper_id)
-    WINDOW recent AS (PARTITION BY w.author_id ORDER BY w.published_date
-                      RANGE BETWEEN INTERVAL {{ days }} DAY PRECEDING AND INTERVAL 1 DAY PRECEDING),
-           later AS (PARTITION BY w.author_id ORDER BY w.published_date
-                     RANGE BETWEEN INTERVAL 1 DAY FOLLOWING AND INTERVAL {{ days }} DAY FOLLOWING)
+    -- integer days, not dates: a date range is ordered and framed as timestamps (~10% of the query)
+    WINDOW recent AS (PARTITION BY w.author_id ORDER BY w.day
+                      RANGE BETWEEN {{ days }} PRECEDING AND 1 PRECEDING),
+           later AS (PARTITION BY w.author_id ORDER BY w.day
+                     RANGE BETWEEN 1 FOLLOWING AND {{ days }} FOLLOWING)
 ),
 
 first AS (SELECT author_id, min(year) AS first_year FROM ap GROUP BY author_id),
