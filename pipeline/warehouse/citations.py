@@ -84,17 +84,21 @@ def pagerank_iterations(src: np.ndarray, dst: np.ndarray, n: int, alpha: float =
         x = np.where(np.isfinite(start) & (start > 0), start, 1.0 / n)
         x = x / x.sum()
     teleport = (1.0 - alpha) / n
+    # two rank buffers taking turns and one scratch vector: a fresh array per step page-faults
+    spare, z = np.empty(n), np.empty(n)
     with ThreadPoolExecutor(1) as pool:
         for iteration in range(1, max_iter + 1):
-            last = x
-            z = last * scale
-            x = np.full(n, alpha * last[dangling].sum() / n + teleport)
+            last, x = x, spare
+            np.multiply(last, scale, out=z)
+            x.fill(alpha * last[dangling].sum() / n + teleport)
             other = pool.submit(product, halves[1], z, x) if len(halves) > 1 else None
             product(halves[0], z, x)
             if other is not None:
                 other.result()
-            if np.abs(x - last).sum() < n * tol:
+            np.subtract(x, last, out=z)
+            if np.abs(z, out=z).sum() < n * tol:
                 return x, iteration
+            spare = last
     raise MlgraphError(f"PageRank did not converge in {max_iter} iterations (tol {tol})")
 
 
