@@ -68,10 +68,9 @@ def pagerank_iterations(src: np.ndarray, dst: np.ndarray, n: int, alpha: float =
     data = np.ones(len(src))
     cut = int(np.searchsorted(indptr, indptr[-1] // 2)) if threads > 1 and n > 50_000 else n
     bounds = [(0, cut), (cut, n)] if 0 < cut < n else [(0, n)]
-    # csr_matvec adds A @ z into its output: each row half (views of the one CSR, rebased row
-    # pointers) writes straight into its slice of the new x, with no result arrays to allocate or
-    # concatenate; the caller's thread runs the first half while one worker runs the second, as the
-    # sparsetools kernels release the GIL.
+    # csr_matvec adds A @ z onto its output, so each row half adds straight into its slice of x: no
+    # result arrays to allocate and concatenate. The halves are views of the one CSR with rebased
+    # row pointers (slicing the matrix copied all 25M entries, 0.7 s).
     halves = [(b - a, indptr[a:b + 1] - indptr[a], indices[indptr[a]:indptr[b]], data[indptr[a]:indptr[b]], a, b)
               for a, b in bounds]
 
