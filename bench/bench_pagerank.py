@@ -11,7 +11,8 @@ the same rule (L1 change < n * 1e-10, networkx's own criterion):
   counting sort, power iteration with dangling mass, row halves in two threads), then the ids;
 - networkx: pyarrow reads the files, ``DiGraph.add_edges_from``, ``nx.pagerank``.
 Prints JSON per size: seconds of each side (median of --repeats for ours, one networkx run),
-their ratio, iterations and the largest rank difference.
+their ratio, where each side's time went (ours: the median run), iterations and the largest rank
+difference.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ def write_graph(folder: Path, nodes: int, edges: int, seed: int = 0) -> tuple[Pa
     return node_path, edge_path, len(pairs)
 
 
-def ours(node_path: Path, edge_path: Path, tol: float) -> tuple[float, dict, int]:
-    """Seconds from the files to ranks by paper id along the build's path, the ranks and the iterations."""
+def ours(node_path: Path, edge_path: Path, tol: float) -> tuple[float, dict, int, dict]:
+    """Seconds from the files to ranks by paper id along the build's path, the ranks, the iterations and the split."""
     import duckdb
 
     from pipeline.warehouse.citations import load_graph, pagerank_iterations
@@ -57,27 +58,35 @@ def ours(node_path: Path, edge_path: Path, tol: float) -> tuple[float, dict, int
     con = duckdb.connect()
     con.execute(f"CREATE VIEW dim_papers AS SELECT paper_id FROM read_parquet('{node_path}')")
     con.execute(f"CREATE VIEW fct_citations AS SELECT * FROM read_parquet('{edge_path}')")
+    t1 = time.perf_counter()
     n, src, dst = load_graph(con)
+    t2 = time.perf_counter()
     ranks, iterations = pagerank_iterations(src, dst, n, tol=tol)
+    t3 = time.perf_counter()
     ids = con.sql("SELECT paper_id FROM _citation_nodes ORDER BY idx").to_arrow_table().column(0)
     seconds = time.perf_counter() - t0
     con.close()
-    return seconds, dict(zip(ids.to_pylist(), ranks.tolist())), iterations
+    split = {"connect_and_views": t1 - t0, "load_graph": t2 - t1, "pagerank_iterations": t3 - t2,
+             "ids": t0 + seconds - t3}
+    return seconds, dict(zip(ids.to_pylist(), ranks.tolist())), iterations, split
 
 
-def networkx_side(node_path: Path, edge_path: Path, tol: float) -> tuple[float, dict]:
-    """Seconds from the same files to ranks with networkx."""
+def networkx_side(node_path: Path, edge_path: Path, tol: float) -> tuple[float, dict, dict]:
+    """Seconds from the same files to ranks with networkx, the ranks and the split."""
     import networkx as nx
     import pyarrow.parquet as pq
 
     t0 = time.perf_counter()
     nodes = pq.read_table(node_path).column("paper_id").to_pylist()
     edges = pq.read_table(edge_path)
+    t1 = time.perf_counter()
     g = nx.DiGraph()
     g.add_nodes_from(nodes)
     g.add_edges_from(zip(edges.column("citing_paper_id").to_pylist(), edges.column("cited_paper_id").to_pylist()))
+    t2 = time.perf_counter()
     ranks = nx.pagerank(g, tol=tol)
-    return time.perf_counter() - t0, ranks
+    t3 = time.perf_counter()
+    return t3 - t0, ranks, {"read": t1 - t0, "graph": t2 - t1, "pagerank": t3 - t2}
 
 
 def main() -> int:
@@ -99,11 +108,14 @@ def main() -> int:
             runs = [ours(node_path, edge_path, TOL) for _ in range(max(1, args.repeats))]
             ours_s = statistics.median(r[0] for r in runs)
             ours_ranks, iterations = runs[0][1], runs[0][2]
-            nx_s, nx_ranks = networkx_side(node_path, edge_path, TOL)
+            median_run = sorted(runs, key=lambda r: r[0])[(len(runs) - 1) // 2]
+            nx_s, nx_ranks, nx_split = networkx_side(node_path, edge_path, TOL)
             diff = max(abs(ours_ranks[k] - v) for k, v in nx_ranks.items())
             results.append({"nodes": args.nodes, "edges": n_edges, "ours_parquet_to_ranks_s": round(ours_s, 3),
                             "networkx_parquet_to_ranks_s": round(nx_s, 2),
                             "ratio_networkx_over_ours": round(nx_s / ours_s, 1),
+                            "ours_split_s": {k: round(v, 3) for k, v in median_run[3].items()},
+                            "networkx_split_s": {k: round(v, 2) for k, v in nx_split.items()},
                             "iterations": iterations,
                             "max_abs_rank_diff": diff})
     print(json.dumps({"load_average_1min": round(os.getloadavg()[0], 1), "results": results}, indent=1))
