@@ -597,33 +597,33 @@ def _leaf_texts(parent, local: dict) -> dict:
     return out
 
 
-def _newlines_to_spaces(arr: pa.Array) -> pa.Array:
-    """Every '\\n' byte of a string array as a space (UTF-8 never uses 0x0A inside a character)."""
-    data = arr.buffers()[2]
-    if data is None:
-        return arr
-    raw = data.to_pybytes()
-    if b"\n" not in raw:
-        return arr
-    return pa.StringArray.from_buffers(len(arr), arr.buffers()[1], pa.py_buffer(raw.replace(b"\n", b" ")),
-                                       arr.buffers()[0], arr.null_count, arr.offset)
+def _odd_values(x: pa.Array, amp: bool) -> tuple[pa.Array, pa.Array]:
+    """A trimmed string array with its newlines as spaces, and per value whether it needs Python.
 
-
-def _odd_values(x: pa.Array, amp: bool) -> pa.Array:
-    """Per value of a trimmed string array: holds a double space, \\t \\v \\f \\r, non-ASCII or (amp) '&'.
-
-    A few vectorised compares over the data buffer, then only the rare hits are mapped to their
-    values: Arrow's regex and substring kernels scan long abstracts about twice as slowly.
+    A value needs Python when it holds a double space (a newline counting as a space), \\t \\v \\f
+    \\r, non-ASCII or (amp) '&'.  A few vectorised compares over the data buffer, then only the
+    rare hits are mapped to their values: Arrow's regex and substring kernels scan long
+    abstracts about twice as slowly.
     """
     n = len(x)
     offsets = np.frombuffer(x.buffers()[1], np.int32, n + 1, x.offset * 4)
     data = x.buffers()[2]
     start, end = int(offsets[0]), int(offsets[-1])
     if data is None or end == start:
-        return pa.array(np.zeros(n, bool))
+        return x, pa.array(np.zeros(n, bool))
     buf = np.frombuffer(data, np.uint8, end - start, start)
-    # Bytes 9-13 but not the newline; a byte >= 0x80 belongs to a non-ASCII character.
-    hit = ((buf - np.uint8(9)) < 5) & (buf != 10)
+    newlines = np.flatnonzero(buf == 10)
+    if len(newlines):
+        # The trim kernel's output buffer is fresh and ours alone, so it is rewritten in place
+        # (a copy of a long-abstract column costs more than the rest of this scan).
+        if not buf.flags.writeable:
+            whole = np.frombuffer(data, np.uint8).copy()
+            x = pa.StringArray.from_buffers(n, x.buffers()[1], pa.py_buffer(whole), x.buffers()[0],
+                                            x.null_count, x.offset)
+            buf = whole[start:end]
+        buf[newlines] = 32
+    # Bytes 9-13 (the newline is gone by now); a byte >= 0x80 belongs to a non-ASCII character.
+    hit = (buf - np.uint8(9)) < 5
     hit |= buf >= 0x80
     if amp:
         hit |= buf == 38
@@ -638,25 +638,24 @@ def _odd_values(x: pa.Array, amp: bool) -> pa.Array:
     odd[rows[inside]] = True
     if x.null_count:
         odd &= x.is_valid().to_numpy(zero_copy_only=False)
-    return pa.array(odd)
+    return x, pa.array(odd)
 
 
 def clean_column(column, prose, exact: bool = False) -> pa.Array:
     """A string column cleaned like clean_text (prose) or collapse_text, with Arrow kernels.
 
-    ``prose`` is a bool, or a bool per value.  Newlines must already be spaces.  Arrow trims;
-    the few values that still need work (double spaces, tabs, non-ASCII text, '&' in prose) go
+    ``prose`` is a bool, or a bool per value.  Arrow trims and turns newlines into spaces; the
+    few values that still need work (double spaces, tabs, non-ASCII text, '&' in prose) go
     through the Python function.  ``exact`` also sends values with non-ASCII text at their ends
     there, where Arrow's idea of whitespace could differ from Python's.
     """
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    x = pc.utf8_trim_whitespace(arr)
-    # One regex pass: double spaces, other ASCII whitespace, non-ASCII (Unicode spaces) and entities;
-    # a plain value sent to collapse_text for an '&' comes back as Arrow would have left it.
-    odd = _odd_values(x, amp=prose is not False)
+    # Trimming before the newlines become spaces trims the same run (both are whitespace).
+    x, odd = _odd_values(pc.utf8_trim_whitespace(arr), amp=prose is not False)
     if exact:
         odd = pc.or_(odd, pc.invert(pc.fill_null(pc.string_is_ascii(arr), True)))
     if pc.any(odd).as_py():
+        # The Python cleaners collapse newlines with the other whitespace, so the raw value will do.
         values = pc.filter(arr, odd).to_pylist()
         if isinstance(prose, bool):
             fix = clean_text if prose else collapse_text
@@ -672,7 +671,7 @@ def _texts(columns: dict[str, tuple[list, bool]]) -> dict[str, pa.Array]:
     """Several text columns of a page (values, prose?) cleaned in one pass."""
     sizes = [len(values) for values, _ in columns.values()]
     prose = np.repeat(np.array([p for _, p in columns.values()], bool), sizes)
-    joined = _newlines_to_spaces(pa.array([v for values, _ in columns.values() for v in values], pa.string()))
+    joined = pa.array([v for values, _ in columns.values() for v in values], pa.string())
     cleaned = clean_column(joined, prose, exact=True)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     return {name: cleaned.slice(start, size) for name, start, size in zip(columns, starts, sizes)}
