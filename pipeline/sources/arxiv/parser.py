@@ -582,23 +582,13 @@ _AUTHOR_SEP = r"(?i)\s*(?:,|;|\band\b|&)\s*"
 # is on the whole string, so it errs towards split_authors.
 _AUTHORS_BY_HAND = (r"(?i)[()&\\]|[^\x00-\x7f]|\b(?:collaboration|consortium|team|group)\b|\.\.|\bet al\b"
                     r"| (?:jr|sr|ii|iii|iv|v)\b| (?:van|von|der|den|de|del|della|da|di|du|le|la|dos|das|ter|ten|zu|y) ")
-# A name split_name reads as "forenames keyname": two or more tokens, no dot in the last one.
+# A name split_name reads as "forenames keyname": two or more tokens, no dot in the last one
+# (the shape _authors_column checks, without running this regex).
 _PLAIN_NAME = r"^(?P<f>.*) (?P<k>[^ .]+)$"
 
 
 class _Unfit(Exception):
     """The columnar path cannot convert this page exactly; the per-record path will."""
-
-
-def _leaf_texts(parent, local: dict) -> dict:
-    """Local name → text of an element's child elements, which must be leaves (else the page is unfit)."""
-    out = {}
-    for child in parent:
-        if type(child.tag) is str:
-            if len(child):
-                raise _Unfit("mixed content")
-            out[local.get(child.tag) or _local(child.tag)] = child.text
-    return out
 
 
 def _odd_values(x: pa.Array, amp: bool) -> tuple[pa.Array, pa.Array]:
