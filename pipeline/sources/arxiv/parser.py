@@ -567,10 +567,14 @@ _AUTHORS_TYPE = ROW_SCHEMA.field("authors").type
 _VERSIONS_TYPE = ROW_SCHEMA.field("versions").type
 _NEW_ID_GROUP = r"^(?P<id>[0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?$"
 _VERSION_NUMBER = r"^v(?P<n>[0-9]{1,9})$"
-# arXiv's own date shape, strict enough that Arrow's strptime agrees with parse_rfc822 (which
-# rejects a 31 Feb or a 60th second that strptime would roll over; the day is checked after).
-_RFC822_SHAPE = (r"^[A-Z][a-z]{2}, (?P<d>0?[1-9]|[12][0-9]|3[01]) [A-Z][a-z]{2} [1-9][0-9]{3} "
+# arXiv's own date shape: everything after the day sits at a fixed distance from the end of the
+# value, so once a value matches, its fields are read straight from the bytes (the month name and
+# the day of the month are checked after, as parse_rfc822's datetime() would).
+_RFC822_SHAPE = (r"^[A-Z][a-z]{2}, (?:0?[1-9]|[12][0-9]|3[01]) [A-Z][a-z]{2} [1-9][0-9]{3} "
                  r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] GMT$")
+_MONTH_CODES = np.array([(ord(m[0]) - 32) << 16 | ord(m[1]) << 8 | ord(m[2]) for m in _MONTHS], np.int64)
+_MONTH_OF_SORTED = np.argsort(_MONTH_CODES) + 1
+_MONTH_CODES_SORTED = _MONTH_CODES[_MONTH_OF_SORTED - 1]
 _AUTHOR_SEP = r"(?i)\s*(?:,|;|\band\b|&)\s*"
 # Author strings split_authors treats specially stay with it: entities, affiliations, TeX,
 # collaborations, non-ASCII (where Python's and RE2's \b or \s could differ), and anything that
@@ -578,7 +582,8 @@ _AUTHOR_SEP = r"(?i)\s*(?:,|;|\band\b|&)\s*"
 # is on the whole string, so it errs towards split_authors.
 _AUTHORS_BY_HAND = (r"(?i)[()&\\]|[^\x00-\x7f]|\b(?:collaboration|consortium|team|group)\b|\.\.|\bet al\b"
                     r"| (?:jr|sr|ii|iii|iv|v)\b| (?:van|von|der|den|de|del|della|da|di|du|le|la|dos|das|ter|ten|zu|y) ")
-# A name split_name reads as "forenames keyname": two or more tokens, no dot in the last one.
+# A name split_name reads as "forenames keyname": two or more tokens, no dot in the last one
+# (the shape _authors_column checks, without running this regex).
 _PLAIN_NAME = r"^(?P<f>.*) (?P<k>[^ .]+)$"
 
 
@@ -586,44 +591,33 @@ class _Unfit(Exception):
     """The columnar path cannot convert this page exactly; the per-record path will."""
 
 
-def _leaf_texts(parent, local: dict) -> dict:
-    """Local name → text of an element's child elements, which must be leaves (else the page is unfit)."""
-    out = {}
-    for child in parent:
-        if type(child.tag) is str:
-            if len(child):
-                raise _Unfit("mixed content")
-            out[local.get(child.tag) or _local(child.tag)] = child.text
-    return out
+def _odd_values(x: pa.Array, amp: bool) -> tuple[pa.Array, pa.Array]:
+    """A trimmed string array with its newlines as spaces, and per value whether it needs Python.
 
-
-def _newlines_to_spaces(arr: pa.Array) -> pa.Array:
-    """Every '\\n' byte of a string array as a space (UTF-8 never uses 0x0A inside a character)."""
-    data = arr.buffers()[2]
-    if data is None:
-        return arr
-    raw = data.to_pybytes()
-    if b"\n" not in raw:
-        return arr
-    return pa.StringArray.from_buffers(len(arr), arr.buffers()[1], pa.py_buffer(raw.replace(b"\n", b" ")),
-                                       arr.buffers()[0], arr.null_count, arr.offset)
-
-
-def _odd_values(x: pa.Array, amp: bool) -> pa.Array:
-    """Per value of a trimmed string array: holds a double space, \\t \\v \\f \\r, non-ASCII or (amp) '&'.
-
-    A few vectorised compares over the data buffer, then only the rare hits are mapped to their
-    values: Arrow's regex and substring kernels scan long abstracts about twice as slowly.
+    A value needs Python when it holds a double space (a newline counting as a space), \\t \\v \\f
+    \\r, non-ASCII or (amp) '&'.  A few vectorised compares over the data buffer, then only the
+    rare hits are mapped to their values: Arrow's regex and substring kernels scan long
+    abstracts about twice as slowly.
     """
     n = len(x)
     offsets = np.frombuffer(x.buffers()[1], np.int32, n + 1, x.offset * 4)
     data = x.buffers()[2]
     start, end = int(offsets[0]), int(offsets[-1])
     if data is None or end == start:
-        return pa.array(np.zeros(n, bool))
+        return x, pa.array(np.zeros(n, bool))
     buf = np.frombuffer(data, np.uint8, end - start, start)
-    # Bytes 9-13 but not the newline; a byte >= 0x80 belongs to a non-ASCII character.
-    hit = ((buf - np.uint8(9)) < 5) & (buf != 10)
+    newlines = np.flatnonzero(buf == 10)
+    if len(newlines):
+        # The trim kernel's output buffer is fresh and ours alone, so it is rewritten in place
+        # (a copy of a long-abstract column costs more than the rest of this scan).
+        if not buf.flags.writeable:
+            whole = np.frombuffer(data, np.uint8).copy()
+            x = pa.StringArray.from_buffers(n, x.buffers()[1], pa.py_buffer(whole), x.buffers()[0],
+                                            x.null_count, x.offset)
+            buf = whole[start:end]
+        buf[newlines] = 32
+    # Bytes 9-13 (the newline is gone by now); a byte >= 0x80 belongs to a non-ASCII character.
+    hit = (buf - np.uint8(9)) < 5
     hit |= buf >= 0x80
     if amp:
         hit |= buf == 38
@@ -638,25 +632,24 @@ def _odd_values(x: pa.Array, amp: bool) -> pa.Array:
     odd[rows[inside]] = True
     if x.null_count:
         odd &= x.is_valid().to_numpy(zero_copy_only=False)
-    return pa.array(odd)
+    return x, pa.array(odd)
 
 
 def clean_column(column, prose, exact: bool = False) -> pa.Array:
     """A string column cleaned like clean_text (prose) or collapse_text, with Arrow kernels.
 
-    ``prose`` is a bool, or a bool per value.  Newlines must already be spaces.  Arrow trims;
-    the few values that still need work (double spaces, tabs, non-ASCII text, '&' in prose) go
+    ``prose`` is a bool, or a bool per value.  Arrow trims and turns newlines into spaces; the
+    few values that still need work (double spaces, tabs, non-ASCII text, '&' in prose) go
     through the Python function.  ``exact`` also sends values with non-ASCII text at their ends
     there, where Arrow's idea of whitespace could differ from Python's.
     """
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    x = pc.utf8_trim_whitespace(arr)
-    # One regex pass: double spaces, other ASCII whitespace, non-ASCII (Unicode spaces) and entities;
-    # a plain value sent to collapse_text for an '&' comes back as Arrow would have left it.
-    odd = _odd_values(x, amp=prose is not False)
+    # Trimming before the newlines become spaces trims the same run (both are whitespace).
+    x, odd = _odd_values(pc.utf8_trim_whitespace(arr), amp=prose is not False)
     if exact:
         odd = pc.or_(odd, pc.invert(pc.fill_null(pc.string_is_ascii(arr), True)))
     if pc.any(odd).as_py():
+        # The Python cleaners collapse newlines with the other whitespace, so the raw value will do.
         values = pc.filter(arr, odd).to_pylist()
         if isinstance(prose, bool):
             fix = clean_text if prose else collapse_text
@@ -672,7 +665,7 @@ def _texts(columns: dict[str, tuple[list, bool]]) -> dict[str, pa.Array]:
     """Several text columns of a page (values, prose?) cleaned in one pass."""
     sizes = [len(values) for values, _ in columns.values()]
     prose = np.repeat(np.array([p for _, p in columns.values()], bool), sizes)
-    joined = _newlines_to_spaces(pa.array([v for values, _ in columns.values() for v in values], pa.string()))
+    joined = pa.array([v for values, _ in columns.values() for v in values], pa.string())
     cleaned = clean_column(joined, prose, exact=True)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     return {name: cleaned.slice(start, size) for name, start, size in zip(columns, starts, sizes)}
@@ -693,13 +686,26 @@ def _authors_column(raw: pa.Array) -> pa.Array:
     names, parents = pc.list_flatten(items), pc.list_parent_indices(items).to_numpy()
     named = pc.not_equal(names, "").to_numpy(zero_copy_only=False)
     names, parents = names.filter(pa.array(named)), parents[named]
-    parts = pc.extract_regex(names, _PLAIN_NAME)
-    by_hand[parents[parts.is_null().to_numpy(zero_copy_only=False)]] = True
+    # _PLAIN_NAME without a regex: split at the last space (the names are collapsed, so single
+    # spaces only, no newline), the keyname after it holding no '.'.
+    halves = pc.split_pattern(names, " ", max_splits=1, reverse=True)
+    sizes = pc.list_value_length(halves).to_numpy(zero_copy_only=False)
+    first = _offsets(sizes)[:-1]
+    values = pc.list_flatten(halves)
+    fore = values.take(pa.array(first))
+    key = values.take(pa.array(np.where(sizes == 2, first + 1, first)))
+    plain = (sizes == 2) & ~pc.match_substring(key, ".").to_numpy(zero_copy_only=False)
+    plain &= pc.not_equal(key, "").to_numpy(zero_copy_only=False)
+    by_hand[parents[~plain]] = True
     keep = ~by_hand[parents]
-    parts = parts.filter(pa.array(keep))
-    # split_name spaces glued initials ("J.P." → "J. P."); no name here holds "..".
-    forenames = pc.replace_substring_regex(pc.struct_field(parts, "f"), r"\.([^ ])", r". \1")
-    structs = pa.StructArray.from_arrays([pc.struct_field(parts, "k"), forenames, pa.nulls(len(parts), pa.string())],
+    kept = pa.array(keep)
+    fore, key = fore.filter(kept), key.filter(kept)
+    # split_name spaces glued initials ("J.P." → "J. P."): every '.' gets a space, doubled ones
+    # collapse and a final one loses it, which is the regex \.([^ ]) → ". \1" on names with
+    # single spaces, none at either end and no ".." (those go by hand).
+    forenames = pc.replace_substring(pc.replace_substring(fore, ".", ". "), ".  ", ". ")
+    forenames = pc.utf8_rtrim(forenames, " ")
+    structs = pa.StructArray.from_arrays([key, forenames, pa.nulls(len(key), pa.string())],
                                          fields=list(_AUTHORS_TYPE.value_type))
     simple = np.flatnonzero(~by_hand)
     counts = np.bincount(parents[keep], minlength=n)[simple]
@@ -734,28 +740,60 @@ def _versions(labels: list, dates: list, sizes: pa.Array, counts: np.ndarray) ->
     """The versions lists sorted by number, with latest version, first and last dates per record."""
     if not len(counts) or counts.min() == 0:
         raise _Unfit("record without <version>")
-    numbers = pc.struct_field(pc.extract_regex(pa.array(labels, pa.string()), _VERSION_NUMBER), "n")
-    date_text = pa.array(dates, pa.string())
-    shape = pc.extract_regex(date_text, _RFC822_SHAPE)
-    if numbers.null_count or shape.null_count:
-        raise _Unfit("version label or date in another shape")
-    created = pc.strptime(date_text, format="%a, %d %b %Y %H:%M:%S GMT", unit="us", error_is_null=True)
-    if created.null_count or not pc.all(pc.equal(pc.day(created), pc.struct_field(shape, "d").cast(pa.int64()))).as_py():
-        raise _Unfit("date strptime would not read as parse_rfc822 does")
+    label_text = pa.array(labels, pa.string())
+    if not pc.all(pc.match_substring_regex(label_text, _VERSION_NUMBER)).as_py():
+        raise _Unfit("version label in another shape")
+    version = pc.utf8_slice_codeunits(label_text, 1).cast(pa.int32()).to_numpy()
+    stamps = _rfc822_micros(pa.array(dates, pa.string()))
     record = np.repeat(np.arange(len(counts)), counts)
-    flat = pa.table({"record": record, "version": numbers.cast(pa.int32()),
-                     "created": created.cast(pa.timestamp("us", tz="UTC")), "size": sizes})
-    flat = flat.take(pc.sort_indices(flat, sort_keys=[("record", "ascending"), ("version", "ascending")]))
+    # By record, then version number; lexsort is stable, as the per-record path's sort.
+    order = np.lexsort((version, record))
+    version, stamps, sizes = version[order], stamps[order], sizes.take(pa.array(order))
     offsets = _offsets(counts)
+    created = pa.array(stamps, pa.timestamp("us", tz="UTC"))
     versions = pa.ListArray.from_arrays(
-        pa.array(offsets), pa.StructArray.from_arrays([flat.column(c).combine_chunks() for c in ("version", "created", "size")],
+        pa.array(offsets), pa.StructArray.from_arrays([pa.array(version, pa.int32()), created, sizes],
                                                       fields=list(_VERSIONS_TYPE.value_type)), type=_VERSIONS_TYPE)
-    version = flat.column("version").to_numpy()
-    stamps = flat.column("created").cast(pa.int64()).to_numpy()
     latest = pa.array(version[offsets[1:] - 1], pa.int32())
     first = pa.array(stamps[offsets[:-1]]).cast(pa.timestamp("us", tz="UTC")).cast(pa.date32())
     last = pa.array(np.maximum.reduceat(stamps, offsets[:-1])).cast(pa.timestamp("us", tz="UTC")).cast(pa.date32())
     return versions, latest, first, last
+
+
+def _rfc822_micros(text: pa.Array) -> np.ndarray:
+    """parse_rfc822 over a column of dates in arXiv's shape (else _Unfit), as UTC microseconds."""
+    shaped = pc.match_substring_regex(text, _RFC822_SHAPE)
+    if shaped.null_count or not pc.all(shaped).as_py():
+        raise _Unfit("version date in another shape")
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], np.int32, n + 1, text.offset * 4).astype(np.int64)
+    buf = np.frombuffer(text.buffers()[2], np.uint8)
+    end = offsets[1:]
+
+    def byte(back):
+        return buf[end - back].astype(np.int64)
+
+    def digits(*back):
+        value = np.zeros(n, np.int64)
+        for b in back:
+            value = value * 10 + byte(b) - 48
+        return value
+
+    # "Mon, 2 Apr 2007 19:18:42 GMT": 28 bytes with a one-digit day, 29 with two.
+    day = digits(23) + np.where(end - offsets[:-1] == 29, digits(24) * 10, 0)
+    code = byte(21) << 16 | byte(20) << 8 | byte(19)
+    month = np.searchsorted(_MONTH_CODES_SORTED, code)
+    month = np.minimum(month, 11)
+    if not np.array_equal(_MONTH_CODES_SORTED[month], code):
+        raise _Unfit("month name")
+    month = _MONTH_OF_SORTED[month]
+    months = (digits(17, 16, 15, 14) - 1970) * 12 + month - 1
+    first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    following = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    if np.any(day > following - first):
+        raise _Unfit("day past the end of its month")
+    seconds = (first + day - 1) * 86400 + digits(12, 11) * 3600 + digits(9, 8) * 60 + digits(6, 5)
+    return seconds * 1_000_000
 
 
 def _parse_columnar(content: bytes) -> Page | None:
@@ -768,9 +806,33 @@ def _parse_columnar(content: bytes) -> Page | None:
         return None
 
 
+# Full tag → local name of the simple fields in the two formats' namespaces, and the arXivRaw
+# <version> tag: one dict lookup per child in the common case; any other child (another
+# namespace, a processing instruction) is read by local name as the per-record path reads it.
+_SIMPLE_TAGS = {f"{{{ns}}}{name}": name for ns in (ARXIV_RAW_NS, ARXIV_NS) for name in _SIMPLE}
+_VERSION_TAG = f"{{{ARXIV_RAW_NS}}}version"
+_KEYNAME, _FORENAMES = f"{{{ARXIV_NS}}}keyname", f"{{{ARXIV_NS}}}forenames"
+_ISO_DAY = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
+
+
+def _datestamps(texts: list) -> pa.Array:
+    """_parse_datestamp over a page's header datestamps (else _Unfit), as a date32 column."""
+    column = pa.array(texts, pa.string())
+    # Plain YYYY-MM-DD values, which Arrow's cast reads (and checks) exactly as date.fromisoformat.
+    if not column.null_count and pc.all(pc.match_substring_regex(column, _ISO_DAY)).as_py():
+        try:
+            return column.cast(pa.date32())
+        except pa.ArrowInvalid:
+            pass
+    try:
+        return pa.array([_parse_datestamp(text) for text in texts], pa.date32())
+    except _Reject:
+        raise _Unfit("datestamp") from None
+
+
 def _columnar(content: bytes) -> Page:
     records: list[dict] = []
-    stamps: list[date] = []
+    stamps: list = []
     extras: list[list] = []
     formats = set()
     token, deleted = None, 0
@@ -778,58 +840,97 @@ def _columnar(content: bytes) -> Page:
         io.BytesIO(content), events=("end",), tag=(_RECORD, _TOKEN, _ERROR),
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
     )
-    local = _LOCAL_NAMES
+    local, simple_tags = _LOCAL_NAMES, _SIMPLE_TAGS
     for _, elem in events:
         tag = elem.tag
-        if tag == _TOKEN:
-            token = _token(elem)
-            continue
         if tag != _RECORD:
+            if tag == _TOKEN:
+                token = _token(elem)
+                continue
             raise _Unfit("OAI error")
         # Records are <header><metadata>: index first, scan only when they are not.
-        header = elem[0] if len(elem) and elem[0].tag == _HEADER else _child(elem, _HEADER)
-        if header is None:
-            raise _Unfit("no header")
+        header = elem[0] if len(elem) else None
+        if header is None or header.tag != _HEADER:
+            header = _child(elem, _HEADER)
+            if header is None:
+                raise _Unfit("no header")
         if header.get("status") == "deleted":
             deleted += 1
         else:
-            stamp = _child(header, _DATESTAMP)
-            try:
-                stamps.append(_parse_datestamp(stamp.text if stamp is not None else None))
-            except _Reject:
-                raise _Unfit("datestamp") from None
-            metadata = elem[1] if len(elem) > 1 and elem[1].tag == _METADATA else _child(elem, _METADATA)
+            stamp = None
+            for field in header:
+                if field.tag == _DATESTAMP:
+                    stamp = field.text
+                    break
+            stamps.append(stamp)
+            metadata = elem[1] if len(elem) > 1 else None
+            if metadata is None or metadata.tag != _METADATA:
+                metadata = _child(elem, _METADATA)
             payload = metadata[0] if metadata is not None and len(metadata) else None
-            if payload is None or payload.tag not in (_RAW_TAG, _ARXIV_TAG):
+            ptag = payload.tag if payload is not None else None
+            if ptag != _RAW_TAG and ptag != _ARXIV_TAG:
                 raise _Unfit("metadata")
-            raw_format = payload.tag == _RAW_TAG
+            raw_format = ptag == _RAW_TAG
             formats.add(raw_format)
             fields: dict = {}
             extra: list = []
             for child in payload:
                 ctag = child.tag
-                name = local.get(ctag)
+                name = simple_tags.get(ctag)
                 if name is None:
-                    if type(ctag) is not str:
-                        continue
-                    name = _local(ctag)
-                if name in _SIMPLE:
-                    if not len(child):
-                        if name not in fields:
-                            fields[name] = child.text
-                        continue
-                    if name != "authors":
-                        raise _Unfit("mixed content")
+                    if ctag == _VERSION_TAG:
+                        name = "version"
+                    else:
+                        name = local.get(ctag)
+                        if name is None:
+                            if type(ctag) is not str:
+                                continue
+                            name = _local(ctag)
+                        if name in _SIMPLE:
+                            if not len(child):
+                                if name not in fields:
+                                    fields[name] = child.text
+                                continue
+                            if name != "authors":
+                                raise _Unfit("mixed content")
+                elif not len(child):
+                    if name not in fields:
+                        fields[name] = child.text
+                    continue
+                elif name != "authors":
+                    raise _Unfit("mixed content")
                 if raw_format:
                     if name == "version":
-                        sub = _leaf_texts(child, local)
+                        sub = {}
+                        for part in child:
+                            ptag = part.tag
+                            if type(ptag) is str:
+                                if len(part):
+                                    raise _Unfit("mixed content")
+                                sub[local.get(ptag) or _local(ptag)] = part.text
                         extra.append((child.get("version"), sub.get("date"), sub.get("size")))
                 elif name == "authors":
                     for author in child:
                         if type(author.tag) is not str:
                             continue
-                        parts = _leaf_texts(author, local)
-                        extra.append((parts.get("keyname"), parts.get("forenames"), parts.get("suffix")))
+                        keyname = forenames = suffix = None
+                        for part in author:
+                            ptag = part.tag
+                            if len(part) and type(ptag) is str:
+                                raise _Unfit("mixed content")
+                            if ptag == _KEYNAME:
+                                keyname = part.text
+                            elif ptag == _FORENAMES:
+                                forenames = part.text
+                            elif type(ptag) is str:
+                                pname = local.get(ptag) or _local(ptag)
+                                if pname == "keyname":
+                                    keyname = part.text
+                                elif pname == "forenames":
+                                    forenames = part.text
+                                elif pname == "suffix":
+                                    suffix = part.text
+                        extra.append((keyname, forenames, suffix))
             records.append(fields)
             extras.append(extra)
         elem.clear(keep_tail=False)
@@ -857,15 +958,42 @@ def _common_columns(records: list[dict], stamps: list, record_format: str, extra
     texts.update({column: ([r.get(name) for r in records], False) for name, column in _PLAIN_FIELDS.items()})
     texts.update(extra_texts)
     out = _texts(texts)
-    cats = [list(dict.fromkeys(text.split())) if text else [] for text in (r.get("categories") for r in records)]
+    categories, primary = _category_columns([r.get("categories") for r in records])
     out.update(
         arxiv_id=_ids(out.pop("id")),
-        categories=pa.array(cats, pa.list_(pa.string())),
-        primary_category=pa.array([c[0] if c else None for c in cats], pa.string()),
-        oai_datestamp=pa.array(stamps, pa.date32()),
+        categories=categories,
+        primary_category=primary,
+        oai_datestamp=_datestamps(stamps),
         record_format=pa.array([record_format] * len(records), pa.string()),
     )
     return out
+
+
+# Besides the space, what Python's str.split() splits ASCII text on.
+_SPLIT_WHITESPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f]"
+
+
+def _category_columns(texts: list) -> tuple[pa.Array, pa.Array]:
+    """_categories (split, first occurrences kept in order) over a page, and the primary category."""
+    n = len(texts)
+    column = pc.fill_null(pa.array(texts, pa.string()), "")
+    if not pc.all(pc.string_is_ascii(column)).as_py() or pc.any(pc.match_substring_regex(column, _SPLIT_WHITESPACE)).as_py():
+        cats = [_categories(text) for text in texts]
+        return pa.array(cats, pa.list_(pa.string())), pa.array([c[0] if c else None for c in cats], pa.string())
+    parts = pc.split_pattern(column, " ")
+    values, parents = pc.list_flatten(parts), pc.list_parent_indices(parts).to_numpy()
+    named = pc.not_equal(values, "").to_numpy(zero_copy_only=False)
+    values, parents = values.filter(pa.array(named)), parents[named]
+    if len(values):
+        codes = pc.dictionary_encode(values).indices.to_numpy().astype(np.int64)
+        _, firsts = np.unique(parents.astype(np.int64) * (int(codes.max()) + 1) + codes, return_index=True)
+        keep = np.zeros(len(values), bool)
+        keep[firsts] = True
+        values, parents = values.filter(pa.array(keep)), parents[keep]
+    counts = np.bincount(parents, minlength=n)
+    offsets = _offsets(counts)
+    categories = pa.ListArray.from_arrays(pa.array(offsets), values, type=pa.list_(pa.string()))
+    return categories, values.take(pa.array(offsets[:-1], mask=counts == 0))
 
 
 def _raw_table(records: list[dict], stamps: list, extras: list[list]) -> pa.Table:

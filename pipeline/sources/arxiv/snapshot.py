@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import requests
@@ -56,6 +57,9 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 64 * 1024 ** 3
 _FAST_BATCH_ROWS = 50_000
 _RAW_LIMIT = 64 * 1024
+_AUTHOR_TYPE = schemas.get(PAPERS).schema.field("authors").type
+# What DuckDB's trim() strips: the Unicode space separators (category Zs), not tabs or newlines.
+_ZS = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 
 COLUMNS_SQL = _COLUMNS = ("{'id': 'VARCHAR', 'submitter': 'VARCHAR', 'authors': 'VARCHAR', 'title': 'VARCHAR', "
             "'comments': 'VARCHAR', 'journal-ref': 'VARCHAR', 'doi': 'VARCHAR', 'report-no': 'VARCHAR', "
@@ -72,13 +76,14 @@ _ID_SQL = f"""
     CASE WHEN NOT contains(_rid, '/') THEN nullif(regexp_extract(_rid, '{_NEW_ID}', 1), '')
          ELSE nullif(regexp_extract(_rid, '{_OLD_ID}', 1) || regexp_extract(_rid, '{_OLD_ID}', 2), '')
     END"""
-# Text columns whose newlines become spaces here; trimming and the rare values that need more
-# (double spaces, tabs, non-ASCII, entities) are left to Arrow and the parser (see clean_column):
-# DuckDB's trim and regexp_replace over long abstracts cost more than the rest of the query.
+# Text columns go out as read: newlines, trimming and the rare values that need more (double
+# spaces, tabs, non-ASCII, entities) are left to Arrow and the parser (see clean_column), whose
+# one scan of the data buffer costs less than DuckDB's replace, trim or regexp_replace over long
+# abstracts.
 _TEXT_SQL = {"title": "title", "abstract": "abstract", "journal_ref": '"journal-ref"', "comments": "comments",
              "report_no": '"report-no"', "submitter": "submitter", "authors_raw": "authors", "doi": "doi",
              "license": "license"}
-_TEXT_SELECT = ",\n       ".join(f"replace({src}, chr(10), ' ') AS {name}" for name, src in _TEXT_SQL.items())
+_TEXT_SELECT = ",\n       ".join(f"{src} AS {name}" for name, src in _TEXT_SQL.items())
 
 # Every column is computed once, in the CTE that first needs it: DuckDB does not share an
 # expression used twice in one SELECT.
@@ -108,9 +113,7 @@ WITH base AS (
            _id AS arxiv_id,
            list_max(list_transform(_versions, lambda v: v.version))::INTEGER AS latest_version,
            _versions AS versions,
-           list_transform(authors_parsed, lambda a: struct_pack(
-               keyname := nullif(trim(a[1]), ''), forenames := nullif(trim(a[2]), ''),
-               suffix := nullif(trim(a[3]), ''))) AS authors,
+           authors_parsed AS authors,
            _cats AS categories,
            _cats[1] AS primary_category,
            (_versions[1].created)::DATE AS first_version_date,
@@ -391,12 +394,39 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
+def _authors(parsed) -> pa.Array:
+    """``authors_parsed`` (lists of [keyname, forenames, suffix, …]) as author structs.
+
+    Each part trimmed of Unicode spaces, empty as null, a missing part null: what DuckDB's
+    list_transform with struct_pack(nullif(trim(a[k]), '')) gives, at a fraction of its cost.
+    """
+    outer = parsed.combine_chunks() if isinstance(parsed, pa.ChunkedArray) else parsed
+    authors = pc.list_flatten(outer)
+    sizes = pc.fill_null(pc.list_value_length(authors), 0).to_numpy(zero_copy_only=False)
+    names = pc.list_flatten(authors)
+    starts = np.zeros(len(sizes), np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    parts = []
+    for k in range(3):
+        part = names.take(pa.array(starts + k, mask=sizes <= k))
+        part = pc.utf8_trim(part, _ZS)
+        parts.append(pc.if_else(pc.equal(part, ""), pa.scalar(None, pa.string()), part))
+    structs = pa.StructArray.from_arrays(parts, fields=list(_AUTHOR_TYPE.value_type))
+    counts = pc.fill_null(pc.list_value_length(outer), 0).to_numpy(zero_copy_only=False)
+    offsets = np.zeros(len(counts) + 1, np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), structs, type=_AUTHOR_TYPE,
+                                    mask=outer.is_null() if outer.null_count else None)
+
+
 def _lake_table(table: pa.Table, spec, now: pa.Scalar) -> pa.Table:
     """Mapped rows → the lake schema, text columns cleaned by Arrow kernels."""
     columns = []
     for name in spec.schema.names:
         if name == "ingested_at":
             columns.append(pa.repeat(now, table.num_rows))
+        elif name == "authors":
+            columns.append(_authors(table.column(name)))
         elif name in _PROSE or name in _PLAIN:
             columns.append(clean_column(table.column(name), prose=name in _PROSE))
         else:
