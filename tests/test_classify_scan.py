@@ -219,3 +219,30 @@ def test_domain_scan_finds_the_domain_pattern_matches():
     for _ in range(5000):
         low = "".join(rnd.choice(DOMAIN_PIECES) for _ in range(rnd.randint(0, 30)))
         assert list(dom.cues(low)) == [(m.group(0), m.lastgroup) for m in dom.pattern.finditer(low)], low
+
+
+# Cues of different domains that overlap, so that the order in which they are tried decides the domain:
+# the union trie alone would take "language models" for vision, the domain pattern takes "language" for nlp.
+OVERLAPPING_CUES = {"nlp": ["language", "text*", "graph language"], "vision": ["language model*", "image", "text image"],
+                    "graphs": ["graph*", "graph language model"], "speech_audio": ["speech", "speech-text*"]}
+OVERLAP_PIECES = ["language", "model", "models", "text", "texts", "image", "graph", "graphs", "speech", "-", " ",
+                  "  ", "x", "_", ".", "é"]
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(OVERLAP_PIECES), max_size=30))
+def test_domain_union_scan_keeps_the_domain_order(pieces):
+    from pipeline.classify.domain import DomainClassifier
+
+    dom = DomainClassifier(OVERLAPPING_CUES)
+    low = "".join(pieces)
+    assert list(dom.cues(low)) == [(m.group(0), m.lastgroup) for m in dom.pattern.finditer(low)], low
+
+
+def test_domain_union_scan_differs_from_the_domain_pattern_where_order_matters():
+    from pipeline.classify.domain import DomainClassifier
+
+    dom = DomainClassifier(OVERLAPPING_CUES)
+    # the union trie's own match is not the answer: only where the next cue starts
+    assert dom.find_pattern.search(" language models").group(0) == " language models"
+    assert list(dom.cues("language models")) == [("language", "nlp")]
