@@ -343,6 +343,8 @@ class TextClassifier:
         # "such as CNNs": a family named only as an example of something else.
         self.enumeration_scan = _cue_scan(ctx.get("enumeration") or ["such as"])
         self.enumeration_weight = float(ctx.get("enumeration_weight", self.background_weight))
+        self.verdict_weight = {"proposal": self.proposal_weight, "background": self.background_weight,
+                               "enumeration": self.enumeration_weight}
         self.component_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["component_after"]).pattern)
         # Any cue searched in a hit's preceding words: with none in them, _context skips those searches.
         self.window_cue_scan = _cue_scan(sorted({cue for key in ("comparison", "weak_negation", "proposal_before",
@@ -527,10 +529,13 @@ class TextClassifier:
         hints: dict[str, float] = {}
         evidence: list[str] = []
         weight_texts = self._weight_text  # a handful of distinct weights: format each once
+        kind_weight, verdict_weight = self.kind_weight, self.verdict_weight
         for text, where_weight in ((title or "", self.title_weight), (abstract or "", 1.0)):
             if not text:
                 continue
-            low = _lower(text)
+            low = text.lower()
+            if len(low) != len(text):
+                low = _lower(text)
             hits = self._mentions(text, low)
             if not hits:
                 continue
@@ -552,13 +557,10 @@ class TextClassifier:
                 if verdict == "negated":
                     evidence.append(f"-{term.strip()}")
                     continue
-                weight = self.kind_weight[kind] * where_weight
-                if verdict == "proposal":
-                    weight *= self.proposal_weight
-                elif verdict == "background":
-                    weight *= self.background_weight
-                elif verdict == "enumeration":
-                    weight *= self.enumeration_weight
+                weight = kind_weight[kind] * where_weight
+                factor = verdict_weight.get(verdict)
+                if factor is not None:
+                    weight *= factor
                 target = weak if kind == "weak" else hints if kind == "hints" else strong
                 for family in families:
                     target[family] = target.get(family, 0.0) + weight
@@ -581,7 +583,8 @@ class TextClassifier:
             threshold = self.min_score
         if not scores:
             return Classification("other", ("other",), self.other_confidence, PROVENANCE, tuple(evidence))
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.family_order[kv[0]]))
+        ranked = (sorted(scores.items(), key=lambda kv: (-kv[1], self.family_order[kv[0]])) if len(scores) > 1
+                  else list(scores.items()))
         top_family, top = ranked[0]
         if top < threshold:
             return Classification("other", ("other",), self.other_confidence, PROVENANCE, tuple(evidence))
