@@ -566,7 +566,9 @@ class TextClassifier:
                     target[family] = target.get(family, 0.0) + weight
                 weight_text = weight_texts.get(weight)
                 if weight_text is None:
-                    weight_text = weight_texts[weight] = f"{weight:g}"
+                    weight_text = f"{weight:g}"
+                    if weight:  # 0.0 and -0.0 are one key but two texts
+                        weight_texts[weight] = weight_text
                 evidence.append(f"{term.strip()}:{label}:{weight_text}")
         scores = dict(strong)
         if strong:
