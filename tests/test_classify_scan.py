@@ -219,3 +219,113 @@ def test_domain_scan_finds_the_domain_pattern_matches():
     for _ in range(5000):
         low = "".join(rnd.choice(DOMAIN_PIECES) for _ in range(rnd.randint(0, 30)))
         assert list(dom.cues(low)) == [(m.group(0), m.lastgroup) for m in dom.pattern.finditer(low)], low
+
+
+# Cues of different domains that overlap, so that the order in which they are tried decides the domain:
+# the union trie alone would take "language models" for vision, the domain pattern takes "language" for nlp.
+OVERLAPPING_CUES = {"nlp": ["language", "text*", "graph language"], "vision": ["language model*", "image", "text image"],
+                    "graphs": ["graph*", "graph language model"], "speech_audio": ["speech", "speech-text*"]}
+OVERLAP_PIECES = ["language", "model", "models", "text", "texts", "image", "graph", "graphs", "speech", "-", " ",
+                  "  ", "x", "_", ".", "é"]
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(OVERLAP_PIECES), max_size=30))
+def test_domain_union_scan_keeps_the_domain_order(pieces):
+    from pipeline.classify.domain import DomainClassifier
+
+    dom = DomainClassifier(OVERLAPPING_CUES)
+    low = "".join(pieces)
+    assert list(dom.cues(low)) == [(m.group(0), m.lastgroup) for m in dom.pattern.finditer(low)], low
+
+
+def test_domain_union_scan_differs_from_the_domain_pattern_where_order_matters():
+    from pipeline.classify.domain import DomainClassifier
+
+    dom = DomainClassifier(OVERLAPPING_CUES)
+    # the union trie's own match is not the answer: only where the next cue starts
+    assert dom.find_pattern.search(" language models").group(0) == " language models"
+    assert list(dom.cues("language models")) == [("language", "nlp")]
+
+
+def _plain_mentions(clf, text, low):
+    """_mentions as it was: the lexicon through lexicon_re, every cased pattern whose literal occurs run."""
+    from pipeline.classify.text import _normalize
+
+    hits, spans = [], []
+    for m in clf.lexicon_re.finditer(low):
+        entry = clf.entries.get(_normalize(m.group(1)))
+        if entry is None:
+            continue
+        spans.append(m.span())
+        if entry[1] != "stop":
+            hits.append((m.start(), m.end(), text[m.start():m.end()], entry[0], entry[1]))
+    for literal, pattern, family, kind in clf.cased:
+        if literal not in text:
+            continue
+        for m in pattern.finditer(text):
+            s, e = m.span()
+            if any(s < b and a < e for a, b in spans):
+                continue
+            spans.append((s, e))
+            hits.append((s, e, m.group(0), (family,), kind))
+    return hits
+
+
+# Lexicon words holding cased literals ("Transformer" holds "former" and "Former"), so that cased scans are
+# skipped because their literal is covered, next to the same literals uncovered ("Conformer", "xformer").
+MENTION_PIECES = CASED_PIECES + ["Transformer", "transformers", "Conformer", "xformer", "Xformer", "ResNets",
+                                 "Neural Network", "GPT-4", "BERT-based", "LLM-based", "Swin Transformer", "ConvNet",
+                                 "word2vec", "GANs", "VAE", "MLP head", "mlp", "MLP", " ", " ", "-", "former"]
+
+
+@hsettings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(MENTION_PIECES), max_size=30))
+def test_mentions_match_their_plain_form(pieces):
+    clf = get_classifier()
+    text = "".join(pieces)
+    low = text.lower()
+    assert [h[:5] for h in clf._mentions(text, low)] == _plain_mentions(clf, text, low), text
+    for h in clf._mentions(text, low):  # the label and component flag stand for the families
+        assert h[5] == "/".join(h[3]) and h[6] == bool(clf.component_families & set(h[3]))
+
+
+def test_mentions_match_their_plain_form_on_random_texts():
+    clf = get_classifier()
+    rnd = random.Random(21)
+    for _ in range(3000):
+        text = "".join(rnd.choice(MENTION_PIECES) for _ in range(rnd.randint(0, 30)))
+        low = text.lower()
+        assert [h[:5] for h in clf._mentions(text, low)] == _plain_mentions(clf, text, low), text
+
+
+def test_literal_starts_are_every_occurrence(clf):
+    literals = {lit for lit, *_ in clf.cased if lit}
+    for text in _cased_texts(2000, 22):
+        want = {lit: [i for i in range(len(text)) if text.startswith(lit, i)] for lit in literals}
+        assert clf._literal_starts(text) == {lit: pos for lit, pos in want.items() if pos}, text
+
+
+@pytest.mark.parametrize("window", [2, 3, 7])
+def test_context_matches_its_plain_form_for_other_windows(window):
+    """The negation and example unions assume the 3 and 4 last words lie in the window; narrower windows skip them."""
+    import dataclasses
+
+    from pipeline.classify.taxonomy import load_taxonomy_file
+    from pipeline.classify.text import TextClassifier
+
+    tax = load_taxonomy_file()
+    clf = TextClassifier(dataclasses.replace(tax, context={**tax.context, "window_words": window}))
+    assert (clf.negation_scan is None) == (window < 3) and (clf.example_scan is None) == (window < 4)
+    _plain_cues.cache_clear()
+    rnd = random.Random(30 + window)
+    for _ in range(1500):
+        low = "".join(rnd.choice(CONTEXT_PIECES) for _ in range(rnd.randint(0, 60)))
+        starts, ends = [], []
+        for brk in _SENT_BREAK.finditer(low):
+            starts.append(brk.start())
+            ends.append(brk.end())
+        for start in range(0, len(low), 3):
+            end = min(len(low), start + rnd.randint(1, 12))
+            assert clf._context(low, starts, ends, start, end) == _plain_context(clf, low, starts, ends, start, end), \
+                (low, start, end)

@@ -98,6 +98,7 @@ class DomainClassifier:
             raise ConfigError(f"taxonomy: domain_cues.cross_list_domains has unknown domains "
                               f"{sorted(self.cross_list_domains - set(DOMAINS))}")
         parts = []
+        every_sequence = []
         for domain in DOMAINS:
             cues = spec.get(domain, [])
             if domain == GENERAL or not cues:
@@ -115,6 +116,7 @@ class DomainClassifier:
                     if star:
                         units.append(r"\w*")
                 sequences.append(units)
+            every_sequence.extend(sequences)
             parts.append(f"(?P<{domain}>{trie_regex(sequences)})")
         unknown = set(spec) - set(DOMAINS) - {"min_score", "min_lead", "title_weight", "max_repeats", "cross_list_domains"}
         if unknown:
@@ -125,6 +127,12 @@ class DomainClassifier:
         # follow. Only when every cue starts with a word character (then \b means what \W does).
         word_first = all(re.match(r"\w", cue.lower()) for domain in DOMAINS for cue in spec.get(domain, []))
         self.scan_pattern = re.compile(r"\W(?:" + "|".join(parts) + r")(?!\w)") if parts and word_first else None
+        # The union of every domain's cues as one trie without groups: it matches at the same
+        # positions as scan_pattern (the same strings, only tried in another order), but each
+        # candidate position costs one walk of one trie instead of entering the group of every
+        # domain in turn. It finds where the next cue is; scan_pattern.match there says which.
+        self.find_pattern = (re.compile(r"\W(?:" + trie_regex(every_sequence) + r")(?!\w)")
+                             if self.scan_pattern is not None else None)
 
     def scores(self, title: str | None, abstract: str | None) -> dict[str, float]:
         """Cue score per domain (distinct cues; title cues weighted)."""
@@ -152,12 +160,13 @@ class DomainClassifier:
         # Searched in " " + low (so a cue can start the text), each search resuming on a cue's last
         # character: every position finditer tries is tried, with the same outcome.
         padded = " " + low
-        search = self.scan_pattern.search
-        m = search(padded)
-        while m is not None:
+        find, match = self.find_pattern.search, self.scan_pattern.match
+        f = find(padded)
+        while f is not None:
+            m = match(padded, f.start())
             end = m.end()
             yield padded[m.start() + 1:end], m.lastgroup
-            m = search(padded, end - 1)
+            f = find(padded, end - 1)
 
     def text_domain(self, title: str | None, abstract: str | None) -> tuple[str | None, float]:
         """(domain, score) that the text names, or (None, best score) when no domain clearly leads."""

@@ -297,6 +297,9 @@ class TextClassifier:
                 sequences.append(phrase_units(phrase))
             entries[key] = ((), "stop")
         self.entries = entries
+        # What _mentions needs of a scanned term (its spelling as found: "Transformers", "graph-neural
+        # network"), so each spelling is normalised and looked up once per process, not once per hit.
+        self._term_info: dict[str, tuple | None] = {}
         trie = trie_regex(sequences)
         self.lexicon_re = re.compile(r"(?<![A-Za-z0-9])(" + trie + ")" + _VERSION_RE + _PLURAL_RE + r"(?![A-Za-z0-9])")
         # The same pattern for the scan, with its boundary consumed instead of looked behind: starting
@@ -323,6 +326,11 @@ class TextClassifier:
         self.literal_prefixes = {m: frozenset(lit for lit in literals if m.startswith(lit)) for m in literals}
         self.cased_for_literal = {lit: [i for i, c in enumerate(self.cased) if c[0] == lit] for lit in literals}
         self.cased_always = [i for i, c in enumerate(self.cased) if not c[0]]
+        self.component_families = frozenset(ctx["component_families"])
+        # per cased pattern: its hit's (families, kind, evidence label, may be a component)
+        self.cased_info = [((family,), kind, family, family in self.component_families)
+                           for _lit, _pattern, family, kind in self.cased]
+        self._weight_text: dict[float, str] = {}
 
         # The context cues, searched in " " + words (see _cue_scan).
         self.comparison_scan = _cue_scan(ctx["comparison"])
@@ -335,13 +343,20 @@ class TextClassifier:
         # "such as CNNs": a family named only as an example of something else.
         self.enumeration_scan = _cue_scan(ctx.get("enumeration") or ["such as"])
         self.enumeration_weight = float(ctx.get("enumeration_weight", self.background_weight))
-        self.component_families = frozenset(ctx["component_families"])
+        self.verdict_weight = {"proposal": self.proposal_weight, "background": self.background_weight,
+                               "enumeration": self.enumeration_weight}
         self.component_after_re = re.compile(r"[\s\-]*" + _cue_regex(ctx["component_after"]).pattern)
         # Any cue searched in a hit's preceding words: with none in them, _context skips those searches.
         self.window_cue_scan = _cue_scan(sorted({cue for key in ("comparison", "weak_negation", "proposal_before",
                                                                  "background") for cue in ctx[key]}
                                                 | set(ctx.get("enumeration") or ["such as"])))
         self.tail_words = max(self.window, 4)
+        # Unions searched once where the cues of two kinds are usually both absent: a window without
+        # either settles both searches (the 3 and 4 last words are in the window when it has as many).
+        enumeration = ctx.get("enumeration") or ["such as"]
+        self.negation_scan = _cue_scan(sorted(set(ctx["comparison"]) | set(ctx["weak_negation"]))) \
+            if self.window >= 3 else None
+        self.example_scan = _cue_scan(sorted(set(enumeration) | set(ctx["background"]))) if self.window >= 4 else None
 
     def _calibrate(self, raw: float) -> float:
         for low, high, value in self.calibration:
@@ -362,41 +377,85 @@ class TextClassifier:
 
     def _literals(self, text: str) -> set[str]:
         """The guard literals of the cased patterns that occur in ``text``."""
-        present: set[str] = set()
+        return set(self._literal_starts(text))
+
+    def _literal_starts(self, text: str) -> dict[str, list[int]]:
+        """Where each guard literal of the cased patterns occurs in ``text``: {literal: [start, ...]}."""
+        found: dict[str, list[int]] = {}
         if self.literal_re is None:
-            return present
+            return found
         search = self.literal_re.search
+        prefixes = self.literal_prefixes
         m = search(text)
         while m is not None:
-            present |= self.literal_prefixes[m.group(0)]
-            m = search(text, m.start() + 1)
-        return present
+            start = m.start()
+            for lit in prefixes[m.group(0)]:
+                if lit in found:
+                    found[lit].append(start)
+                else:
+                    found[lit] = [start]
+            m = search(text, start + 1)
+        return found
+
+    def _term_entry(self, term: str) -> tuple | None:
+        """(families, kind, evidence label, may be a component) of a scanned term; ("stop",) or None if none."""
+        entry = self.entries.get(_normalize(term))
+        if entry is None:  # defensive: every trie path ends on a lexicon key
+            info = None
+        elif entry[1] == "stop":
+            info = ("stop",)
+        else:
+            info = (entry[0], entry[1], "/".join(entry[0]), not self.component_families.isdisjoint(entry[0]))
+        if len(self._term_info) > 200_000:  # spellings are few; this only bounds a pathological corpus
+            self._term_info.clear()
+        self._term_info[term] = info
+        return info
 
     def _mentions(self, text: str, low: str):
-        """(start, end, term, families, kind) of every lexicon hit, uncased hits taking precedence."""
+        """(start, end, term, families, kind, label, component) of every lexicon hit, uncased hits first.
+
+        ``label`` is the families as the evidence writes them; ``component`` whether one of them is a
+        component family (an "MLP head").
+        """
         hits = []
         spans = []
-        for start, end, term in self._lexicon_hits(low):
-            entry = self.entries.get(_normalize(term))
-            if entry is None:  # defensive: every trie path ends on a lexicon key
-                continue
-            spans.append((start, end))
-            if entry[1] != "stop":
-                hits.append((start, end, text[start:end], entry[0], entry[1]))
-        present = self._literals(text)
+        # _lexicon_hits, inlined: a generator's resumption per hit costs more than the rest of the loop
+        padded = " " + low
+        search = self.lexicon_scan_re.search
+        term_info = self._term_info
+        m = search(padded)
+        while m is not None:
+            end = m.end() - 1
+            start = m.start(1) - 1
+            term = m.group(1)
+            info = term_info[term] if term in term_info else self._term_entry(term)
+            if info is not None:
+                spans.append((start, end))
+                if len(info) > 1:
+                    hits.append((start, end, text[start:end]) + info)
+            m = search(padded, end)
+        present = self._literal_starts(text)
         if not present and not self.cased_always:
             return hits
         # the patterns whose literal occurs, in the taxonomy's order (earlier hits take precedence)
         order = sorted(self.cased_always + [i for lit in present for i in self.cased_for_literal[lit]])
-        cased = self.cased
+        cased, cased_info = self.cased, self.cased_info
         for i in order:
-            _literal, pattern, family, kind = cased[i]
+            literal, pattern = cased[i][0], cased[i][1]
+            if literal:
+                # Every match contains an occurrence of the literal: when each occurrence lies inside
+                # a hit already taken ("former" in a lexicon "Transformer"), every match would overlap
+                # one and be dropped, so the scan is skipped (half the scans on generated texts, three
+                # quarters on real ones).
+                n = len(literal)
+                if all(any(a <= q and q + n <= b for a, b in spans) for q in present[literal]):
+                    continue
             for m in pattern.finditer(text):
                 s, e = m.start(), m.end()
                 if any(s < b and a < e for a, b in spans):
                     continue
                 spans.append((s, e))
-                hits.append((s, e, m.group(0), (family,), kind))
+                hits.append((s, e, m.group(0)) + cased_info[i])
         return hits
 
     def _context(self, low: str, starts: list[int], ends: list[int], start: int, end: int) -> str:
@@ -425,6 +484,25 @@ class TextClassifier:
             return "proposal" if self.proposal_after_re.match(post) else "mention"
         words = pre.rsplit(None, self.tail_words)  # the last tail_words words are pre.split()'s
         window = " " + " ".join(words[-self.window:])
+        if self.negation_scan is not None and self.negation_scan.search(window) is None:
+            pass  # neither a comparison in the window nor a weak negation in its last 3 words
+        else:
+            verdict = self._negation(window, words)
+            if verdict is not None:
+                return verdict
+        if self.proposal_before_scan.search(window) or self.proposal_after_re.match(post):
+            return "proposal"
+        if self.example_scan is not None and self.example_scan.search(window) is None:
+            return "mention"
+        if self.enumeration_scan.search(" " + " ".join(words[-4:])):
+            return "enumeration"
+        if self.background_scan.search(window):
+            return "background"
+        return "mention"
+
+    def _negation(self, window: str, words: list[str]) -> str | None:
+        """'negated' when the window's last comparison is not followed by an ownership cue, or its
+        last 3 words hold a weak negation and no ownership cue; else None."""
         search = self.comparison_scan.search
         comp_end = 0
         m = search(window)
@@ -436,13 +514,7 @@ class TextClassifier:
         near = " " + " ".join(words[-3:])
         if self.weak_negation_scan.search(near) and not self.ownership_scan.search(near):
             return "negated"
-        if self.proposal_before_scan.search(window) or self.proposal_after_re.match(post):
-            return "proposal"
-        if self.enumeration_scan.search(" " + " ".join(words[-4:])):
-            return "enumeration"
-        if self.background_scan.search(window):
-            return "background"
-        return "mention"
+        return None
 
     # -- classification ---------------------------------------------------------------------
     def classify(self, title: str | None, abstract: str | None, calibrated: bool = True) -> Classification:
@@ -456,10 +528,14 @@ class TextClassifier:
         weak: dict[str, float] = {}
         hints: dict[str, float] = {}
         evidence: list[str] = []
+        weight_texts = self._weight_text  # a handful of distinct weights: format each once
+        kind_weight, verdict_weight = self.kind_weight, self.verdict_weight
         for text, where_weight in ((title or "", self.title_weight), (abstract or "", 1.0)):
             if not text:
                 continue
-            low = _lower(text)
+            low = text.lower()
+            if len(low) != len(text):
+                low = _lower(text)
             hits = self._mentions(text, low)
             if not hits:
                 continue
@@ -469,9 +545,8 @@ class TextClassifier:
                 starts.append(brk.start())
                 ends.append(brk.end())
             seen_weak: set[str] = set()
-            for start, end, term, families, kind in hits:
-                if kind != "weak" and self.component_families.intersection(families) and \
-                        self.component_after_re.match(low, end):
+            for start, end, term, families, kind, label, component in hits:
+                if component and kind != "weak" and self.component_after_re.match(low, end):
                     kind = "weak"  # "an MLP head": a part of some other architecture
                 if kind in ("weak", "hints"):
                     key = low[start:end]
@@ -482,17 +557,19 @@ class TextClassifier:
                 if verdict == "negated":
                     evidence.append(f"-{term.strip()}")
                     continue
-                weight = self.kind_weight[kind] * where_weight
-                if verdict == "proposal":
-                    weight *= self.proposal_weight
-                elif verdict == "background":
-                    weight *= self.background_weight
-                elif verdict == "enumeration":
-                    weight *= self.enumeration_weight
+                weight = kind_weight[kind] * where_weight
+                factor = verdict_weight.get(verdict)
+                if factor is not None:
+                    weight *= factor
                 target = weak if kind == "weak" else hints if kind == "hints" else strong
                 for family in families:
                     target[family] = target.get(family, 0.0) + weight
-                evidence.append(f"{term.strip()}:{'/'.join(families)}:{weight:g}")
+                weight_text = weight_texts.get(weight)
+                if weight_text is None:
+                    weight_text = f"{weight:g}"
+                    if weight:  # 0.0 and -0.0 are one key but two texts
+                        weight_texts[weight] = weight_text
+                evidence.append(f"{term.strip()}:{label}:{weight_text}")
         scores = dict(strong)
         if strong:
             for family, value in weak.items():
@@ -508,7 +585,8 @@ class TextClassifier:
             threshold = self.min_score
         if not scores:
             return Classification("other", ("other",), self.other_confidence, PROVENANCE, tuple(evidence))
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.family_order[kv[0]]))
+        ranked = (sorted(scores.items(), key=lambda kv: (-kv[1], self.family_order[kv[0]])) if len(scores) > 1
+                  else list(scores.items()))
         top_family, top = ranked[0]
         if top < threshold:
             return Classification("other", ("other",), self.other_confidence, PROVENANCE, tuple(evidence))

@@ -244,9 +244,17 @@ def text_domain_rows(titles: list, abstracts: list, categories: list, primaries:
 
     rules = get_domain_classifier()
     rows, domains, scores, overrides = [], [], [], []
+    # a batch holds a few hundred distinct category lists: each is mapped to domains once
+    general_of: dict = {}
+    listed_of: dict = {}
     for i, (title, abstract, cats, category) in enumerate(zip(titles, abstracts, categories, primaries)):
-        general = category_domain(category) == GENERAL
-        listed = rules.cross_listed(cats or ())
+        general = general_of.get(category)
+        if general is None:
+            general = general_of[category] = category_domain(category) == GENERAL
+        key = tuple(cats) if cats else ()
+        listed = listed_of.get(key)
+        if listed is None:
+            listed = listed_of[key] = rules.cross_listed(cats or ())
         if not general and not listed:
             continue
         domain, score = rules.text_domain(title, abstract)
