@@ -190,9 +190,10 @@ def test_cue_scan_finds_the_cue_regex_matches(clf):
             assert (got and (got.start(), got.end() - 1)) == (want and want.span()), (low, pos)
 
 
-def test_context_matches_its_plain_form(clf):
-    rnd = random.Random(11)
-    for _ in range(4000):
+def _assert_context_matches_plain_form(clf, seed: int, texts: int) -> None:
+    """_context equals _plain_context at every third position of random cue-laden texts."""
+    rnd = random.Random(seed)
+    for _ in range(texts):
         low = "".join(rnd.choice(CONTEXT_PIECES) for _ in range(rnd.randint(0, 60)))
         starts, ends = [], []
         for brk in _SENT_BREAK.finditer(low):
@@ -202,6 +203,10 @@ def test_context_matches_its_plain_form(clf):
             end = min(len(low), start + rnd.randint(1, 12))
             assert clf._context(low, starts, ends, start, end) == _plain_context(clf, low, starts, ends, start, end), \
                 (low, start, end)
+
+
+def test_context_matches_its_plain_form(clf):
+    _assert_context_matches_plain_form(clf, 11, 4000)
 
 
 DOMAIN_PIECES = ["language model", "language models", "llm", "llms", "image", "images", "video", "vision", "speech",
@@ -318,14 +323,4 @@ def test_context_matches_its_plain_form_for_other_windows(window):
     clf = TextClassifier(dataclasses.replace(tax, context={**tax.context, "window_words": window}))
     assert (clf.negation_scan is None) == (window < 3) and (clf.example_scan is None) == (window < 4)
     _plain_cues.cache_clear()
-    rnd = random.Random(30 + window)
-    for _ in range(1500):
-        low = "".join(rnd.choice(CONTEXT_PIECES) for _ in range(rnd.randint(0, 60)))
-        starts, ends = [], []
-        for brk in _SENT_BREAK.finditer(low):
-            starts.append(brk.start())
-            ends.append(brk.end())
-        for start in range(0, len(low), 3):
-            end = min(len(low), start + rnd.randint(1, 12))
-            assert clf._context(low, starts, ends, start, end) == _plain_context(clf, low, starts, ends, start, end), \
-                (low, start, end)
+    _assert_context_matches_plain_form(clf, 30 + window, 1500)

@@ -877,28 +877,22 @@ def _columnar(content: bytes) -> Page:
             for child in payload:
                 ctag = child.tag
                 name = simple_tags.get(ctag)
-                if name is None:
-                    if ctag == _VERSION_TAG:
-                        name = "version"
-                    else:
-                        name = local.get(ctag)
-                        if name is None:
-                            if type(ctag) is not str:
-                                continue
-                            name = _local(ctag)
-                        if name in _SIMPLE:
-                            if not len(child):
-                                if name not in fields:
-                                    fields[name] = child.text
-                                continue
-                            if name != "authors":
-                                raise _Unfit("mixed content")
-                elif not len(child):
-                    if name not in fields:
-                        fields[name] = child.text
-                    continue
-                elif name != "authors":
-                    raise _Unfit("mixed content")
+                if name is not None:
+                    simple = True
+                else:
+                    name = "version" if ctag == _VERSION_TAG else local.get(ctag)
+                    if name is None:
+                        if type(ctag) is not str:
+                            continue
+                        name = _local(ctag)
+                    simple = name in _SIMPLE
+                if simple:
+                    if not len(child):
+                        if name not in fields:
+                            fields[name] = child.text
+                        continue
+                    if name != "authors":
+                        raise _Unfit("mixed content")
                 if raw_format:
                     if name == "version":
                         sub = {}
