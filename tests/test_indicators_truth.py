@@ -400,7 +400,8 @@ def test_monthly_alpha_and_its_clustered_interval_match_the_plain_python_referen
 
     from pipeline.indicators import stats
     from pipeline.indicators.attachment import monthly_alpha
-    from pipeline.indicators.reference_attachment import clustered_se, poisson_alpha as reference_alpha
+    from pipeline.indicators.reference_attachment import (clustered_se, poisson_alpha as reference_alpha,
+                                                           trim_top_degrees)
 
     rng = np.random.default_rng(seed)
     papers = 120
@@ -416,7 +417,8 @@ def test_monthly_alpha_and_its_clustered_interval_match_the_plain_python_referen
     obs = {key: np.array(col) for key, col in zip(("month", "age", "family", "paper", "k", "dk"), zip(*rows))}
     fit = monthly_alpha(obs)
     z = float(ndtri(0.5 + stats.CI_LEVEL / 2.0))
-    records = [((m, a, f), p, k, d) for m, a, f, p, k, d in rows]
+    records = trim_top_degrees([((m, a, f), p, k, d) for m, a, f, p, k, d in rows])
+    assert len(records) < len(rows)  # the trim binds in this input
     for i, year in enumerate(list(fit["years"]) + [None]):
         mine = [r for r in records if year is None or r[0][0] // 12 == year]
         want = reference_alpha(mine)
@@ -428,11 +430,35 @@ def test_monthly_alpha_and_its_clustered_interval_match_the_plain_python_referen
         assert fit["n_papers"][i] == len({r[1] for r in mine})
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_degree_trim_matches_the_plain_python_reference(seed):
+    """below_top_degrees (one sorted integer key) keeps the rows the reference keeps by sorting each
+    month's list: ties at the cut, one-row months, months out of order, several trim levels."""
+    from pipeline.indicators.attachment import below_top_degrees
+    from pipeline.indicators.reference_attachment import trim_top_degrees
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    month = rng.choice(np.r_[np.arange(24200, 24260), [1, 99999]], n)
+    k = rng.choice([0, 0, 1, 2, 3, 3, 3, 7, 40, 41, 900], n)
+    records = [((int(m), 1, 0), i, float(kk), 0.0) for i, (m, kk) in enumerate(zip(month, k))]
+    for percent in (0, 1, 5, 37, 99):
+        kept = below_top_degrees(month, k.astype(float), percent)
+        want = {r[1] for r in trim_top_degrees(records, percent)}
+        assert set(np.nonzero(kept)[0].tolist()) == want, percent
+    assert below_top_degrees(month, k, 99).any()  # a month keeps at least its smallest k
+    # 1 % binds from 100 rows a month: 300 distinct degrees keep 297, 100 keep 99, 99 keep all
+    assert below_top_degrees(np.full(300, 7), np.arange(300.0)).sum() == 297
+    assert below_top_degrees(np.full(100, 7), np.arange(100.0)).sum() == 99
+    assert below_top_degrees(np.full(99, 7), np.arange(99.0)).all()
+
+
 def test_monthly_observations_match_the_plain_python_reference(planted_world):
     """The pooled α of build_attachment on a small planted world = the reference built citation by
     citation from dim_papers and fct_citations (every paper in the sample below the cap)."""
     from pipeline.indicators.attachment import build_attachment
-    from pipeline.indicators.reference_attachment import monthly_records, poisson_alpha as reference_alpha
+    from pipeline.indicators.reference_attachment import (monthly_records, poisson_alpha as reference_alpha,
+                                                           trim_top_degrees)
     from pipeline.indicators.shares import build_shares
 
     _, con = planted_world(500, 3, attachment_exponent=1.2, aging_years=PLANTED_AGING_YEARS)
@@ -446,7 +472,7 @@ def test_monthly_observations_match_the_plain_python_reference(planted_world):
     citations = con.execute("SELECT d.published_date, c.cited_paper_id FROM fct_citations c "
                             "JOIN dim_papers d ON d.paper_id = c.citing_paper_id "
                             "WHERE d.published_date IS NOT NULL").fetchall()
-    records = monthly_records(papers, citations)
+    records = trim_top_degrees(monthly_records(papers, citations))
     assert got == pytest.approx(reference_alpha(records), abs=1e-7)
     assert n == len({r[1] for r in records})
 

@@ -1,7 +1,8 @@
 """Plain-Python reference of the attachment exponent (no NumPy, no shared helpers).
 
 Independent of :mod:`pipeline.indicators.attachment`: records instead of arrays built by walking
-the citations one by one, every node kept, the Poisson score equation solved by bisection instead
+the citations one by one, every node kept (zero gains too) but each month's top degrees, found by
+sorting the month's list, the Poisson score equation solved by bisection instead
 of Newton's method, and the clustered variance summed paper by paper.
 """
 
@@ -41,6 +42,25 @@ def monthly_records(papers: dict[str, tuple[date, str | None]],
                 k = sum(n for earlier, n in got[pid].items() if earlier < m)
                 out.append(((m, m - own, family), pid, float(k), float(got[pid].get(m, 0))))
     return out
+
+
+def trim_top_degrees(records: list[tuple[tuple, str, float, float]], percent: int = 1) -> list[tuple]:
+    """The records whose k is at most their month's nearest-rank (100 − percent)th percentile of k.
+
+    The month is the first element of a record's group; the percentile is the k at rank
+    ⌈n · (100 − percent) / 100⌉ of the month's n records sorted by k.
+    """
+    if percent <= 0:
+        return list(records)
+    degrees: dict[int, list[float]] = defaultdict(list)
+    for group, _, k, _ in records:
+        degrees[group[0]].append(k)
+    cut = {}
+    for month, ks in degrees.items():
+        ks.sort()
+        rank = -(-len(ks) * (100 - percent) // 100)
+        cut[month] = ks[rank - 1]
+    return [r for r in records if r[2] <= cut[r[0][0]]]
 
 
 def _useful_groups(records, shift):
