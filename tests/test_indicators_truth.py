@@ -380,7 +380,8 @@ def test_poisson_alpha_matches_the_plain_python_reference(seed):
     # one group where every node has the same degree carries no information on α
     period[:5], age[:5], k[:5] = 2014, 9, 4.0
     cols = {key: [] for key in ("kind", "unit", "period_start", "period_end", "is_pooled", "alpha", "alpha_ci_low",
-                                "alpha_ci_high", "alpha_raw", "n_units", "delta_k_total", "n_bins", "low_n")}
+                                "alpha_ci_high", "alpha_raw", "alpha_all_degrees", "n_units", "delta_k_total",
+                                "n_bins", "low_n")}
     _fit_rows("citations", "paper", 1.0, {"period": period, "k": k, "dk": dk, "age": age}, 3.0, cols)
     records = [((p, a), i, kk, d) for i, (p, a, kk, d) in enumerate(zip(period.tolist(), age.tolist(), k.tolist(),
                                                                        dk.tolist()))]
@@ -464,16 +465,19 @@ def test_monthly_observations_match_the_plain_python_reference(planted_world):
     _, con = planted_world(500, 3, attachment_exponent=1.2, aging_years=PLANTED_AGING_YEARS)
     build_shares(con, logging.getLogger("test.truth"))
     build_attachment(con, logging.getLogger("test.truth"))
-    got, n = con.execute("SELECT alpha, n_units FROM ind_preferential_attachment "
-                         "WHERE kind = 'citations' AND is_pooled").fetchone()
+    got, every, n = con.execute("SELECT alpha, alpha_all_degrees, n_units FROM ind_preferential_attachment "
+                                "WHERE kind = 'citations' AND is_pooled").fetchone()
     papers = {pid: (d, f) for pid, d, f in con.execute(
         "SELECT paper_id, published_date, primary_family FROM dim_papers WHERE is_ml AND published_date IS NOT NULL"
     ).fetchall()}
     citations = con.execute("SELECT d.published_date, c.cited_paper_id FROM fct_citations c "
                             "JOIN dim_papers d ON d.paper_id = c.citing_paper_id "
                             "WHERE d.published_date IS NOT NULL").fetchall()
-    records = trim_top_degrees(monthly_records(papers, citations))
+    all_records = monthly_records(papers, citations)
+    records = trim_top_degrees(all_records)
+    assert len(records) < len(all_records)  # the trim binds in this world
     assert got == pytest.approx(reference_alpha(records), abs=1e-7)
+    assert every == pytest.approx(reference_alpha(all_records), abs=1e-7)
     assert n == len({r[1] for r in records})
 
 

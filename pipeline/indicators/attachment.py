@@ -140,7 +140,8 @@ def _fit_rows(kind: str, unit_label: str, shift: float, obs: dict[str, np.ndarra
                 int(period.size), int(dk.sum()), used, pooled=True)
 
 
-def _append(cols, kind, unit_label, start, end, alpha, lo, hi, raw, n, total_dk, used, pooled=False):
+def _append(cols, kind, unit_label, start, end, alpha, lo, hi, raw, n, total_dk, used, pooled=False,
+            all_degrees=np.nan):
     cols["kind"].append(kind)
     cols["unit"].append(unit_label)
     cols["period_start"].append(start)
@@ -150,6 +151,7 @@ def _append(cols, kind, unit_label, start, end, alpha, lo, hi, raw, n, total_dk,
     cols["alpha_ci_low"].append(float(lo))
     cols["alpha_ci_high"].append(float(hi))
     cols["alpha_raw"].append(float(raw))
+    cols["alpha_all_degrees"].append(float(all_degrees))
     cols["n_units"].append(n)
     cols["delta_k_total"].append(total_dk)
     cols["n_bins"].append(used)
@@ -374,10 +376,13 @@ def monthly_alpha(obs: dict[str, np.ndarray], shift: float = 1.0,
     return out
 
 
-def _citation_rows(yearly: dict[str, np.ndarray], fit: dict[str, np.ndarray], cols: dict[str, list]) -> None:
-    """Citation rows: α and its interval from the monthly fit, α_raw and totals from the yearly observations."""
+def _citation_rows(yearly: dict[str, np.ndarray], fit: dict[str, np.ndarray], every: dict[str, np.ndarray],
+                   cols: dict[str, list]) -> None:
+    """Citation rows: α and its interval from the monthly fit, the same fit over every degree (``every``),
+    α_raw and totals from the yearly observations."""
     period, k, dk = yearly["period"].astype(np.int64), yearly["k"].astype(float), yearly["dk"].astype(float)
     by_year = {int(y): i for i, y in enumerate(fit["years"])}
+    every_by_year = {int(y): a for y, a in zip(every["years"], every["alpha"])}
     fitted = []
     for t in stats.unique_values(period):
         sel = period == t
@@ -387,26 +392,29 @@ def _citation_rows(yearly: dict[str, np.ndarray], fit: dict[str, np.ndarray], co
         alpha, lo, hi, n = (np.nan, np.nan, np.nan, 0) if i is None else \
             (fit["alpha"][i], fit["low"][i], fit["high"][i], int(fit["n_papers"][i]))
         _append(cols, "citations", "paper", int(t), int(t) + PERIOD_YEARS, alpha, lo, hi, raw, n,
-                int(dk[sel].sum()), used)
+                int(dk[sel].sum()), used, all_degrees=every_by_year.get(int(t), np.nan))
         fitted.append(point)
     if fitted:
         raw, used = stats.slope_from_bins(fitted, MIN_PER_BIN)
         _append(cols, "citations", "paper", int(period.min()), int(period.max()) + PERIOD_YEARS, fit["alpha"][-1],
-                fit["low"][-1], fit["high"][-1], raw, int(fit["n_papers"][-1]), int(dk.sum()), used, pooled=True)
+                fit["low"][-1], fit["high"][-1], raw, int(fit["n_papers"][-1]), int(dk.sum()), used, pooled=True,
+                all_degrees=every["alpha"][-1])
 
 
 def build_attachment(con, log) -> None:
     """ind_preferential_attachment: α per period (and pooled) for citations and for family adoption."""
     cols = {key: [] for key in ("kind", "unit", "period_start", "period_end", "is_pooled", "alpha",
-                                "alpha_ci_low", "alpha_ci_high", "alpha_raw", "n_units", "delta_k_total", "n_bins",
-                                "low_n")}
-    # citations: α from the monthly fit (the +1 shift, Π ∝ (k+1)^α, keeps uncited papers in it);
+                                "alpha_ci_low", "alpha_ci_high", "alpha_raw", "alpha_all_degrees", "n_units",
+                                "delta_k_total", "n_bins", "low_n")}
+    # citations: α from the monthly fit (the +1 shift, Π ∝ (k+1)^α, keeps uncited papers in it), and
+    # beside it the same fit with each month's top degrees kept, so that their weight is visible;
     # α_raw and Δk totals from the yearly observations of every paper
-    _citation_rows(citation_observations(con), monthly_alpha(monthly_citation_observations(con)), cols)
+    monthly = monthly_citation_observations(con)
+    _citation_rows(citation_observations(con), monthly_alpha(monthly), monthly_alpha(monthly, trim_percent=0), cols)
     # adoption: a (family, domain) cell's fractional paper count is its degree
     fam = fetch_arrays(con, load_sql("family_adoption_degrees"))
     _fit_rows("family_adoption", "family_domain", 0.0, fam, 1.0, cols)
-    for key in ("alpha", "alpha_ci_low", "alpha_ci_high", "alpha_raw"):
+    for key in ("alpha", "alpha_ci_low", "alpha_ci_high", "alpha_raw", "alpha_all_degrees"):
         cols[key] = np.array(cols[key], dtype=float)
     write_table(con, "ind_preferential_attachment", cols, order_by="kind, is_pooled, period_start")
     log.info("ind_preferential_attachment: %d rows", len(cols["kind"]))

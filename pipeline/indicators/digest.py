@@ -25,8 +25,9 @@ CAVEATS = {
                 "only (cd_index.md)",
     "switching_penalty": "observational: matching on stage, output, origin and year leaves selection on "
                          "unobservables (switching_cost.md)",
-    "attachment": "pooled over periods; cumulative advantage also arises from fitness and aging, not only "
-                  "preference (preferential_attachment.md)",
+    "attachment": "pooled over periods; each month's top 1 % of k left out of the fit, where one citation "
+                  "per citing paper caps the kernel (the every-degree fit is beside it); cumulative advantage "
+                  "also arises from fitness and aging, not only preference (preferential_attachment.md)",
     "pivot": "raw bin means, not matched on career stage or output; references to classified internal papers "
              "only (pivot_size.md)",
     "partition": "each paper at its nearest foundation method; late foundations are not yet flagged, which "
@@ -98,7 +99,7 @@ def digest(warehouse_path) -> dict:
             out["switching_penalty"] = {r["outcome"]: r for r in _rows(con, "SELECT * FROM ind_switch_penalty")}
         if "ind_preferential_attachment" in present:
             out["attachment"] = {r["kind"]: r for r in _rows(con, """
-                SELECT kind, alpha, alpha_ci_low, alpha_ci_high, n_units, period_start, period_end
+                SELECT kind, alpha, alpha_ci_low, alpha_ci_high, alpha_all_degrees, n_units, period_start, period_end
                 FROM ind_preferential_attachment WHERE is_pooled""")}
         out["models"] = _models(con, present)
         return out
@@ -334,8 +335,9 @@ def format_digest(d: dict) -> str:
     if d.get("switching_penalty"):
         lines.append("  caveat: " + CAVEATS["switching_penalty"])
     for kind, a in (d.get("attachment") or {}).items():
+        every = f" (every degree: {_fmt(a['alpha_all_degrees'])})" if a.get("alpha_all_degrees") is not None else ""
         lines.append(f"preferential attachment α ({kind.replace('_', ' ')}, pooled): {_fmt(a['alpha'])} "
-                     f"[{_fmt(a['alpha_ci_low'])}, {_fmt(a['alpha_ci_high'])}], n={a['n_units']}")
+                     f"[{_fmt(a['alpha_ci_low'])}, {_fmt(a['alpha_ci_high'])}]{every}, n={a['n_units']}")
     if d.get("attachment"):
         lines.append("  caveat: " + CAVEATS["attachment"])
     m = d.get("models")
