@@ -3,8 +3,8 @@ beside the Jeong, Néda & Barabási (2003) binned slope (α_raw).
 
 Citations are fitted month by month (k at the month's start, age in months, a fixed effect per
 (month, age, cited paper's primary family)) on a hash sample of at most MONTHLY_SAMPLE_CAP cited
-papers, each month without its top DEGREE_TRIM_PERCENT of k, with a paper-clustered sandwich interval; family adoption keeps its yearly fit and
-bootstrap; α_raw stays the yearly binned slope.
+papers, each month without its top DEGREE_TRIM_PERCENT of k, with a paper-clustered sandwich
+interval; family adoption keeps its yearly fit and bootstrap; α_raw stays the yearly binned slope.
 """
 
 from __future__ import annotations
