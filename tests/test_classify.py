@@ -148,9 +148,9 @@ def test_classify_records():
 
 
 # -- taxonomy file ----------------------------------------------------------------------------
-def test_taxonomy_has_exactly_the_18_families():
+def test_taxonomy_has_exactly_the_19_families():
     tax = load_taxonomy_file()
-    assert tuple(f.key for f in tax.families) == FAMILIES and len(FAMILIES) == 18
+    assert tuple(f.key for f in tax.families) == FAMILIES and len(FAMILIES) == 19
     assert tax.version
     assert all(f in FAMILIES for f in tax.collections.values())
     assert all(f in FAMILIES for f in tax.method_overrides.values())
@@ -260,7 +260,7 @@ def test_load_taxonomy_step(tmp_path):
     con = duckdb.connect()
     _pwc_tables(con)
     load_taxonomy(con, _ctx(tmp_path))
-    assert con.execute("SELECT count(*), count(DISTINCT taxonomy_version) FROM dim_families").fetchone() == (18, 1)
+    assert con.execute("SELECT count(*), count(DISTINCT taxonomy_version) FROM dim_families").fetchone() == (19, 1)
     assert con.execute("SELECT family FROM int_collection_families WHERE collection = 'Transformers'").fetchone() == ("transformer",)
     assert con.execute("SELECT count(*) FROM int_collection_families WHERE collection = 'Normalization'").fetchone() == (0,)
     got = dict(con.execute("SELECT method_name, family FROM int_method_families WHERE is_primary").fetchall())

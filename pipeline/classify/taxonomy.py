@@ -13,7 +13,7 @@ from pipeline.errors import ConfigError
 FAMILIES: tuple[str, ...] = (
     "transformer", "cnn", "rnn", "gnn", "mlp", "diffusion", "gan", "vae", "flow", "ssm",
     "tree_ensemble", "kernel", "probabilistic", "shallow_embedding", "symbolic", "linear",
-    "evolutionary", "other",
+    "evolutionary", "gaussian_splatting", "other",
 )
 LEXICON_KINDS = ("backbones", "phrases", "weak", "cased", "hints", "hints_cased")
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "seeds" / "taxonomy.toml"

@@ -9,17 +9,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from pipeline.classify.taxonomy import FAMILIES
 from pipeline.errors import MlgraphError
 
 SQL_DIR = Path(__file__).with_name("sql")
 
-# The fixed family vocabulary (warehouse/seeds/taxonomy.toml); families seen in the data but not
-# here are appended.
-FAMILIES = (
-    "transformer", "cnn", "rnn", "gnn", "mlp", "diffusion", "gan", "vae", "flow", "ssm",
-    "tree_ensemble", "kernel", "probabilistic", "shallow_embedding", "symbolic", "linear",
-    "evolutionary", "other",
-)
 ALL_DOMAINS = "all"
 
 
@@ -120,7 +114,7 @@ def write_table(con, name: str, columns: dict, order_by: str | None = None) -> N
 
 
 def family_vocabulary(con) -> list[str]:
-    """The fixed family list plus any extra family present in fct_paper_families."""
+    """The taxonomy's family list plus any extra family present in fct_paper_families."""
     seen = [r[0] for r in con.execute(
         "SELECT DISTINCT family FROM fct_paper_families WHERE family IS NOT NULL ORDER BY 1").fetchall()]
     return list(FAMILIES) + [f for f in seen if f not in FAMILIES]
