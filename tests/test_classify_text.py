@@ -105,6 +105,18 @@ def test_bad_input_is_classified_or_abstains(title, abstract):
     assert got.primary_family in FAMILIES and got.domain in DOMAINS
 
 
+# A hang guard, not a timing: the span tests were pairwise, and 1 MB of model names took ~5 min (0.9 s now).
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("title,abstract,family", [
+    ("t", "BERT-based " * 90_000, "transformer"),
+    ("Transformer " * 90_000, "", "transformer"),
+    ("t", "XBERT " * 170_000, "transformer"),
+    ("t", "We use a ResNet and a GAN. " * 40_000, "cnn"),
+])
+def test_a_megabyte_of_model_names_is_classified(title, abstract, family):
+    assert classify_text(title, abstract).primary_family == family
+
+
 def test_cli_categories_domain_and_bad_line(tmp_path, settings, capsys, monkeypatch):
     from pipeline.cli import main
 
