@@ -286,11 +286,18 @@ def test_world_tables_match_reference(world):
     edges_by_year = defaultdict(list)
     for c in rows["fct_citations"]:
         edges_by_year[c["citing_year"]].append(fam_w[c["cited_paper_id"]])
-    for year, fam, share, lo, hi in _q(con, "SELECT year, family, share, share_ci_low, share_ci_high "
-                                            "FROM ind_citation_family_share"):
-        e = edges_by_year[year]
+    # ... over citations to classified papers: those to unclassified ones are their own share, not a family
+    cited_shares = _q(con, "SELECT year, family, share, share_ci_low, share_ci_high, unclassified_share, n_citations, "
+                           "n_citations_all FROM ind_citation_family_share")
+    assert cited_shares and all(fam != "other" for _, fam, *_ in cited_shares)  # (this world classifies all)
+    for year, fam, share, lo, hi, unc, n, n_all in cited_shares:
+        e = [w for w in edges_by_year[year] if "other" not in w]
+        assert (n, n_all) == (len(e), len(edges_by_year[year]))
+        assert unc == pytest.approx(1 - len(e) / len(edges_by_year[year]), abs=1e-12)
         assert share == pytest.approx(sum(w.get(fam, 0.0) for w in e) / len(e), abs=1e-12)
         assert lo <= share + 1e-12 and share <= hi + 1e-12
+    for year in {y for y, *_ in cited_shares}:
+        assert sum(s for y, _, s, *_ in cited_shares if y == year) == pytest.approx(1.0, abs=1e-9)
     # Gini of citations per publication cohort (uncited papers included)
     for year, g in _q(con, "SELECT year, gini FROM ind_citation_gini WHERE year > 2012"):
         cohort = [p["paper_id"] for p in rows["dim_papers"] if p["year"] == year]
@@ -519,3 +526,46 @@ def test_fast_grouping_helpers_equal_numpy_unique():
     assert codes.tolist() == inverse.ravel().tolist() and values.tolist() == uniq.tolist()
     with pytest.raises(Exception, match="NULL"):
         sorted_codes(pa.chunked_array([["a", None]]))
+
+
+def test_unclassified_papers_are_no_family_in_citation_shares_and_cd_means():
+    """Citations to unclassified papers leave the shares' denominator; 'other' forms no CD family cell."""
+    import pyarrow as pa
+
+    tables = simulate.simulate(simulate.World())
+    unclassified = {pid for i, pid in enumerate(tables["dim_papers"].column("paper_id").to_pylist()) if i % 7 == 0}
+    papers = tables["dim_papers"].to_pylist()
+    for p in papers:
+        if p["paper_id"] in unclassified:
+            p["primary_family"] = "other"
+    tables["dim_papers"] = pa.Table.from_pylist(papers, schema=tables["dim_papers"].schema)
+    fams, seen = [], set()
+    for r in tables["fct_paper_families"].to_pylist():
+        if r["paper_id"] in unclassified:
+            if r["paper_id"] in seen:
+                continue
+            seen.add(r["paper_id"])
+            r = dict(r, family="other", weight=1.0, is_primary=True)
+        fams.append(r)
+    tables["fct_paper_families"] = pa.Table.from_pylist(fams, schema=tables["fct_paper_families"].schema)
+    con = duckdb.connect()
+    simulate.load(con, tables)
+    from pipeline.indicators.citations import build_citation_share
+    build_citation_share(con, CTX.log)
+    build_cd_index(con, CTX.log)
+
+    edges = defaultdict(lambda: [0, 0])
+    for c in tables["fct_citations"].to_pylist():
+        edges[c["citing_year"]][0] += 1
+        edges[c["citing_year"]][1] += c["cited_paper_id"] not in unclassified
+    got = _q(con, "SELECT year, family, share, n_citations, n_citations_all, unclassified_share "
+                  "FROM ind_citation_family_share")
+    assert got and not [g for g in got if g[1] == "other"]
+    for year, _, _, n, n_all, unc in got:
+        assert (n_all, n) == tuple(edges[year]) and unc == pytest.approx(1 - n / n_all, abs=1e-12)
+    assert {y for y, *_ in got} == {y for y, (a, c) in edges.items() if c}
+    assert all(abs(sum(s for y2, _, s, *_ in got if y2 == y) - 1) < 1e-9 for y in {y for y, *_ in got})
+    assert max(unc for *_, unc in got) > 0.05
+    # the per-paper CD keeps the unclassified papers (family 'other'), the family-year means do not
+    assert _q(con, "SELECT count(*) FROM ind_cd_index WHERE family = 'other' AND cd IS NOT NULL")[0][0] > 0
+    assert _q(con, "SELECT count(*) FROM ind_cd_family_year WHERE family = 'other'")[0][0] == 0

@@ -18,27 +18,35 @@ CD_L_REFERENCES = 5
 
 
 def build_citation_share(con, log) -> None:
-    """ind_citation_family_share: share of citations made in a year that go to each family (fractional)."""
-    families = family_vocabulary(con)
+    """ind_citation_family_share: share of citations made in a year to classified papers that go to each family."""
+    # Unclassified is not a family: citations to papers with no family leave the shares' denominator
+    # and are reported as unclassified_share beside them (as ind_family_share does for papers).
+    families = [f for f in family_vocabulary(con) if f != "other"]
     fidx = {f: i for i, f in enumerate(families)}
     # A cited paper's fractional family weights split the citation, and edges resample as units.
     # Edges to papers with the same family-weight pattern are interchangeable, so the query returns
     # one row per (year, pattern, family) with the number of such edges: the bootstrap draws
     # patterns multinomially, which is exactly resampling the edges.
     rows = fetch_arrays(con, load_sql("citation_patterns"))
-    cols = {k: [] for k in ("year", "family", "citations_fractional", "n_citations", "share", "share_ci_low",
-                            "share_ci_high", "low_n")}
+    cols = {k: [] for k in ("year", "family", "citations_fractional", "n_citations", "n_citations_all",
+                            "unclassified_share", "share", "share_ci_low", "share_ci_high", "low_n")}
     rng = stats.rng_for("citation_share")
     years = rows["year"].astype(np.int64)
-    fam = np.array([fidx[f] for f in rows["family"]], dtype=np.int64)
+    fam = np.array([fidx.get(f, -1) for f in rows["family"]], dtype=np.int64)
     for y in stats.unique_values(years):
         sel = np.flatnonzero(years == y)
         _, pat = np.unique(rows["pattern_key"][sel], return_inverse=True)
-        w = np.zeros((int(pat.max()) + 1, len(families)))
-        np.add.at(w, (pat, fam[sel]), rows["weight"][sel].astype(float))
-        edges = np.zeros(w.shape[0])
+        edges = np.zeros(int(pat.max()) + 1)
         edges[pat] = rows["edges"][sel]
+        n_all = int(edges.sum())
+        keep = fam[sel] >= 0
+        w = np.zeros((edges.size, len(families)))
+        np.add.at(w, (pat[keep], fam[sel][keep]), rows["weight"][sel][keep].astype(float))
+        classified = w.sum(axis=1) > 0
+        edges, w = edges[classified], w[classified]
         n = int(edges.sum())
+        if n == 0:
+            continue  # no citation to a classified paper that year: no shares (as in ind_family_share)
         frac = edges @ w
         draws = rng.multinomial(n, edges / n, size=stats.BOOTSTRAP_B)
         lo, hi = stats.percentile_ci(draws @ w / n)
@@ -47,11 +55,13 @@ def build_citation_share(con, log) -> None:
             cols["family"].append(families[f])
             cols["citations_fractional"].append(frac[f])
             cols["n_citations"].append(n)
+            cols["n_citations_all"].append(n_all)
+            cols["unclassified_share"].append(1.0 - n / n_all)
             cols["share"].append(frac[f] / n)
             cols["share_ci_low"].append(lo[f])
             cols["share_ci_high"].append(hi[f])
             cols["low_n"].append(n < stats.MIN_COUNT)
-    for key in ("citations_fractional", "share", "share_ci_low", "share_ci_high"):
+    for key in ("citations_fractional", "unclassified_share", "share", "share_ci_low", "share_ci_high"):
         cols[key] = np.array(cols[key], dtype=float)
     write_table(con, "ind_citation_family_share", cols, order_by="year, family")
 
@@ -332,7 +342,8 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
     # means only over complete windows: a truncated window sees only the early citers
     rows = fetch_arrays(con, """
         SELECT family, year, cd, cd_nok, di_l FROM ind_cd_index
-        WHERE cd IS NOT NULL AND family IS NOT NULL AND window_complete ORDER BY family, year
+        WHERE cd IS NOT NULL AND family IS NOT NULL AND family <> 'other' AND window_complete
+        ORDER BY family, year
     """, codes=("family",))
     cols = {k: [] for k in ("family", "year", "n_papers", "mean_cd", "mean_cd_ci_low", "mean_cd_ci_high",
                             "mean_cd_nok", "mean_di_l", "citer_sample_rate", "low_n")}

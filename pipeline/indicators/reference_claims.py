@@ -306,10 +306,12 @@ def framework_transitions(code_links: list[tuple], authorships: list[tuple],
 # ---------------------------------------------------------------- CD family-year means
 
 def cd_family_year(cd_rows: list[dict]) -> dict[tuple[str, int], tuple]:
-    """(family, year) → (n, mean CD, mean CD without the references-only term, mean DI_l) over complete windows."""
+    """(family, year) → (n, mean CD, mean CD without the references-only term, mean DI_l) over complete windows.
+
+    Unclassified papers (family 'other') form no family cell."""
     cells: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for r in cd_rows:
-        if r["cd"] is not None and r["family"] is not None and r["window_complete"]:
+        if r["cd"] is not None and r["family"] not in (None, "other") and r["window_complete"]:
             cells[(r["family"], r["year"])].append(r)
     out = {}
     for key, rows in cells.items():
