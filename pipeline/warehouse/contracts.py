@@ -88,6 +88,7 @@ class Model:
     inputs: list[str] = field(default_factory=list)
     depends_on: set[str] = field(default_factory=set)
     docs: str | None = None
+    incremental: object = None   # the raw ``incremental:`` declaration; validated by incremental_spec
 
     @property
     def is_python(self) -> bool:
@@ -215,7 +216,8 @@ def parse_model(yaml_path: Path, layer: str) -> Model:
             raise ModelError(f"{yaml_path}: unique_key column {col!r} is not documented")
     model = Model(name=name, layer=layer, materialized=materialized, description=str(data["description"]).strip(),
                   grain=data.get("grain"), unique_key=list(unique_key), columns=columns, yaml_path=yaml_path,
-                  step=step if materialized == "python" else None, inputs=list(inputs or []), docs=data.get("docs"))
+                  step=step if materialized == "python" else None, inputs=list(inputs or []), docs=data.get("docs"),
+                  incremental=data.get("incremental"))
     if materialized != "python":
         model.sql_path = sql_path
         model.sql = sql_path.read_text()

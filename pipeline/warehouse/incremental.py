@@ -30,12 +30,9 @@ pipeline code makes the whole build full), so reused and kept rows are what this
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from pipeline.warehouse.changes import LakeDiff
 from pipeline.warehouse.contracts import Model, ModelError, Node
@@ -58,15 +55,9 @@ class Incremental:
     export_by_month: bool = False   # exported as one Parquet file per arXiv month of the key
 
 
-@functools.lru_cache(maxsize=256)
-def _declaration(yaml_path: str, mtime_ns: int) -> dict | None:
-    data = yaml.safe_load(Path(yaml_path).read_text()) or {}
-    return data.get("incremental")
-
-
 def incremental_spec(model: Model) -> Incremental | None:
     """The model's declared incremental scheme, or None; a malformed one is a ModelError."""
-    raw = _declaration(str(model.yaml_path), model.yaml_path.stat().st_mtime_ns)
+    raw = model.incremental
     if raw is None:
         return None
     where = f"{model.yaml_path}: incremental"
