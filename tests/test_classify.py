@@ -225,6 +225,31 @@ def test_cli_round_trip_with_bad_lines(tmp_path, settings, capsys, monkeypatch):
     assert rc == 1
 
 
+def test_cli_bytes_that_are_not_utf8_are_one_bad_line(tmp_path, settings, capsys):
+    from pipeline.cli import main
+
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"id": "a", "title": "BERT"}\n\xff\xfe{"id": "b"}\n{"id": "c", "title": "a\x01b"}\n'
+                    b'{"id": "d", "title": "GAN"}\n')
+    rc = main(["--home", str(settings.home), "classify", "--input", str(src)])
+    out, err = capsys.readouterr()
+    assert [json.loads(x)["id"] for x in out.splitlines()] == ["a", "d"] and rc == 1
+    assert "line 2: not valid UTF-8 (byte 0xff at column 1); skipped" in err
+    assert "line 3: invalid JSON: Invalid control character at column 24; skipped" in err
+    assert "Traceback" not in err
+
+
+def test_cli_evaluate_names_a_missing_gold_file(settings, capsys):
+    from pipeline.cli import main
+    from pipeline.classify.realdata import DEFAULT_CORPUS
+
+    if not DEFAULT_CORPUS.exists():
+        pytest.skip("shared real 2025 listings absent")
+    rc = main(["--home", str(settings.home), "classify", "--evaluate", "--gold", "/nonexistent/gold.csv"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.strip().splitlines() == ["mlgraph classify: error: gold set not found: /nonexistent/gold.csv"]
+
+
 def test_cli_files_and_clean_exit(tmp_path, settings):
     from pipeline.cli import main
 

@@ -29,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args, settings) -> int:
-    """Run the classify stage; exit status 1 when some input lines were malformed."""
+    """Run the classify stage; exit status 1 when some input lines were malformed (the others are written)."""
     if args.calibrate:
         from pipeline.classify import realdata
 
@@ -53,7 +53,12 @@ def run(args, settings) -> int:
                 return 0
             out["pwc_labels"] = report.to_dict()
             texts += ["PwC-label scores (papers of the warehouse with PwC methods):", format_report(report), ""]
+        elif not args.corpus:
+            texts += [f"PwC-label scores: no published warehouse at {warehouse} (build one, or name it with "
+                      "--warehouse)", ""]
         corpus = Path(args.corpus) if args.corpus else realdata.DEFAULT_CORPUS
+        if not args.corpus and not args.warehouse and not corpus.exists():
+            texts.append(f"real corpus: none at {corpus} (name one with --corpus)")
         if args.corpus or (not args.warehouse and corpus.exists()):
             real = realdata.evaluate_corpus(corpus, Path(args.gold) if args.gold else realdata.GOLD_PATH)
             out["real_corpus"] = real.to_dict()
@@ -62,7 +67,8 @@ def run(args, settings) -> int:
             raise MlgraphError(f"nothing to evaluate: no warehouse at {warehouse} and no corpus at {corpus}")
         print(json.dumps(out, indent=2) if args.json else "\n".join(texts))
         return 0
-    src = _open(args.input, "r") if args.input else sys.stdin
+    # bytes in: a line that is not UTF-8 is reported and skipped like any malformed line
+    src = _open(args.input, "rb") if args.input else getattr(sys.stdin, "buffer", sys.stdin)
     dst = _open(args.output, "w") if args.output else sys.stdout
     try:
         bad = classify_stream(src, dst, sys.stderr)
@@ -76,17 +82,23 @@ def run(args, settings) -> int:
 
 def _open(path: str, mode: str):
     try:
-        return open(path, mode, encoding="utf-8")
+        return open(path, mode) if "b" in mode else open(path, mode, encoding="utf-8")
     except OSError as exc:
-        raise MlgraphError(f"cannot open {path} for {'reading' if mode == 'r' else 'writing'}: "
+        raise MlgraphError(f"cannot open {path} for {'reading' if 'r' in mode else 'writing'}: "
                            f"{exc.strerror or exc}") from None
 
 
-def _parse_line(line: str) -> dict:
+def _parse_line(line: str | bytes) -> dict:
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not valid UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})") from None
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+        # the decoder's messages end in "at" ("Invalid control character at"), meant to be followed by a position
+        raise ValueError(f"invalid JSON: {exc.msg.removesuffix(' at')} at column {exc.pos + 1}") from None
     if not isinstance(record, dict):
         raise ValueError(f"expected a JSON object, got {type(record).__name__}")
     if record.get("id") is None:

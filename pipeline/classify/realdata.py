@@ -140,7 +140,7 @@ def evaluate_corpus(path: Path = DEFAULT_CORPUS, gold_path: Path | None = GOLD_P
     from pipeline.classify.text import get_classifier
 
     clf, dom = get_classifier(), get_domain_classifier()
-    gold = load_gold(gold_path) if gold_path is not None and Path(gold_path).exists() else {}
+    gold = load_gold(gold_path) if gold_path is not None else {}  # a gold file named but missing is an error
     papers = ml = unclassified = 0
     by_domain: dict[str, Counter] = defaultdict(Counter)
     by_month: dict[str, Counter] = defaultdict(Counter)
@@ -219,9 +219,11 @@ def format_real_report(r: RealReport) -> str:
     lines = [f"real corpus: {r.corpus}", f"papers: {r.papers}, ML papers: {r.ml_papers}, "
              f"unclassified (no family): {r.unclassified_share:.1%}", "", "coverage by domain (primary):"]
     for d, v in r.coverage_by_domain.items():
+        listed = r.category_domain_shares.get(d)
+        # general_ml has no categories of its own: it is what the others leave
+        listed = f"papers listing its categories: {listed:.1%}" if listed is not None else "no categories of its own"
         lines.append(f"  {d:<16}{v['papers']:>7}  share {r.domain_shares.get(d, 0):6.1%}  unclassified "
-                     f"{v['unclassified_share']:6.1%}  (papers listing its categories: "
-                     f"{r.category_domain_shares.get(d, float('nan')):.1%})")
+                     f"{v['unclassified_share']:6.1%}  ({listed})")
     lines.append("coverage by month:")
     for m, v in r.coverage_by_month.items():
         lines.append(f"  {m:<8}{v['papers']:>7}  unclassified {v['unclassified_share']:6.1%}")
