@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -114,6 +115,36 @@ def run_dag_test(dag_id: str, **kwargs) -> dict:
     return out
 
 
+def refuse_real_lake(settings) -> None:
+    """The sample demo never writes into a lake that holds rows from real sources."""
+    from pipeline.provenance import lake_provenance
+
+    real = sorted(k for k, v in lake_provenance(settings).items() if "production" in v["profiles"])
+    if real:
+        shown = ", ".join(real[:3]) + (f" and {len(real) - 3} more" if len(real) > 3 else "")
+        raise MlgraphError(f"`mlgraph run` is the sample demo, and the lake at {settings.lake} holds rows from "
+                           f"real sources ({shown}): run it with a separate MLGRAPH_HOME (or --home)")
+
+
+_TASK_ERROR = re.compile(r"^(pipeline\.[\w.]*(?:Error|Exception)): (.*)$")
+
+
+def task_errors(log_path: Path, start: int = 0, most: int = 3) -> list[str]:
+    """Our own errors that failed tasks logged after byte ``start`` of the Airflow log (last ``most``, distinct)."""
+    try:
+        with open(log_path, "rb") as fh:
+            fh.seek(start)
+            text = fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    found: list[str] = []
+    for line in text.splitlines():
+        m = _TASK_ERROR.match(line)
+        if m and m.group(2) not in found:
+            found.append(m.group(2))
+    return found[-most:]
+
+
 def _gate_hint(failed: list[str]) -> str:
     if "quality_gates" not in failed:
         return ""
@@ -183,6 +214,7 @@ def configure(parser) -> None:
 
 def run(args, settings) -> int:
     """Run the DAGs on the sample with dag.test(), then print the digest and where things are."""
+    refuse_real_lake(settings)
     env = sample_environment(settings)
     if getattr(args, "config", None):
         env["MLGRAPH_CONFIG"] = str(Path(args.config).resolve())
@@ -220,11 +252,13 @@ def run(args, settings) -> int:
     for dag_id, kwargs, what in todo:
         if not args.json:
             print(f"running {dag_id}: {what} ...", flush=True)
+        log_start = log_path.stat().st_size if log_path.exists() else 0
         try:
             with output_to(log_path, verbose):
                 runs.append(run_dag_test(dag_id, **kwargs))
         except MlgraphError as exc:
-            raise MlgraphError(f"{exc}\n(full Airflow log: {log_path})") from None
+            why = "".join(f"\n  {line}" for line in task_errors(log_path, log_start))
+            raise MlgraphError(f"{exc}{why}\n(full Airflow log: {log_path})") from None
         if not args.json:
             r = runs[-1]
             print(f"  {r['state']} in {r['seconds']} s ({len(r['tasks'])} task instances)", flush=True)
@@ -248,7 +282,9 @@ def run(args, settings) -> int:
     print()
     print(text)
     print()
-    print(f"query it:        duckdb -readonly {where['warehouse']}   (or duckdb.connect(path, read_only=True))")
+    # the duckdb Python package is installed, its CLI need not be
+    print(f"query it:        {sys.executable} -c \"import duckdb; print(duckdb.connect('{where['warehouse']}', "
+          f"read_only=True).sql('SHOW TABLES'))\"   (or the duckdb CLI: duckdb -readonly <path>)")
     print(f"lake:            {where['lake']}")
     print(f"quality results: {where['quality_results']}")
     print(f"airflow home:    {where['airflow_home']}   (throwaway metadata DB; log: {log_path})")

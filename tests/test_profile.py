@@ -144,6 +144,12 @@ def test_sample_profile_then_real_data_is_shown_and_the_build_refuses_the_mix(se
     profiles = [e["profile"] for e in Manifest(settings.state).entries()]
     assert profiles.count("production") == 1 and profiles.count("sample") == 5
 
+    # the sample demo refuses a home whose lake holds real rows, before it writes anything
+    assert main(["--home", home, "run", "--dag", "bootstrap"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is the sample demo" in err and "pwc/methods" in err
+    assert [e["profile"] for e in Manifest(settings.state).entries()] == profiles
+
 
 def test_orchestration_tasks_serve_the_sample_only_under_the_sample_profile(settings):
     from pipeline import orchestration
@@ -152,6 +158,23 @@ def test_orchestration_tasks_serve_the_sample_only_under_the_sample_profile(sett
         orchestration.refresh_pwc(settings)
     results = orchestration.refresh_pwc(replace(settings, profile="sample", sample_papers=400))
     assert {r["profile"] for r in results} == {"sample"} and {r["outcome"] for r in results} == {"ok"}
+
+
+def test_a_failed_run_names_the_errors_its_tasks_logged(tmp_path):
+    from pipeline.run import task_errors
+
+    log = tmp_path / "run.log"
+    log.write_text("old run\npipeline.errors.ConfigError: from an earlier run\n")
+    start = log.stat().st_size
+    with open(log, "a") as fh:
+        fh.write('Traceback (most recent call last):\n  File "x.py", line 1\n'
+                 "pipeline.errors.SuspectShrinkError: pwc/methods would shrink from 1924 to 113 rows\n"
+                 "2026-12-04T01:07:30Z [info] Task instance state updated\n"
+                 "pipeline.errors.SuspectShrinkError: pwc/methods would shrink from 1924 to 113 rows\n"
+                 "ValueError: not ours\n")
+    assert task_errors(log, start) == ["pwc/methods would shrink from 1924 to 113 rows"]
+    assert task_errors(log) == ["from an earlier run", "pwc/methods would shrink from 1924 to 113 rows"]
+    assert task_errors(tmp_path / "absent.log") == []
 
 
 def test_run_puts_its_tasks_under_the_sample_profile(settings):

@@ -10,7 +10,7 @@ DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "indicators"
 
 # One caveat line per headline, printed under it: what the number is not (details on its page).
 CAVEATS = {
-    "domains": "shares of classified papers only (unclassified ones listed below); intervals are sampling "
+    "domains": "shares of classified papers only (the unclassified share is the line above); intervals are sampling "
                "noise, not classification error (family_share.md)",
     "unification": "raw JSD falls as domains grow even with no real change; read the corrected line (unification.md)",
     "unification_corrected": "JSD minus its permutation null at the observed domain sizes; primary domains only "
