@@ -24,7 +24,7 @@ from pipeline.classify.taxonomy import load_taxonomy_file
     ("DINOv2", "transformer"), ("DiT-XL/2", "diffusion"), ("FLUX.1-dev", "diffusion"),
     ("Stable Diffusion 3", "diffusion"), ("Mamba", "ssm"), ("VGGT", "transformer"),
     ("YOLOv8", "cnn"), ("DETR", "transformer"), ("Mask R-CNN", "cnn"), ("U-Net", "cnn"),
-    ("ResNet-50", "cnn"), ("LLaVA-1.5", "transformer"), ("RT-DETR", "transformer"),
+    ("ResNet-50", "cnn"), ("LLaVA-1.5", "transformer"), ("RT-DETR", "transformer"), ("PointNet++", "mlp"),
 ])
 def test_named_models_carry_their_family(name, family):
     got = classify_text(name, None)
