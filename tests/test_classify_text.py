@@ -276,3 +276,20 @@ def test_gaussian_splatting_is_a_family(title, abstract, family):
 def test_gaussian_splatting_compared_against_does_not_count():
     got = classify_text("A faster NeRF", "Our neural radiance field renders faster than 3D Gaussian splatting.")
     assert got.primary_family == "mlp" and "gaussian_splatting" not in got.families
+
+
+def test_no_architecture_share_weights_the_gold_groups_back_to_the_corpus():
+    from collections import Counter
+
+    from pipeline.classify.realdata import no_architecture_share
+
+    corpus = Counter({"cs.CV": 900, "cs.CL": 100, "cs.LG": 0})
+    # equal gold samples per group, as the gold set is drawn: 2 of 10 vision papers name no architecture, 8 of 10 nlp
+    gold = [("cs.CV", i < 2) for i in range(10)] + [("cs.CL", i < 8) for i in range(10)] + [("cs.LG", True)]
+    got = no_architecture_share(corpus, gold)
+    assert got["estimate"] == pytest.approx(0.9 * 0.2 + 0.1 * 0.8)     # not the unweighted 0.5, nor 11/21
+    assert got["ci_low"] < got["estimate"] < got["ci_high"] and 0 <= got["ci_low"] and got["ci_high"] <= 1
+    assert set(got["by_group"]) == {"cs.CV", "cs.CL"}                   # no corpus papers: no weight
+    assert got["by_group"]["cs.CL"] == {"ml_papers": 100, "gold": 10, "gold_no_architecture": 8}
+    assert no_architecture_share(corpus, gold) == got                   # a fixed seed
+    assert no_architecture_share(Counter(), gold) == {}

@@ -24,6 +24,10 @@ DEFAULT_CORPUS = (REPO.parent / "shared" / "data" / "real-scale" / "arxiv-cs-202
 # The warehouse's ML selection rule (warehouse/intermediate/int_papers.sql), on categories alone.
 ML_CATEGORIES = frozenset({"cs.LG", "stat.ML", "cs.CL", "cs.CV", "cs.AI", "cs.NE", "cs.IR", "cs.RO", "cs.SD",
                            "eess.AS", "eess.IV", "eess.SP"})
+# The gold set's sampling groups by primary category (3 papers per group and month, the rest is "other"):
+# its shares are weighted back to the corpus' mix of these groups.
+GOLD_GROUPS = ("cs.CV", "cs.CL", "cs.AI", "cs.LG")
+GOLD_BOOTSTRAP_B = 2000
 # Categories whose domain is a free label for checking the text-domain rules.
 FREE_LABEL_CATEGORIES = ("cs.CV", "cs.CL", "cs.RO", "eess.AS", "cs.SD")
 _PATTERN_WORD = re.compile(r"[a-z][a-z\-]+")
@@ -149,6 +153,7 @@ def evaluate_corpus(path: Path = DEFAULT_CORPUS, gold_path: Path | None = GOLD_P
     listed: Counter = Counter()
     agreement: dict[str, Counter] = defaultdict(Counter)
     patterns: Counter = Counter()
+    groups: Counter = Counter()
     gold_rows = []
     for arxiv_id, title, abstract, cats, month in iter_corpus(path):
         papers += 1
@@ -170,13 +175,14 @@ def evaluate_corpus(path: Path = DEFAULT_CORPUS, gold_path: Path | None = GOLD_P
         if none:
             patterns[_title_pattern(title)] += 1
         primary = cats[0] if cats else None
+        groups[_gold_group(primary)] += 1
         if primary in FREE_LABEL_CATEGORIES:
             text, _ = dom.text_domain(title, abstract)
             agreement[primary]["papers"] += 1
             agreement[primary]["named"] += text is not None
             agreement[primary]["agree"] += text == category_domain(primary)
         if arxiv_id in gold:
-            gold_rows.append((arxiv_id, gold[arxiv_id], family, verdict))
+            gold_rows.append((arxiv_id, gold[arxiv_id], family, verdict, _gold_group(primary)))
     if not ml:
         raise CorpusError(f"{path}: no ML papers")
 
@@ -197,21 +203,57 @@ def evaluate_corpus(path: Path = DEFAULT_CORPUS, gold_path: Path | None = GOLD_P
         unclassified_title_patterns=[[p, n] for p, n in patterns.most_common(20)],
     )
     if gold_rows:
-        fam_ok = [fam.primary_family == g[0] for _, g, fam, _ in gold_rows]
-        dom_ok = [v.domain == g[1] for _, g, _, v in gold_rows]
-        labelled = [(g, fam) for _, g, fam, _ in gold_rows if g[0] != "other"]
+        fam_ok = [fam.primary_family == g[0] for _, g, fam, _, _ in gold_rows]
+        dom_ok = [v.domain == g[1] for _, g, _, v, _ in gold_rows]
+        labelled = [(g, fam) for _, g, fam, _, _ in gold_rows if g[0] != "other"]
         report.gold = {
             "papers": len(gold_rows), "missing_from_corpus": len(gold) - len(gold_rows),
             "family_accuracy": round(sum(fam_ok) / len(fam_ok), 4),
             "domain_accuracy": round(sum(dom_ok) / len(dom_ok), 4),
             "with_family": len(labelled),
             "with_family_predicted_other": sum(f.primary_family == "other" for _, f in labelled),
-            "gold_other_predicted_family": sum(fam.primary_family != "other" for _, g, fam, _ in gold_rows
+            "gold_other_predicted_family": sum(fam.primary_family != "other" for _, g, fam, _, _ in gold_rows
                                                if g[0] == "other"),
+            "no_architecture_weighted": no_architecture_share(
+                groups, [(grp, g[0] == "other") for _, g, _, _, grp in gold_rows]),
         }
         report.reliability = [asdict(b) for b in reliability_bins(
-            [(fam.confidence, fam.primary_family == g[0]) for _, g, fam, _ in gold_rows])]
+            [(fam.confidence, fam.primary_family == g[0]) for _, g, fam, _, _ in gold_rows])]
     return report
+
+
+def _gold_group(primary: str | None) -> str:
+    return primary if primary in GOLD_GROUPS else "other"
+
+
+def no_architecture_share(corpus_groups: Counter, gold: list[tuple[str, bool]], b: int = GOLD_BOOTSTRAP_B) -> dict:
+    """Share of the corpus' ML papers that name no architecture, estimated from the gold labels.
+
+    The gold set samples its groups equally, so each group's share of gold papers labelled 'other'
+    is weighted by the group's share of the corpus (groups without a gold paper are left out and
+    the weights renormalised); the interval is a percentile bootstrap resampling the gold papers
+    within each group (fixed seed).
+    """
+    import numpy as np
+
+    by_group: dict[str, list[bool]] = defaultdict(list)
+    for group, none in gold:
+        by_group[group].append(none)
+    present = sorted(g for g in by_group if corpus_groups.get(g))
+    if not present:
+        return {}
+    total = sum(corpus_groups[g] for g in present)
+    weights = np.array([corpus_groups[g] / total for g in present])
+    shares = np.array([np.mean(by_group[g]) for g in present])
+    rng = np.random.default_rng([20251, 8])
+    reps = np.zeros(b)
+    for w, g in zip(weights, present):
+        labels = np.array(by_group[g], dtype=float)
+        reps += w * rng.choice(labels, size=(b, labels.size)).mean(axis=1)
+    lo, hi = np.percentile(reps, [2.5, 97.5])
+    return {"estimate": round(float(weights @ shares), 4), "ci_low": round(float(lo), 4), "ci_high": round(float(hi), 4),
+            "by_group": {g: {"ml_papers": corpus_groups[g], "gold": len(by_group[g]),
+                             "gold_no_architecture": int(sum(by_group[g]))} for g in present}}
 
 
 def format_real_report(r: RealReport) -> str:
@@ -240,6 +282,11 @@ def format_real_report(r: RealReport) -> str:
                       f"{g['family_accuracy']:.1%}, domain accuracy {g['domain_accuracy']:.1%}; "
                       f"{g['with_family_predicted_other']} of {g['with_family']} papers with a family got none, "
                       f"{g['gold_other_predicted_family']} without one got a family"]
+        na = g.get("no_architecture_weighted")
+        if na:
+            lines.append(f"papers naming no architecture, the gold set weighted to the corpus' primary categories: "
+                         f"{na['estimate']:.1%} [{na['ci_low']:.1%}, {na['ci_high']:.1%}] (unclassified here: "
+                         f"{r.unclassified_share:.1%})")
         lines.append("reliability (confidence bin: n, mean confidence, observed accuracy):")
         for b in r.reliability:
             lines.append(f"  [{b['low']:.2f}, {b['high']:.2f})  n={b['n']:>4}  conf "
