@@ -263,9 +263,8 @@ def test_hints_never_add_to_a_named_family():
     ("Sparse2DGS", "Surface reconstruction from three views.", "gaussian_splatting"),
     # ...the word "Gaussian" in it no longer reads as a Gaussian model...
     ("Relightable avatars", "Anisotropic Gaussians, splatted in real time, model the skin.", "gaussian_splatting"),
-    # ...a NeRF is still an MLP, a Gaussian process still a kernel method...
+    # ...a NeRF is still an MLP (a Gaussian process stays a kernel method: test_classify.test_positives)...
     ("Fast NeRF", "We train a neural radiance field in seconds.", "mlp"),
-    ("Bayesian optimisation", "We use a Gaussian process surrogate.", "kernel"),
     # ...and bare splatting (frame interpolation's forward warping) never outweighs a named network
     ("Frame interpolation", "A CNN estimates flow; softmax splatting warps the frames forward.", "cnn"),
 ])
