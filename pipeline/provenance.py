@@ -51,11 +51,12 @@ def check_no_sample_mix(settings, provenance: dict[str, dict] | None = None) -> 
     real = sorted(k for k, v in provenance.items() if "production" in v["profiles"])
     if sample and real:
         raise SampleMixError(
-            f"the lake at {settings.lake} mixes synthetic sample rows ({_some(sample)}) with rows from "
-            f"real sources ({_some(real)}); `mlgraph status` shows which; use a separate MLGRAPH_HOME "
+            f"the lake at {settings.lake} mixes synthetic sample rows ({some_keys(sample)}) with rows from "
+            f"real sources ({some_keys(real)}); `mlgraph status` shows which; use a separate MLGRAPH_HOME "
             "for the sample, or pass --allow-sample-mix to build anyway")
 
 
-def _some(keys: list[str], shown: int = 3) -> str:
+def some_keys(keys: list[str], shown: int = 3) -> str:
+    """The first ``shown`` keys, then how many more ("a, b, c and 4 more")."""
     more = len(keys) - shown
     return ", ".join(keys[:shown]) + (f" and {more} more" if more > 0 else "")

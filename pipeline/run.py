@@ -117,13 +117,12 @@ def run_dag_test(dag_id: str, **kwargs) -> dict:
 
 def refuse_real_lake(settings) -> None:
     """The sample demo never writes into a lake that holds rows from real sources."""
-    from pipeline.provenance import lake_provenance
+    from pipeline.provenance import lake_provenance, some_keys
 
     real = sorted(k for k, v in lake_provenance(settings).items() if "production" in v["profiles"])
     if real:
-        shown = ", ".join(real[:3]) + (f" and {len(real) - 3} more" if len(real) > 3 else "")
         raise MlgraphError(f"`mlgraph run` is the sample demo, and the lake at {settings.lake} holds rows from "
-                           f"real sources ({shown}): run it with a separate MLGRAPH_HOME (or --home)")
+                           f"real sources ({some_keys(real)}): run it with a separate MLGRAPH_HOME (or --home)")
 
 
 _TASK_ERROR = re.compile(r"^(pipeline\.[\w.]*(?:Error|Exception)): (.*)$")

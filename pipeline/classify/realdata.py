@@ -236,6 +236,8 @@ def no_architecture_share(corpus_groups: Counter, gold: list[tuple[str, bool]], 
     """
     import numpy as np
 
+    from pipeline.indicators import stats
+
     by_group: dict[str, list[bool]] = defaultdict(list)
     for group, none in gold:
         by_group[group].append(none)
@@ -245,12 +247,12 @@ def no_architecture_share(corpus_groups: Counter, gold: list[tuple[str, bool]], 
     total = sum(corpus_groups[g] for g in present)
     weights = np.array([corpus_groups[g] / total for g in present])
     shares = np.array([np.mean(by_group[g]) for g in present])
-    rng = np.random.default_rng([20251, 8])
+    rng = stats.rng_for("gold_no_architecture")
     reps = np.zeros(b)
     for w, g in zip(weights, present):
         labels = np.array(by_group[g], dtype=float)
         reps += w * rng.choice(labels, size=(b, labels.size)).mean(axis=1)
-    lo, hi = np.percentile(reps, [2.5, 97.5])
+    lo, hi = stats.percentile_ci(reps)
     return {"estimate": round(float(weights @ shares), 4), "ci_low": round(float(lo), 4), "ci_high": round(float(hi), 4),
             "by_group": {g: {"ml_papers": corpus_groups[g], "gold": len(by_group[g]),
                              "gold_no_architecture": int(sum(by_group[g]))} for g in present}}
