@@ -4,8 +4,7 @@ counts, and PageRank's warm start against a cold run.
 The property graphs are built so that a slipped rule shows: windows that bind (9 years of papers),
 papers published the same day, Feb 29 dates, papers with a year but no date (their windows fall
 back to calendar years), papers with neither, non-ML papers, and a small author pool so that many
-later papers share an author with the focal one. The sweep runs with tiny blocks, so a focal
-paper's window spans several candidate blocks of both kinds.
+later papers share an author with the focal one.
 """
 
 from __future__ import annotations
@@ -84,8 +83,7 @@ def _oracle(con, keep_self: bool) -> dict:
 
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("keep_self", [False, True])
-def test_sweep_equals_the_pairwise_sql_join(seed, keep_self, monkeypatch):
-    monkeypatch.setattr(citations, "CD_SWEEP_BLOCK", 7)
+def test_sweep_equals_the_pairwise_sql_join(seed, keep_self):
     con = _connect(_world(seed))
     citations.build_cd_index(con, LOG, keep_self_citations=keep_self)
     got = {r[0]: r[1:] for r in con.execute(f"SELECT paper_id, {', '.join(COMPARED)} FROM ind_cd_index").fetchall()}
@@ -100,9 +98,8 @@ def test_sweep_equals_the_pairwise_sql_join(seed, keep_self, monkeypatch):
     assert con.execute("SELECT bool_and(cd_exact) AND max(cd_se) = 0 FROM ind_cd_index").fetchone()[0]
 
 
-def test_a_full_citer_sample_reproduces_the_exact_counts(monkeypatch):
-    """The sampled path (edge pass for the paper's own citers + references-only sweep) at rate 1."""
-    monkeypatch.setattr(citations, "CD_SWEEP_BLOCK", 5)
+def test_a_full_citer_sample_reproduces_the_exact_counts():
+    """The sampled path (own citers exactly + references-only citers from the sampled lists) at rate 1."""
     con = _connect(_world(11))
     inputs = citations.cd_inputs(con)
     exact = citations.cd_counts(**inputs, window=5, l_references=5, keep_self=False)
@@ -113,17 +110,69 @@ def test_a_full_citer_sample_reproduces_the_exact_counts(monkeypatch):
         assert np.array_equal(exact[key], full[key]), key
 
 
+def _sampled_refs_only_citers(inputs: dict, sample: np.ndarray, window: int, l_refs: int) -> dict:
+    """n_k, n_k_l and n_self_k of every paper among the sampled papers, by brute force over sets."""
+    day, end_day, year = inputs["day"], inputs["end_day"], inputs["year"]
+    dated, has_year, focal = inputs["dated"], inputs["has_year"], inputs["focal"]
+    n = len(day)
+    refs = [set() for _ in range(n)]
+    for a, b in zip(inputs["citing"], inputs["cited"]):
+        refs[a].add(b)
+    authors = [set() for _ in range(n)]
+    for p, a in zip(inputs["author_paper"], inputs["author"]):
+        authors[p].add(a)
+    out = {k: np.zeros(n, dtype=np.int64) for k in ("n_k", "n_k_l", "n_self_k")}
+    for f in range(n):
+        if not focal[f] or not (dated[f] or has_year[f]):
+            continue
+        for c in np.flatnonzero(sample):
+            if c == f or f in refs[c]:
+                continue
+            if dated[f] and dated[c]:
+                inside = day[f] < day[c] <= end_day[f]
+            else:
+                inside = has_year[c] and year[f] <= year[c] < year[f] + window
+            shared = len(refs[c] & refs[f])
+            if not inside or not shared:
+                continue
+            if authors[c] & authors[f]:
+                out["n_self_k"][f] += 1
+            else:
+                out["n_k"][f] += 1
+                out["n_k_l"][f] += shared >= l_refs
+    return out
+
+
+@pytest.mark.parametrize("seed", [3, 6])
+def test_the_sampled_sweep_counts_exactly_the_sampled_references_only_citers(seed):
+    """At a partial rate, n_k, n_k_l and n_self_k are those of the sampled papers, counted one by one."""
+    con = _connect(_world(seed, n_range=(120, 120), n_authors=30))
+    inputs = citations.cd_inputs(con)
+    sample = np.random.default_rng(seed).random(len(inputs["day"])) < 0.4
+    got = citations.cd_counts(**inputs, window=5, l_references=2, keep_self=False, citer_sample=sample)
+    want = _sampled_refs_only_citers(inputs, sample, window=5, l_refs=2)
+    assert want["n_k"].sum() > 50 and want["n_self_k"].sum() > 0 and want["n_k_l"].sum() > 0
+    undated_focal = inputs["focal"] & ~inputs["dated"] & inputs["has_year"]
+    assert (want["n_k"][undated_focal] > 0).any()  # the year rule is exercised
+    for key, value in want.items():
+        assert np.array_equal(got[key], value), key
+
+
 def test_citer_sampling_is_unbiased_and_its_standard_error_covers():
     """Over 40 citer samples at rate 0.3, n_k averages to the exact count; ±1.96 SE covers ~95%."""
     con = _connect(_world(3, n_range=(260, 260), n_authors=60))
     inputs = citations.cd_inputs(con)
     n = len(inputs["day"])
-    exact = citations.cd_counts(**inputs, window=5, l_references=5, keep_self=False)["n_k"].astype(float)
+    all_exact = citations.cd_counts(**inputs, window=5, l_references=5, keep_self=False)
+    exact = all_exact["n_k"].astype(float)
     rate, seeds = 0.3, 40
     draws = []
     for seed in range(seeds):
         sample = np.random.default_rng(seed).random(n) < rate
-        m = citations.cd_counts(**inputs, window=5, l_references=5, keep_self=False, citer_sample=sample)["n_k"]
+        got = citations.cd_counts(**inputs, window=5, l_references=5, keep_self=False, citer_sample=sample)
+        for key in ("n_i", "n_j", "n_i_l", "n_j_l", "n_references"):  # the focal paper's own citers stay exact
+            assert np.array_equal(got[key], all_exact[key]), (seed, key)
+        m = got["n_k"]
         draws.append((m / rate, np.sqrt(m * (1 - rate)) / rate))
     est = np.array([d[0] for d in draws])
     se = np.array([d[1] for d in draws])
@@ -155,6 +204,19 @@ def test_over_the_budget_every_paper_gets_an_estimate_with_a_standard_error():
     assert np.mean(np.abs(z) <= 3) >= 0.9
     family_rate = con.execute("SELECT min(citer_sample_rate) FROM ind_cd_family_year").fetchone()[0]
     assert family_rate == pytest.approx(0.4, abs=1e-3)
+
+
+def test_an_estimate_with_no_sampled_citer_is_not_reported_as_exact():
+    """At a low rate many papers have no sampled references-only citer: their n_k estimate is 0, but its
+    standard error is not, so the CD of such a paper never looks exact."""
+    con = _connect(_world(5, n_range=(200, 200), n_authors=40))
+    bound = con.execute("SELECT sum(n * n) FROM (SELECT count(*) AS n FROM fct_citations GROUP BY cited_paper_id)"
+                        ).fetchone()[0]
+    citations.build_cd_index(con, LOG, pair_budget=int(bound * 0.03))
+    rows = con.execute("SELECT cd_se, n_cite_focal_only <> n_cite_both FROM ind_cd_index "
+                       "WHERE cd IS NOT NULL AND n_cite_refs_only = 0 AND NOT cd_exact").fetchall()
+    assert len(rows) >= 5
+    assert all(se > 0 for se, unequal in rows if unequal)
 
 
 # ---------------------------------------------------------------------------------------- PageRank

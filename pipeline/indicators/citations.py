@@ -10,7 +10,9 @@ from pipeline.indicators.db import family_vocabulary, fetch_arrays, load_sql, wr
 CD_WINDOW_YEARS = 5
 # Upper bound on (focal, later paper) pairs the exact sweep may visit. Above it, the references-only
 # citers are counted on a Bernoulli sample of citing papers (unbiased, with a per-paper standard error).
-CD_PAIR_BUDGET = 60_000_000
+# 6e8 costs the compiled sweep ~5 CPU-s at 1M papers (a 6 % sample there): a 0.6 % sample, what
+# SciPy's sweep could afford, left 5 % of papers with no sampled citer and inflated mean |CD| 6×.
+CD_PAIR_BUDGET = 600_000_000
 # A CD over one or two references or with no citer is noise: it is defined from 5 references and 1 citer.
 CD_MIN_REFERENCES = 5
 # DI_l counts a later paper as citing the references only when it cites at least l of them.
@@ -88,14 +90,7 @@ def build_citation_share(con, log) -> None:
     log.info("ind_citation_family_share / ind_citation_gini built")
 
 
-# Value layout of one sweep product entry: shared references in the low bits, "cites the focal
-# paper" in the next bit, shared authors above it; one integer SpGEMM then yields all three.
-_REF_BITS = 24
-_CITES = 1 << _REF_BITS
-_AUTHOR_UNIT = 1 << (_REF_BITS + 1)
-# Papers per sweep block: one SpGEMM multiplies a block of citers by a block of focal papers, so
-# this bounds the memory of a product; a focal block's window spans ~5 years of blocks.
-CD_SWEEP_BLOCK = 4096
+# Threads of the sweep: each takes every k-th focal paper (dates, hence costs, interleave evenly).
 CD_SWEEP_THREADS = 2
 
 
@@ -111,143 +106,53 @@ def _column(table, name: str, fill: int) -> tuple[np.ndarray, np.ndarray]:
 def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, author: np.ndarray,
               day: np.ndarray, end_day: np.ndarray, dated: np.ndarray, year: np.ndarray, has_year: np.ndarray,
               focal: np.ndarray, window: int, l_references: int, keep_self: bool,
-              citer_sample: np.ndarray | None = None, block: int | None = None,
-              threads: int = CD_SWEEP_THREADS) -> dict[str, np.ndarray]:
-    """CD citer counts of every focal paper by a blocked sparse sweep; exact unless ``citer_sample``.
+              citer_sample: np.ndarray | None = None, threads: int = CD_SWEEP_THREADS) -> dict[str, np.ndarray]:
+    """CD citer counts of every focal paper by the compiled sweep (cd_sweep.py); exact unless ``citer_sample``.
 
-    Nodes are numbered dated papers first in date order, then undated ones by year (cd_nodes.sql);
-    edges come in any order. For a block of focal papers F and the candidate citers C whose dates
-    (or years) can fall in a window of F, one integer SpGEMM G[C] · H[F]ᵀ gives, per (citer, focal)
-    pair, the number of the focal paper's references the citer cites, whether it cites the focal
-    paper, and whether they share an author: G's rows are a paper's references and authors, H's the
-    same with the focal paper itself weighted _CITES and authors _AUTHOR_UNIT. The exact window
-    rule is applied per pair and the pairs are counted into 16 classes.
+    Nodes are numbered as cd_nodes.sql does: dated papers first in date order, then undated ones by
+    year; edges come in any order. For each focal paper, every later paper in its window that cites
+    it or one of its references is put into one of 16 classes: whether it cites the focal paper,
+    whether it cites ≥ 1 and ≥ ``l_references`` of its references, and whether they share an author.
+    The window rule is by date when both papers are dated, else by calendar year.
 
     With ``citer_sample`` (a boolean mask over papers), the citers of the focal paper are still
-    counted exactly, edge by edge, and the references-only citers among the sampled papers only:
-    the caller scales ``n_k``, ``n_k_l`` and ``n_self_k`` (the self-citers among them) by 1 / rate.
+    counted exactly, and the references-only citers among the sampled papers only: the caller
+    scales ``n_k``, ``n_k_l`` and ``n_self_k`` (the self-citers among them) by 1 / rate.
     """
-    import scipy.sparse as sp
     from concurrent.futures import ThreadPoolExecutor
 
-    block = block or CD_SWEEP_BLOCK
+    from pipeline.indicators import cd_sweep
+
     n = len(day)
     n_authors = int(author.max()) + 1 if len(author) else 0
-    width = n + n_authors
-    rows = np.concatenate([citing, author_paper]).astype(np.int32)
-    cols = np.concatenate([cited, n + author.astype(np.int64)]).astype(np.int32)
-    # a 0/1 pattern in int8: a quarter of the memory traffic of int64 in the row-wise products
-    g = sp.csr_array((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, width))
-    del rows, cols
-    g.sum_duplicates()
-    sampled = citer_sample is not None
-    citer_rows = np.flatnonzero(citer_sample).astype(np.int32) if sampled else np.arange(n, dtype=np.int32)
-    g_rows = g[citer_rows] if sampled else g
-
-    # homogeneous blocks: dated | undated with a year | neither (never in any window)
     n_dated = int(dated.sum())
     n_year = n_dated + int((~dated & has_year).sum())
-    cuts = sorted({0, n_dated, n_year, n} | set(range(0, n, block)))
-    blocks = list(zip(cuts[:-1], cuts[1:]))
-    kind = np.array([0 if a < n_dated else (1 if a < n_year else 2) for a, _ in blocks])
-    big = np.iinfo(np.int64).max // 4
-
-    def span(values, valid, a, b):
-        v = values[a:b][valid[a:b]]
-        return (int(v.min()), int(v.max())) if len(v) else (big, -big)
-
-    day_span = np.array([span(day, dated, a, b) for a, b in blocks]).reshape(-1, 2)
-    year_span = np.array([span(year, has_year, a, b) for a, b in blocks]).reshape(-1, 2)
-
-    def in_window(i, f, f_dated_rule):
-        """The exact window rule of cd_index: by date when both are dated, else by calendar year."""
-        if f_dated_rule:
-            return (day[i] > day[f]) & (day[i] <= end_day[f])
-        yi = year[i]
-        return has_year[i] & (yi >= year[f]) & (yi < year[f] + window)
-
-    def classify(counts, fl, cites, shared, self_, keep):
-        code = (cites + 2 * (shared > 0) + 4 * (shared >= l_references) + 8 * self_)[keep]
-        counts += np.bincount(fl[keep] * 16 + code, minlength=counts.size).reshape(counts.shape)
-
-    def focal_block(k: int) -> tuple[np.ndarray, np.ndarray]:
-        a, b = blocks[k]
-        fidx = a + np.flatnonzero(focal[a:b])
-        counts = np.zeros((len(fidx), 16), dtype=np.int64)
-        if not len(fidx) or kind[k] == 2:
-            return fidx, counts
-        f_dated = kind[k] == 0
-        ylo, yhi = int(year[fidx].min()), int(year[fidx].max()) + window - 1
-        by_year = (year_span[:, 0] <= yhi) & (year_span[:, 1] >= ylo)
-        if f_dated:
-            dlo, dhi = int(day[fidx].min()), int(end_day[fidx].max())
-            by_day = (day_span[:, 1] > dlo) & (day_span[:, 0] <= dhi)
-            candidates = np.where(kind == 0, by_day, by_year & (kind == 1))
-        else:
-            candidates = by_year & (kind < 2)
-        # H: the focal side, authors weighted so that a product entry carries the shared-author count
-        sub = g[fidx]
-        weights = np.where(sub.indices >= n, _AUTHOR_UNIT, 1).astype(np.int64)
-        local = np.repeat(np.arange(len(fidx)), np.diff(sub.indptr))
-        h_t = sp.csr_array((np.concatenate([weights, np.full(len(fidx), _CITES, dtype=np.int64)]),
-                            (np.concatenate([sub.indices, fidx]), np.concatenate([local, np.arange(len(fidx))]))),
-                           shape=(width, len(fidx)))
-        h_t.sum_duplicates()
-        # candidate blocks are runs in node order; each run of blocks of one kind is one product
-        for kd in (0, 1):
-            sel = np.flatnonzero(candidates & (kind == kd))
-            if not len(sel):
-                continue
-            first, last = np.searchsorted(citer_rows, [blocks[sel[0]][0], blocks[sel[-1]][1]])
-            for lo in range(first, last, block):  # row chunks bound the product's size
-                hi = min(last, lo + block)
-                prod = g_rows[lo:hi] @ h_t
-                if prod.nnz:
-                    classify_product(counts, prod, lo, fidx, f_dated and kd == 0, not f_dated or kd == 1)
-        return fidx, counts
-
-    def classify_product(counts, prod, lo, fidx, date_rule, may_hold_focal):
-        """Count one product's (citer, focal) pairs that fall in the window into the 16 classes."""
-        fl = prod.indices
-        i = citer_rows[lo + np.repeat(np.arange(prod.shape[0], dtype=np.int32), np.diff(prod.indptr))]
-        v = prod.data
-        shared = v & (_CITES - 1)
-        if may_hold_focal:  # only year windows can hold the focal paper itself
-            shared = np.where(i == fidx[fl], 0, shared)
-        cites = (v >> _REF_BITS) & 1
-        # sampled: the focal paper's own citers come from the exact edge pass
-        linked = (shared > 0) & (cites == 0) if sampled else (shared > 0) | (cites == 1)
-        classify(counts, fl, cites, shared, v >= _AUTHOR_UNIT, linked & in_window(i, fidx[fl], date_rule))
-
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        results = list(pool.map(focal_block, range(len(blocks))))
+    day, end_day, year = (np.asarray(x, dtype=np.int32) for x in (day, end_day, year))
+    nodes = np.arange(n, dtype=np.int32)
+    ref_ptr, ref_idx = cd_sweep.csr(np.asarray(citing, np.int32), np.asarray(cited, np.int32), n)
+    cit_ptr, cit_idx = cd_sweep.transpose(ref_ptr, ref_idx, n, np.ones(n, dtype=np.bool_), nodes)
+    auth_ptr, auth_idx = cd_sweep.csr(np.asarray(author_paper, np.int32), np.asarray(author, np.int32), n)
+    # the sampled papers renumbered in node order, with their own dates, years and authors
+    sampled = np.ones(n, dtype=np.bool_) if citer_sample is None else np.asarray(citer_sample, dtype=np.bool_)
+    dense = np.full(n, -1, dtype=np.int32)
+    dense[sampled] = np.arange(int(sampled.sum()), dtype=np.int32)
+    smp_ptr, smp_idx = cd_sweep.transpose(ref_ptr, ref_idx, n, sampled, dense)
+    smp_nodes = nodes[sampled]
+    smp_auth = sampled[author_paper] if len(author_paper) else np.zeros(0, dtype=np.bool_)
+    smp_auth_ptr, smp_auth_idx = cd_sweep.csr(dense[np.asarray(author_paper)[smp_auth]],
+                                              np.asarray(author, np.int32)[smp_auth], len(smp_nodes))
+    smp_args = (smp_ptr, smp_idx, dense, day[smp_nodes], year[smp_nodes], int((smp_nodes < n_dated).sum()),
+                int((smp_nodes < n_year).sum()), smp_auth_ptr, smp_auth_idx)
+    focal = np.asarray(focal, dtype=np.bool_)
     counts = np.zeros((n, 16), dtype=np.int64)
-    for fidx, c in results:
-        counts[fidx] = c
-    del results
-    if sampled:
-        # exact pass over the focal papers' own citers: one row-wise sparse dot product per edge
-        ok = focal[cited] & (citing != cited)
-        ei, ef = citing[ok], cited[ok]
-        by_date = dated[ei] & dated[ef]
-        # both rules over all edges and a select: cheaper than splitting 25M edges by rule
-        ok = in_window(ei, ef, True) if by_date.all() else \
-            np.where(by_date, in_window(ei, ef, True), in_window(ei, ef, False))
-        ei, ef = ei[ok], ef[ok]
-        del ok, by_date
-        # one class code per edge, counted once at the end: a bincount into all n × 16 counts per
-        # chunk cost more than the chunk's products
-        code = np.empty(len(ei), dtype=np.int64)
-        chunk = max(1, 20_000_000 // max(1, int(np.diff(g.indptr).mean() if n else 1)))
-        for s0 in range(0, len(ei), chunk):
-            ci, cf = ei[s0:s0 + chunk], ef[s0:s0 + chunk]
-            common = g[ci].multiply(g[cf])  # the references and authors the two papers share
-            row = np.repeat(np.arange(len(ci)), np.diff(common.indptr))
-            is_author = common.indices >= n
-            shared = np.bincount(row[~is_author], minlength=len(ci))
-            self_ = np.bincount(row[is_author], minlength=len(ci)) > 0
-            code[s0:s0 + chunk] = 1 + 2 * (shared > 0) + 4 * (shared >= l_references) + 8 * self_
-        counts += np.bincount(ef.astype(np.int64) * 16 + code, minlength=counts.size).reshape(counts.shape)
+    parts = max(1, int(threads))
+
+    def sweep(part: int) -> None:
+        cd_sweep.focal_counts(ref_ptr, ref_idx, cit_ptr, cit_idx, auth_ptr, auth_idx, n_authors, day, end_day, year,
+                              n_dated, n_year, focal, int(window), int(l_references), *smp_args, part, parts, counts)
+
+    with ThreadPoolExecutor(parts) as pool:  # the compiled sweep releases the GIL
+        list(pool.map(sweep, range(parts)))
     codes = np.arange(16)
     c_cites, c_pos, c_l, c_self = codes & 1, (codes >> 1) & 1, (codes >> 2) & 1, (codes >> 3) & 1
     kept = (c_self == 0) | bool(keep_self)
@@ -256,7 +161,7 @@ def cd_counts(citing: np.ndarray, cited: np.ndarray, author_paper: np.ndarray, a
               "n_j_l": kept & (c_cites == 1) & (c_l == 1), "n_k_l": kept & (c_cites == 0) & (c_l == 1),
               "n_self": c_self == 1, "n_self_k": (c_self == 1) & (c_cites == 0)}
     out = {key: counts[:, sel].sum(axis=1) for key, sel in select.items()}
-    out["n_references"] = np.bincount(citing, minlength=n).astype(np.int64)
+    out["n_references"] = np.diff(ref_ptr).astype(np.int64)
     return out
 
 
@@ -322,11 +227,12 @@ def build_cd_index(con, log, window: int = CD_WINDOW_YEARS, pair_budget: int = C
                        citer_sample=citer_sample)
     del inputs, citing, cited
     # Horvitz–Thompson: each sampled references-only citer stands for 1/rate of them; the
-    # Bernoulli-sampling variance of that count is m (1 - rate) / rate²
+    # Bernoulli-sampling variance of that count is m (1 - rate) / rate². Its estimate is floored at
+    # m = 1: with no sampled citer the count is still unknown up to ~1/rate, not exactly 0.
     for key in ("n_k", "n_k_l"):
         m = counts[key].astype(float)
         counts[key] = m / rate
-        counts[key + "_se"] = np.sqrt(m * (1.0 - rate)) / rate
+        counts[key + "_se"] = np.sqrt(np.maximum(m, 1.0) * (1.0 - rate)) / rate
     counts["n_self"] = (counts["n_self"] - counts["n_self_k"]) + counts["n_self_k"] / rate
     del counts["n_self_k"]
     counts["citer_sample_rate"] = np.full(len(day), rate)
