@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import schemas
 from pipeline import lake
@@ -18,7 +19,11 @@ def collect(settings) -> dict:
         parts = lake.list_partitions(settings.lake, spec)
         if parts:
             where = provenance[spec.key]
-            datasets[spec.key] = {"partitions": len(parts), "latest": parts[-1],
+            # By commit time: names sort "snapshot" after every OAI window, whatever holds the newest data.
+            times = lake.committed_at(settings.lake, spec)
+            latest = lake.newest_partition(settings.lake, spec) or parts[-1]
+            datasets[spec.key] = {"partitions": len(parts), "latest": latest,
+                                  "latest_committed_at": _iso(times[latest] / 1e9) if latest in times else None,
                                   "profiles": where["profiles"], "sample": where["sample"]}
     try:
         check_no_sample_mix(settings, provenance)
@@ -35,6 +40,10 @@ def collect(settings) -> dict:
         "sample_mix": mix,
         "manifest": Manifest(settings.state).summary(),
     }
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def configure(parser) -> None:
