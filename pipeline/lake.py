@@ -84,15 +84,24 @@ def is_versioned_snapshot(spec: DatasetSpec) -> bool:
 
 def newest_partition(lake: Path, spec: DatasetSpec | str) -> str | None:
     """The partition committed last (its files' modification time; hard links keep it)."""
+    times = committed_at(lake, spec)
+    return max(times, key=lambda value: (times[value], value)) if times else None
+
+
+def committed_at(lake: Path, spec: DatasetSpec | str) -> dict[str, int]:
+    """Partition value → when it was committed (newest file mtime, ns); partitions without files are absent.
+
+    Partition values are no order of their own (``snapshot`` sorts after every OAI window, batch
+    names are free text), but a commit writes new files and hard-links the ones it keeps, so the
+    files' mtime survives later commits and says which partition was written last.
+    """
     spec = schemas.get(spec) if isinstance(spec, str) else spec
-    best = None
+    out = {}
     for value in list_partitions(lake, spec):
         files = list(partition_dir(lake, spec, value).glob("*.parquet"))
         if files:
-            when = max(f.stat().st_mtime_ns for f in files)
-            if best is None or (when, value) > best:
-                best = (when, value)
-    return best[1] if best else None
+            out[value] = max(f.stat().st_mtime_ns for f in files)
+    return out
 
 
 def sql_literal(value) -> str:

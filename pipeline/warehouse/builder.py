@@ -25,15 +25,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline import faults
 from pipeline.errors import LockedError, MlgraphError
-from pipeline.warehouse.changes import (BuildState, Changes, changes_of, code_fingerprint, diff_lake, lake_state,
-                                        read_state, record)
+from pipeline.warehouse.changes import (BuildState, Changes, LakeDiff, changes_of, code_fingerprint, diff_lake,
+                                        lake_state, read_state, record)
 from pipeline.warehouse.context import BuildContext
 from pipeline.warehouse.contracts import REPO, WAREHOUSE_DIR, build_order, discover_models
 from pipeline.warehouse.runner import ModelTestError, data_dictionary, run_build, run_model_tests
@@ -336,25 +336,59 @@ def _plan(settings: Settings, run_id: str, models_root, *, select, steps, full: 
     """This build's state (lake, code) and, when the published build can be the base, its plan."""
     from pipeline.warehouse.incremental import IncrementalPlan
 
-    code = code_fingerprint(models_root)
-    lake_now = lake_state(settings.lake)
     # A subset, or stand-ins for declared steps (tests), is no base for a later build nor built on one.
     partial = select is not None or bool(steps)
-    mode = "partial" if partial else "full"
-    previous = None if (full or partial) else _published_state(settings)
-    if previous is None or previous.mode == "partial" or previous.code != code:
+    if full or partial:
+        return BuildState(run_id, "partial" if partial else "full", code_fingerprint(models_root),
+                          lake_state(settings.lake)), None
+    outlook = against_published(settings, models_root)
+    previous = outlook.published
+    if not outlook.base:
         if previous is not None:
             log.info("full build: the published build %s %s", previous.run_id,
                      "was partial" if previous.mode == "partial" else "was built by other code (or taxonomy)")
-        return BuildState(run_id, mode, code, lake_now), None
-    plan = IncrementalPlan(published=settings.warehouse, diff=diff_lake(previous.lake, lake_now), lake=settings.lake,
+        return BuildState(run_id, "full", outlook.code, outlook.lake), None
+    plan = IncrementalPlan(published=settings.warehouse, diff=outlook.diff, lake=settings.lake,
                            base_run=previous.run_id)
-    return BuildState(run_id, "incremental", code, lake_now), plan
+    return BuildState(run_id, "incremental", outlook.code, outlook.lake), plan
 
 
-def _published_state(settings: Settings):
+@dataclass(frozen=True)
+class Outlook:
+    """The lake and code now, against what the published build recorded: what the next build will do."""
+
+    published: BuildState | None           # the published build's record (None: none, or unreadable)
+    code: str                              # the code fingerprint now
+    lake: dict[str, dict[str, str]]        # lake_state now
+    diff: LakeDiff | None                  # lake now vs the published build's lake (None without a record)
+
+    @property
+    def base(self) -> bool:
+        """Whether the next build can be incremental on the published one (same code, not partial)."""
+        p = self.published
+        return p is not None and p.mode != "partial" and p.code == self.code
+
+    @property
+    def unchanged(self) -> bool:
+        """Whether the next build would rebuild nothing (the builder's "warehouse unchanged")."""
+        return self.base and self.diff.empty
+
+
+def against_published(settings: Settings, models_root: Path | None = None, warehouse: Path | None = None) -> Outlook:
+    """Compare the lake and the code now with the published build's record (what build() decides on).
+
+    ``warehouse`` compares with another file's record instead, e.g. the candidate an interrupted
+    publish will swap in before the next build plans.
+    """
+    code = code_fingerprint(models_root)
+    lake_now = lake_state(settings.lake)
+    previous = _published_state(settings, warehouse)
+    return Outlook(previous, code, lake_now, diff_lake(previous.lake, lake_now) if previous is not None else None)
+
+
+def _published_state(settings: Settings, path: Path | None = None):
     try:
-        return read_state(settings.warehouse)
+        return read_state(path or settings.warehouse)
     except Exception as exc:  # duckdb raises several error classes; an unreadable record means "no base"
         log.warning("full build: cannot read the published build's record (%s)", str(exc).splitlines()[0])
         return None
