@@ -58,6 +58,25 @@ def test_a_rewritten_partition_rebuilds_its_readers_in_full(published):
     assert differences(full, night) == []
 
 
+def test_a_night_whose_window_brought_no_row_is_no_change(published):
+    """An empty OAI window still writes its (empty) partition; the build then has nothing to do."""
+    settings, root = published
+    before = hashlib.sha256(settings.warehouse.read_bytes()).hexdigest()
+    write_partition(settings.lake, "arxiv/papers", NEW_WINDOW, [])
+    path = build_and_publish(settings, gates=False, models_root=root, run_id="empty-night")
+    assert path == settings.warehouse
+    assert hashlib.sha256(settings.warehouse.read_bytes()).hexdigest() == before
+    assert read_state(settings.warehouse).run_id == "base"        # nothing was published over it
+
+
+def test_a_partition_rewritten_empty_removes_its_rows(published):
+    settings, root = published
+    write_partition(settings.lake, "arxiv/papers", "2025-01-01_2025-01-31", [])
+    night, full = _night_and_full(settings, root, "emptied")
+    assert changes_of(night).removed_partitions == {"arxiv/papers": ("2025-01-01_2025-01-31",)}
+    assert differences(full, night) == []
+
+
 def test_a_removed_partition_and_a_new_dump_version_rebuild_in_full(published):
     settings, root = published
     drop_partition(settings.lake, "semantic_scholar/references", "b1")

@@ -345,8 +345,9 @@ def _plan(settings: Settings, run_id: str, models_root, *, select, steps, full: 
     previous = outlook.published
     if not outlook.base:
         if previous is not None:
-            log.info("full build: the published build %s %s", previous.run_id,
-                     "was partial" if previous.mode == "partial" else "was built by other code (or taxonomy)")
+            # a warning, so that a nightly log says why this night costs a full rebuild
+            log.warning("full build: the published build %s %s; rebuilding every table", previous.run_id,
+                        "was partial" if previous.mode == "partial" else "was built by other code (or taxonomy)")
         return BuildState(run_id, "full", outlook.code, outlook.lake), None
     plan = IncrementalPlan(published=settings.warehouse, diff=outlook.diff, lake=settings.lake,
                            base_run=previous.run_id)

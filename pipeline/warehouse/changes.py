@@ -46,11 +46,31 @@ class BuildState:
     changes: Changes = field(default_factory=Changes.everything)
 
 
+# Partitions up to this size have their Parquet footers read to see whether they hold any row.
+_SMALL_PARTITION_BYTES = 64 * 1024
+
+
+def _holds_rows(files) -> bool:
+    """Whether any of these Parquet files has a row (an unreadable file counts as holding rows)."""
+    import pyarrow.parquet as pq
+
+    for f in files:
+        try:
+            if pq.read_metadata(f).num_rows:
+                return True
+        except Exception:  # not ours to judge here: the build's read reports a damaged file
+            return True
+    return False
+
+
 def lake_state(lake) -> dict[str, dict[str, str]]:
     """Fingerprint of every raw partition, from its files' identities (name, inode, size, mtime).
 
     A commit hard-links the partitions it keeps into the new generation, so an unchanged
-    partition keeps its inodes; a rewritten one gets new files. No file is read.
+    partition keeps its inodes; a rewritten one gets new files. A partition holding no rows (a
+    night whose OAI window was empty) adds nothing to any table, so it is left out: such a night
+    is no change. Only the footers of small files are read to see that (an empty Parquet file is
+    a few KB); big partitions are fingerprinted without reading.
     """
     import hashlib
     from pathlib import Path
@@ -70,8 +90,11 @@ def lake_state(lake) -> dict[str, dict[str, str]]:
         parts = {}
         for part in sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith(prefix)):
             digest = hashlib.sha256()
-            for f in sorted(part.glob("*.parquet")):
-                st = f.stat()
+            files = sorted(part.glob("*.parquet"))
+            stats = [f.stat() for f in files]
+            if sum(st.st_size for st in stats) <= _SMALL_PARTITION_BYTES and not _holds_rows(files):
+                continue
+            for f, st in zip(files, stats):
                 digest.update(f"{f.name}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}\n".encode())
             parts[part.name[len(prefix):]] = digest.hexdigest()[:32]
         if parts:
