@@ -201,3 +201,36 @@ def test_mentions_are_cached_and_a_rebuild_is_identical(tmp_path, caplog):
     third, hits3, read3 = _mentions(con, tmp_path, caplog)
     assert (hits3, read3) == (read - 1, 1)
     assert {r[1] for r in third if r[0] == "2101.00001"} != {r[1] for r in first if r[0] == "2101.00001"}
+
+
+# What a cached verdict depends on, per cache (and one file each must not depend on: the hash stays minimal).
+VERSION_DEPENDENCIES = {
+    "classifier_version": (["text.py", "taxonomy.py", "warehouse.py", "sql/classify_cache_misses.sql"],
+                           ["domain.py", "mentions.py"]),
+    "domain_version": (["domain.py", "text.py", "taxonomy.py", "warehouse.py"], ["mentions.py"]),
+    "mentions_version": (["mentions.py", "mentions_warehouse.py", "sql/ml_paper_mention_candidates.sql"],
+                         ["text.py", "domain.py"]),
+}
+
+
+@pytest.mark.parametrize("version", sorted(VERSION_DEPENDENCIES))
+def test_the_version_changes_with_every_file_its_verdicts_depend_on(tmp_path, monkeypatch, version):
+    import shutil
+
+    import pipeline.classify.cache as cache
+
+    package = tmp_path / "classify"
+    shutil.copytree(Path(cache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))   # files_digest hashes its own package
+    of = getattr(cache, version)
+    base = of()
+    depends, independent = VERSION_DEPENDENCIES[version]
+    for name in depends + independent:
+        path = package / name
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        changed = of() != base
+        path.write_bytes(original)
+        assert changed == (name in depends), \
+            f"{version}: editing {name} {'changes' if changed else 'does not change'} it"
+    assert of() == base

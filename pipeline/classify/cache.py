@@ -24,7 +24,10 @@ import pyarrow.parquet as pq
 from pipeline.classify.taxonomy import DEFAULT_PATH, load_taxonomy_file
 
 SQL_DIR = Path(__file__).parent / "sql"
-CLASSIFIER_FILES = ("text.py", "taxonomy.py")
+# Every module file a cached family verdict depends on: the classifier (text.py) and its taxonomy
+# loader, the SQL that hands it the texts, and warehouse.py, whose classify_texts / _to_batch and
+# classify_papers turn verdicts into the cached row.
+CLASSIFIER_FILES = ("text.py", "taxonomy.py", "warehouse.py", "sql/classify_cache_misses.sql")
 # More segments than this are merged into one (a nightly run adds one small segment each night).
 MAX_SEGMENTS = 32
 SEGMENT_SCHEMA = pa.schema([
@@ -69,7 +72,9 @@ def load_cache_sql(name: str, text_hash: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text().replace("{{ text_hash }}", text_hash)
 
 
-DOMAIN_FILES = ("domain.py", "warehouse.py")
+# The domain rules (domain.py) build their cue regexes with text.py's trie_regex and read their
+# cues through taxonomy.py; warehouse.py selects the papers and turns verdicts into cached rows.
+DOMAIN_FILES = ("domain.py", "text.py", "taxonomy.py", "warehouse.py")
 DOMAIN_SEGMENT_SCHEMA = pa.schema([
     ("paper_id", pa.string()),
     ("text_hash", pa.string()),
@@ -88,7 +93,9 @@ def domain_version() -> str:
     return f"{load_taxonomy_file().version}-domains-{files_digest([DEFAULT_PATH, SEED_PATH], DOMAIN_FILES)}"
 
 
-MENTION_FILES = ("mentions.py", "mentions_warehouse.py")
+# The extractor (mentions.py imports no other module of the package), the step that turns its output
+# into cached rows, and the prefilter SQL, which blanks the title or abstract the extractor then reads.
+MENTION_FILES = ("mentions.py", "mentions_warehouse.py", "sql/ml_paper_mention_candidates.sql")
 MENTION_STRUCT = pa.struct([
     ("model_key", pa.string()), ("mention_text", pa.string()), ("evidence_span", pa.string()),
     ("relation", pa.string()), ("cue", pa.string()), ("confidence", pa.float64()), ("in_title", pa.bool_()),
