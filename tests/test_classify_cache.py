@@ -87,7 +87,7 @@ def test_taxonomy_change_reclassifies_all(tmp_path, caplog, monkeypatch):
     rows, hits, done = _build(con, tmp_path, caplog)
     assert (hits, done) == (0, 6) and rows == first
     assert any("reclassifying all 6 ML papers" in r.getMessage() for r in caplog.records)
-    assert len({p.parent for p in _segments(tmp_path)}) == 2   # one directory per classifier version
+    assert len({p.parent for p in _segments(tmp_path)}) == 1   # the old version's directory is removed
 
 
 def test_failed_build_leaves_no_segment_and_the_next_build_is_right(tmp_path, caplog, monkeypatch):
@@ -201,3 +201,200 @@ def test_mentions_are_cached_and_a_rebuild_is_identical(tmp_path, caplog):
     third, hits3, read3 = _mentions(con, tmp_path, caplog)
     assert (hits3, read3) == (read - 1, 1)
     assert {r[1] for r in third if r[0] == "2101.00001"} != {r[1] for r in first if r[0] == "2101.00001"}
+
+
+# --- a damaged cache never fails a build -------------------------------------------------------------
+
+def _damage(path: Path, how: str) -> Path:
+    """Damage a segment the ways a disk or a person does; the damaged file's path."""
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if how == "truncated":
+        with open(path, "r+b") as fh:
+            fh.truncate(path.stat().st_size // 2)
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "flipped byte":      # footer intact: only the content hash shows it
+        data = bytearray(path.read_bytes())
+        data[len(data) // 3] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif how == "other schema":      # a whole Parquet file, rightly named, of another layout
+        path.unlink()
+        tmp = path.with_name("x.tmp")
+        pq.write_table(pa.table({"paper_id": ["2101.00001"], "verdict": ["cnn"]}), tmp)
+        path = path.with_name(hashlib.sha256(tmp.read_bytes()).hexdigest() + ".parquet")
+        tmp.rename(path)
+    return path
+
+
+def _warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "flipped byte", "other schema"])
+def test_a_damaged_segment_is_set_aside_and_its_papers_reclassified(tmp_path, caplog, how):
+    con = duckdb.connect()
+    _papers(con, PAPERS[:3])
+    _build(con, tmp_path, caplog)
+    damaged = _segments(tmp_path)[0]          # the verdicts of the first three papers
+    _papers(con)
+    clean, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (3, 3) and len(_segments(tmp_path)) == 2
+    original = damaged.read_bytes()
+    damaged = _damage(damaged, how)
+    rows, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (3, 3)             # the good segment still serves its papers
+    assert rows == clean
+    (warning,) = _warnings(caplog)
+    assert str(damaged) in warning and "damaged" in warning
+    aside = damaged.with_name(damaged.name + ".damaged")
+    assert aside.exists() and aside.read_bytes() != original
+    # the lost verdicts are written again: byte for byte the segment that was damaged, under its name
+    assert len(_segments(tmp_path)) == 2 and [p.read_bytes() for p in _segments(tmp_path)].count(original) == 1
+    rows, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (6, 0) and rows == clean and _warnings(caplog) == []
+
+
+def test_damaged_domain_and_mention_segments_are_set_aside(tmp_path, caplog):
+    """The two other caches read their segments through the same ClassifyCache, so they get the same check."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE stg_arxiv__papers (paper_id VARCHAR, title VARCHAR, abstract VARCHAR, "
+                "primary_category VARCHAR, categories VARCHAR[])")
+    con.executemany("INSERT INTO stg_arxiv__papers VALUES (?, ?, ?, ?, ?)", [list(r) for r in DOMAIN_PAPERS])
+    clean, _, _ = _domains(con, tmp_path, caplog)
+    (segment,) = (tmp_path / "cache" / "domains").rglob("*.parquet")
+    _damage(segment, "empty")
+    rows, hits, read = _domains(con, tmp_path, caplog)
+    assert (hits, read) == (0, 4) and rows == clean
+    (warning,) = _warnings(caplog)
+    assert str(segment) in warning and segment.with_name(segment.name + ".damaged").exists()
+
+    _papers(con, [("2101.00001", "Fine-tuning Llama 2 for X", "We fine-tune Llama 2 on our data.", ["cs.CL"]),
+                  ("2101.00004", "Qwen2-VL for charts", "Built on Qwen2-VL, our model reads charts.", ["cs.CV"])])
+    con.execute("CREATE TABLE stg_pwc__eval_results (model_name VARCHAR, paper_title VARCHAR)")
+    clean, _, read = _mentions(con, tmp_path, caplog)
+    (segment,) = (tmp_path / "cache" / "mentions").rglob("*.parquet")
+    _damage(segment, "truncated")
+    rows, hits, read2 = _mentions(con, tmp_path, caplog)
+    assert (hits, read2) == (0, read) and rows == clean and len(_warnings(caplog)) == 1
+    assert str(segment) in _warnings(caplog)[0]
+    assert _mentions(con, tmp_path, caplog)[1:] == (read, 0)
+
+
+# --- versions, pruning, compaction -------------------------------------------------------------------
+
+# What a cached verdict depends on, per cache (and one file each must not depend on: the hash stays minimal).
+VERSION_DEPENDENCIES = {
+    "classifier_version": (["text.py", "taxonomy.py", "warehouse.py", "sql/classify_cache_misses.sql"],
+                           ["domain.py", "mentions.py"]),
+    "domain_version": (["domain.py", "text.py", "taxonomy.py", "warehouse.py"], ["mentions.py"]),
+    "mentions_version": (["mentions.py", "mentions_warehouse.py", "sql/ml_paper_mention_candidates.sql"],
+                         ["text.py", "domain.py"]),
+}
+
+
+@pytest.mark.parametrize("version", sorted(VERSION_DEPENDENCIES))
+def test_the_version_changes_with_every_file_its_verdicts_depend_on(tmp_path, monkeypatch, version):
+    import shutil
+
+    import pipeline.classify.cache as cache
+
+    package = tmp_path / "classify"
+    shutil.copytree(Path(cache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))   # files_digest hashes its own package
+    of = getattr(cache, version)
+    base = of()
+    depends, independent = VERSION_DEPENDENCIES[version]
+    for name in depends + independent:
+        path = package / name
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        changed = of() != base
+        path.write_bytes(original)
+        assert changed == (name in depends), \
+            f"{version}: editing {name} {'changes' if changed else 'does not change'} it"
+    assert of() == base
+
+
+def test_a_new_version_removes_the_old_versions_directories(tmp_path, caplog, monkeypatch):
+    import os
+    import time
+
+    import pipeline.classify.cache as cache
+
+    con = duckdb.connect()
+    _papers(con)
+    first, _, _ = _build(con, tmp_path, caplog)
+    old = _segments(tmp_path)[0].parent
+    root = old.parent
+    live = root / "being-written"          # another version whose build is writing right now
+    live.mkdir()
+    (live / ".segment-1-2.tmp").write_bytes(b"PAR1")
+    monkeypatch.setattr(cache, "classifier_version", lambda: "next-version")
+    killed = root / "next-version" / ".segment-3-4.tmp"   # left by a killed build of the new version
+    killed.parent.mkdir()
+    killed.write_bytes(b"PAR1")
+    os.utime(killed, (time.time() - 2 * 86400,) * 2)
+    rows, hits, done = _build(con, tmp_path, caplog)
+    assert (hits, done) == (0, 6) and rows == first
+    assert sorted(p.name for p in root.iterdir()) == ["being-written", "next-version"]
+    assert not killed.exists()
+    (line,) = [r.getMessage() for r in caplog.records if "old version" in r.getMessage()]
+    assert old.name in line and "next-version" in line
+
+
+def _verdicts(*ids):
+    import pyarrow as pa
+
+    import pipeline.classify.cache as cache
+
+    return pa.table([list(ids), [f"h{i}" for i in ids], ["cnn"] * len(ids), [["cnn"]] * len(ids),
+                     [0.5] * len(ids)], schema=cache.SEGMENT_SCHEMA)
+
+
+def _store(tmp_path, monkeypatch, *segments):
+    """A cache of version v1 holding one segment per tuple of paper ids, compacted above 2 segments."""
+    import pipeline.classify.cache as cache
+
+    monkeypatch.setattr(cache, "MAX_SEGMENTS", 2)
+    store = cache.ClassifyCache(tmp_path, "v1")
+    paths = []
+    for ids in segments:
+        out = store.writer()
+        out.write(_verdicts(*ids))
+        paths.append(Path(out.close()))
+    return store, paths
+
+
+def _keys(path) -> list[tuple]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    return sorted(zip(table["paper_id"].to_pylist(), table["text_hash"].to_pylist()))
+
+
+def test_compaction_keeps_one_row_per_paper_and_text(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    import pipeline.classify.cache as cache
+
+    # two builds that read the same papers (e.g. run side by side) cached them twice
+    store, _ = _store(tmp_path, monkeypatch, ("a", "b"), ("b", "c"), ("a", "c", "d"))
+    store.compact()
+    (merged,) = store.segments()
+    assert _keys(merged) == [("a", "ha"), ("b", "hb"), ("c", "hc"), ("d", "hd")]
+    assert pq.read_schema(merged).equals(cache.SEGMENT_SCHEMA)
+
+
+def test_compaction_sets_a_damaged_segment_aside(tmp_path, caplog, monkeypatch):
+    store, paths = _store(tmp_path, monkeypatch, ("a",), ("b",), ("c",), ("e",))
+    damaged = _damage(paths[-1], "truncated")
+    with caplog.at_level(logging.INFO):
+        store.compact()
+    (merged,) = store.segments()
+    assert _keys(merged) == [("a", "ha"), ("b", "hb"), ("c", "hc")]
+    assert len(_warnings(caplog)) == 1 and str(damaged) in _warnings(caplog)[0]
+    assert sorted(p.name for p in store.dir.iterdir()) == sorted([Path(merged).name, damaged.name + ".damaged"])

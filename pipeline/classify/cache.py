@@ -10,12 +10,20 @@ every row in it is the verdict the classifier gives for exactly that text. The c
 ``<MLGRAPH_HOME>/cache/classify/``, outside any candidate warehouse. The text domains of papers of
 a general category, and the named-model mentions, are cached the same way under
 ``<MLGRAPH_HOME>/cache/domains/`` and ``<MLGRAPH_HOME>/cache/mentions/``.
+
+The cache is only an accelerator: a segment that is not whole (truncated, emptied, edited, of
+another schema) is set aside as ``<name>.damaged`` with one warning and its papers are read again,
+so a damaged cache never fails a build. Once a version holds a segment, the directories of other
+versions are removed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import shutil
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -24,9 +32,16 @@ import pyarrow.parquet as pq
 from pipeline.classify.taxonomy import DEFAULT_PATH, load_taxonomy_file
 
 SQL_DIR = Path(__file__).parent / "sql"
-CLASSIFIER_FILES = ("text.py", "taxonomy.py")
+# Every module file a cached family verdict depends on: the classifier (text.py) and its taxonomy
+# loader, the SQL that hands it the texts, and warehouse.py, whose classify_texts / _to_batch and
+# classify_papers turn verdicts into the cached row.
+CLASSIFIER_FILES = ("text.py", "taxonomy.py", "warehouse.py", "sql/classify_cache_misses.sql")
 # More segments than this are merged into one (a nightly run adds one small segment each night).
 MAX_SEGMENTS = 32
+# A temporary segment written to this recently belongs to a running build (a writer touches it every
+# batch): its version directory is not pruned. An older one was left by a killed build.
+LIVE_TMP_SECONDS = 3600
+log = logging.getLogger(__name__)
 SEGMENT_SCHEMA = pa.schema([
     ("paper_id", pa.string()),
     ("text_hash", pa.string()),
@@ -69,7 +84,9 @@ def load_cache_sql(name: str, text_hash: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text().replace("{{ text_hash }}", text_hash)
 
 
-DOMAIN_FILES = ("domain.py", "warehouse.py")
+# The domain rules (domain.py) build their cue regexes with text.py's trie_regex and read their
+# cues through taxonomy.py; warehouse.py selects the papers and turns verdicts into cached rows.
+DOMAIN_FILES = ("domain.py", "text.py", "taxonomy.py", "warehouse.py")
 DOMAIN_SEGMENT_SCHEMA = pa.schema([
     ("paper_id", pa.string()),
     ("text_hash", pa.string()),
@@ -88,7 +105,9 @@ def domain_version() -> str:
     return f"{load_taxonomy_file().version}-domains-{files_digest([DEFAULT_PATH, SEED_PATH], DOMAIN_FILES)}"
 
 
-MENTION_FILES = ("mentions.py", "mentions_warehouse.py")
+# The extractor (mentions.py imports no other module of the package), the step that turns its output
+# into cached rows, and the prefilter SQL, which blanks the title or abstract the extractor then reads.
+MENTION_FILES = ("mentions.py", "mentions_warehouse.py", "sql/ml_paper_mention_candidates.sql")
 MENTION_STRUCT = pa.struct([
     ("model_key", pa.string()), ("mention_text", pa.string()), ("evidence_span", pa.string()),
     ("relation", pa.string()), ("cue", pa.string()), ("confidence", pa.float64()), ("in_title", pa.bool_()),
@@ -110,17 +129,70 @@ def mentions_version() -> str:
 class ClassifyCache:
     """The cache directory of the current classifier version under ``root``."""
 
-    def __init__(self, root: Path, version: str | None = None, schema: pa.Schema = SEGMENT_SCHEMA):
+    def __init__(self, root: Path, version: str | None = None, schema: pa.Schema = SEGMENT_SCHEMA,
+                 logger: logging.Logger | None = None):
         self.root = Path(root)
         self.version = version or classifier_version()
         self.dir = self.root / self.version
         self.schema = schema
+        self.log = logger or log
+        # (size, mtime) of segments already checked, so a build hashes each segment once
+        self._checked: dict[Path, tuple[int, int]] = {}
+        self._unusable: set[Path] = set()   # damaged and not movable: warned about once
 
     def segments(self) -> list[str]:
-        """The complete segments of this version (temporary files of a failed write are not listed)."""
+        """The whole segments of this version; a damaged one is set aside with one warning."""
         if not self.dir.is_dir():
             return []
-        return sorted(str(p) for p in self.dir.glob("*.parquet"))
+        good = []
+        for path in sorted(self.dir.glob("*.parquet")):
+            if path in self._unusable:
+                continue
+            try:
+                problem = self._problem(path)
+            except FileNotFoundError:
+                continue   # merged away by a concurrent build's compaction
+            if problem is None:
+                good.append(str(path))
+            else:
+                self._set_aside(path, problem)
+        return good
+
+    def _problem(self, path: Path) -> str | None:
+        """Why ``path`` is not a whole segment of this cache (None when it is)."""
+        stat = path.stat()
+        key = (stat.st_size, stat.st_mtime_ns)
+        if self._checked.get(path) == key:
+            return None
+        if not stat.st_size:
+            return "empty file"
+        try:
+            schema = pq.read_metadata(path).schema.to_arrow_schema()
+        except FileNotFoundError:
+            raise
+        except (OSError, pa.ArrowException) as exc:
+            return f"not a readable Parquet file: {exc}"
+        if not schema.equals(self.schema):
+            return "its schema is not this cache's"
+        # The name is the SHA-256 of the bytes, so a mismatch proves damage the footer does not show
+        # (~0.06 s for the 85 MB segment of 1M verdicts, a sixth of DuckDB's read of it).
+        if _sha256(path) != path.stem:
+            return "its bytes do not match the SHA-256 of its name"
+        self._checked[path] = key
+        return None
+
+    def _set_aside(self, path: Path, problem: str) -> None:
+        aside = path.with_name(path.name + ".damaged")
+        try:
+            os.replace(path, aside)
+            where = f"moved to {aside.name}"
+        except FileNotFoundError:
+            return   # another build set it aside first, and warned
+        except OSError as exc:
+            self._unusable.add(path)
+            where = f"left in place, not used ({exc.strerror})"
+        self.log.warning("%s cache: segment %s is damaged (%s): %s; its papers are read again",
+                         self.root.name, path, problem, where)
 
     def other_versions(self) -> list[str]:
         """Versions cached before (another taxonomy or classifier): their verdicts are not used."""
@@ -132,19 +204,75 @@ class ClassifyCache:
         """A writer of one new segment of this version."""
         return SegmentWriter(self.dir, self.schema)
 
+    def finish(self, writer: SegmentWriter) -> None:
+        """Publish a build's segment, then prune other versions and compact this one."""
+        writer.close()
+        if self.segments():
+            self.prune()
+        self.compact()
+
+    def prune(self) -> None:
+        """Remove other versions' directories and killed builds' temporary segments (one info line)."""
+        now = time.time()
+
+        def live_tmp(directory: Path) -> bool:
+            return any(now - t.stat().st_mtime < LIVE_TMP_SECONDS for t in directory.glob("*.tmp"))
+
+        removed, size = [], 0
+        for name in self.other_versions():
+            directory = self.root / name
+            try:
+                if live_tmp(directory):
+                    continue   # a build of that version is writing to it
+                size += sum(f.stat().st_size for f in directory.rglob("*") if f.is_file())
+            except FileNotFoundError:
+                continue
+            shutil.rmtree(directory, ignore_errors=True)
+            removed.append(name)
+        for tmp in self.dir.glob("*.tmp"):
+            try:
+                if now - tmp.stat().st_mtime >= LIVE_TMP_SECONDS:
+                    size += tmp.stat().st_size
+                    tmp.unlink()
+            except FileNotFoundError:
+                pass
+        if removed:
+            self.log.info("%s cache: removed %d old version(s) (%s), %.1f MB; keeping %s", self.root.name,
+                          len(removed), ", ".join(removed), size / 1e6, self.version)
+
     def compact(self) -> None:
-        """Merge the segments into one when there are more than MAX_SEGMENTS."""
+        """Merge the segments into one, one row per (paper_id, text_hash), when there are more than MAX_SEGMENTS."""
         segs = self.segments()
         if len(segs) <= MAX_SEGMENTS:
             return
+        import duckdb
+
         out = self.writer()
-        for seg in segs:
-            for batch in pq.ParquetFile(seg).iter_batches():
-                out.write(pa.Table.from_batches([batch], schema=self.schema))
-        merged = out.close()
+        try:
+            con = duckdb.connect()
+            try:
+                con.execute("SET enable_progress_bar = false")
+                # Rows of one key are identical by construction; the order makes the merge reproducible.
+                reader = con.sql("SELECT DISTINCT ON (paper_id, text_hash) * FROM read_parquet($1) "
+                                 "ORDER BY paper_id, text_hash", params=[segs]).to_arrow_reader(100_000)
+                for batch in reader:
+                    out.write(pa.Table.from_batches([batch]).cast(self.schema))
+            finally:
+                con.close()
+            merged = out.close()
+        except Exception as exc:   # a cache that cannot be merged is still a cache: never fail the build
+            out.abort()
+            self.log.warning("%s cache: %d segments not compacted (%s: %s)", self.root.name, len(segs),
+                             type(exc).__name__, exc)
+            return
         for seg in segs:
             if seg != merged:
-                os.unlink(seg)
+                Path(seg).unlink(missing_ok=True)
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 class SegmentWriter:
@@ -172,11 +300,7 @@ class SegmentWriter:
         if self._writer is None:
             return None
         self._writer.close()
-        digest = hashlib.sha256()
-        with open(self.tmp, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        final = self.directory / f"{digest.hexdigest()}.parquet"
+        final = self.directory / f"{_sha256(self.tmp)}.parquet"
         os.replace(self.tmp, final)
         return str(final)
 

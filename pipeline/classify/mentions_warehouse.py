@@ -102,7 +102,8 @@ def _mentions_cache_for(ctx):
         return None
     from pipeline.classify.cache import MENTION_SEGMENT_SCHEMA, ClassifyCache, mentions_version
 
-    return ClassifyCache(Path(settings.home) / "cache" / "mentions", mentions_version(), MENTION_SEGMENT_SCHEMA)
+    return ClassifyCache(Path(settings.home) / "cache" / "mentions", mentions_version(), MENTION_SEGMENT_SCHEMA,
+                         logger=getattr(ctx, "log", None))
 
 
 def _cache_rows(batch: pa.RecordBatch, out: pa.RecordBatch) -> pa.Table:
@@ -175,8 +176,7 @@ def build_mentions(con, ctx) -> None:
     finally:
         writer.close()
     if segment is not None:
-        segment.close()
-        cache.compact()
+        cache.finish(segment)
     # one order whatever came from the cache (one row per paper and model), so a rebuild is identical
     con.execute("""
         CREATE OR REPLACE TABLE int_paper_model_mentions AS

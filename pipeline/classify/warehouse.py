@@ -168,7 +168,7 @@ def _cache_for(ctx):
         return None
     from pipeline.classify.cache import ClassifyCache
 
-    return ClassifyCache(Path(settings.home) / "cache" / "classify")
+    return ClassifyCache(Path(settings.home) / "cache" / "classify", logger=getattr(ctx, "log", None))
 
 
 def classify_papers(con, ctx) -> None:
@@ -220,8 +220,7 @@ def classify_papers(con, ctx) -> None:
     finally:
         writer.close()
     if segment is not None:
-        segment.close()
-        cache.compact()
+        cache.finish(segment)
     # one order whatever came from the cache, so a rebuild gives the identical table
     con.execute("CREATE OR REPLACE TABLE int_paper_text_families AS SELECT * FROM int_paper_text_families "
                 "UNION ALL SELECT * FROM _text_families_cached ORDER BY paper_id")
@@ -296,7 +295,8 @@ def _domain_cache_for(ctx):
         return None
     from pipeline.classify.cache import DOMAIN_SEGMENT_SCHEMA, ClassifyCache, domain_version
 
-    return ClassifyCache(Path(settings.home) / "cache" / "domains", domain_version(), DOMAIN_SEGMENT_SCHEMA)
+    return ClassifyCache(Path(settings.home) / "cache" / "domains", domain_version(), DOMAIN_SEGMENT_SCHEMA,
+                         logger=getattr(ctx, "log", None))
 
 
 def classify_domains(con, ctx) -> None:
@@ -371,8 +371,7 @@ def classify_domains(con, ctx) -> None:
     finally:
         writer.close()
     if segment is not None:
-        segment.close()
-        cache.compact()
+        cache.finish(segment)
     # one order whatever came from the cache, so a rebuild gives the identical table
     con.execute("CREATE OR REPLACE TABLE int_paper_text_domains AS SELECT * FROM int_paper_text_domains "
                 "UNION ALL SELECT paper_id, text_domain, text_domain_score, overrides_category "
