@@ -194,8 +194,8 @@ def classify_papers(con, ctx) -> None:
         con.execute("INSERT INTO _text_families_cached " + load_cache_sql("classify_cache_hits", text_hash),
                     [segments])
     elif cache is not None and cache.other_versions():
-        ctx.log.info("classification cache: classifier %s has no cached verdicts (cached: %s); reclassifying "
-                     "all %d ML papers", cache.version, ", ".join(cache.other_versions()[-3:]), n_ml)
+        ctx.log.warning("classification cache: classifier %s has no cached verdicts (cached: %s); reclassifying "
+                        "all %d ML papers", cache.version, ", ".join(cache.other_versions()[-3:]), n_ml)
     hits = con.execute("SELECT count(*) FROM _text_families_cached").fetchall()[0][0]
     workers = min(os.cpu_count() or 1, MAX_WORKERS) if n_ml - hits >= PARALLEL_MIN_ROWS else 1
     reader = con.sql(load_cache_sql("classify_cache_misses", text_hash)).to_arrow_reader(BATCH_ROWS)
