@@ -77,6 +77,35 @@ def test_a_partition_rewritten_empty_removes_its_rows(published):
     assert differences(full, night) == []
 
 
+def test_exports_that_are_not_the_published_builds_are_never_carried_forward(published):
+    """A night links unchanged tables from the published exports only when they are that build's."""
+    import os
+    import shutil
+
+    import duckdb
+
+    settings, root = published
+    wdir = settings.warehouse.parent
+    stale = wdir / "exports.d" / "stale"
+    shutil.copytree((wdir / "exports").resolve(), stale)
+    target = stale / "parquet" / "fct_code_links.parquet"   # a table a night of arXiv papers copies unchanged
+    with duckdb.connect() as con:   # same row count, other values: what a row-count check lets through
+        assert con.execute(f"SELECT count(*) FROM '{target}'").fetchone()[0] > 0
+        text = next(name for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM '{target}'").fetchall()
+                    if kind == "VARCHAR")
+        con.execute(f"COPY (SELECT * REPLACE ('stale' AS \"{text}\") FROM '{target}') TO '{target}.new' "
+                    "(FORMAT parquet)")
+    os.replace(f"{target}.new", target)
+    (wdir / "exports").unlink()
+    os.symlink(os.path.relpath(stale, wdir), wdir / "exports")
+    # a night of references only: the code links are copied, so their export would be linked
+    write_partition(settings.lake, "semantic_scholar/references", "b3", [
+        {"citing_arxiv_id": "2101.00004", "position": 0, "cited_arxiv_id": "2101.00001", "fetched_at": T2}])
+    night = build(settings, models_root=root, run_id="after-stale")
+    assert "fct_code_links" not in changes_of(night).tables
+    assert export_mismatches(night) == []
+
+
 def test_a_removed_partition_and_a_new_dump_version_rebuild_in_full(published):
     settings, root = published
     drop_partition(settings.lake, "semantic_scholar/references", "b1")

@@ -229,8 +229,16 @@ def test_publish_is_atomic_for_open_readers(small_lake):
     assert not candidate.exists()
 
     new_digest = sha(settings.warehouse)
+    exports = settings.warehouse.parent / "exports"
+    new_exports = exports.resolve()
     rollback(settings)
     assert sha(settings.warehouse) == old_digest and sha(previous_path(settings)) == new_digest
+    # the exports follow the file: the previous build's again, and the rolled-back one's kept beside it
+    assert exports.resolve() != new_exports and (settings.warehouse.parent / "exports-previous").resolve() == new_exports
+    with duckdb.connect() as con:
+        assert con.execute(f"SELECT count(*) FROM '{exports}/parquet/dim_papers.parquet'").fetchall() == [(6,)]
+    rollback(settings)   # undone: file and exports both forward again
+    assert sha(settings.warehouse) == new_digest and exports.resolve() == new_exports
 
 
 def test_failed_build_leaves_published_warehouse_byte_identical(small_lake):

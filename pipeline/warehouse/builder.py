@@ -455,8 +455,7 @@ def _build(settings: Settings, run_id: str, models, *, select, steps, memory_lim
                                      + "\n  - ".join(failures))
             dictionary = data_dictionary(con, models)
             (exports / "DATA_DICTIONARY.md").write_text(dictionary)
-            export_parquet(con, models, exports / "parquet", plan,
-                           warehouse_dir(settings) / "exports" / "parquet" if plan is not None else None)
+            export_parquet(con, models, exports / "parquet", plan, _published_exports(settings, plan))
             if write_docs:
                 (REPO / "docs").mkdir(exist_ok=True)
                 (REPO / "docs" / "DATA_DICTIONARY.md").write_text(dictionary)
@@ -513,6 +512,22 @@ def publish(settings: Settings, candidate: Path) -> Path:
         _publish_steps(settings, candidate, run, exports_for(candidate))
     log.info("published %s", target)
     return target
+
+
+def _published_exports(settings: Settings, plan) -> Path | None:
+    """The published build's Parquet exports an incremental night may link from, when they are its own.
+
+    A folder is named by its run (``exports.d/<run>``): one of another run (left by a rollback of an
+    older tree, say) would carry forward tables that are not the published ones.
+    """
+    if plan is None:
+        return None
+    link = warehouse_dir(settings) / "exports"
+    if not link.is_symlink() or link.resolve().name != plan.base_run:
+        log.warning("the published exports are not those of the published build %s; exporting every table",
+                    plan.base_run)
+        return None
+    return link / "parquet"
 
 
 def _journal(settings: Settings) -> Path:
@@ -602,8 +617,31 @@ def rollback(settings: Settings) -> Path:
         os.replace(previous, target)
         if swapped is not None:
             os.replace(swapped, previous)  # so that a rollback can itself be undone
+        _swap_exports(settings)
     log.info("rolled back %s to the previous build", target)
     return target
+
+
+def _swap_exports(settings: Settings) -> None:
+    """Swap the ``exports`` and ``exports-previous`` links, as rollback swaps the two files.
+
+    Without the previous build's exports, ``exports`` is removed: no folder may stand for a file it
+    does not describe (the next build then exports every table again).
+    """
+    wdir = warehouse_dir(settings)
+    current, prior = wdir / "exports", wdir / "exports-previous"
+    now = current.resolve() if current.is_symlink() else None
+    before = prior.resolve() if prior.is_symlink() else None
+    if before is not None and before.is_dir():
+        _point(current, before)
+        if now is not None and now.is_dir():
+            _point(prior, now)
+        return
+    log.warning("rollback: the previous build's exports are gone; %s is removed until the next publish", current)
+    if current.is_symlink():
+        current.unlink()
+    elif current.is_dir():
+        shutil.rmtree(current)
 
 
 def audit(settings: Settings, candidate: Path, **gate_options):
