@@ -19,9 +19,8 @@ from pipeline.warehouse.runner import resolve_step
 SAMPLE_PAPERS = 400
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A full build of a small sample world ingested through the real clients: every model present."""
+def ingest_sample_world(home, papers: int = SAMPLE_PAPERS):
+    """Settings of a home whose lake holds a small sample world, ingested through the real clients."""
     from pipeline import sample
     from pipeline.config import load_settings
     from pipeline.sample.ingest import sample_windows
@@ -31,10 +30,9 @@ def built(tmp_path_factory):
     from pipeline.sources.pwc import ingest_dumps
     from pipeline.sources.semantic_scholar import fetch_citations
 
-    home = tmp_path_factory.mktemp("inputs") / "home"
     settings = load_settings(env={}, home=home, oai_delay_seconds=0.0, s2_requests_per_second=0.0,
                              http_backoff_seconds=0.01, http_max_retries=3, http_timeout_seconds=5.0,
-                             sample_papers=SAMPLE_PAPERS)
+                             sample_papers=papers)
     sample.ensure_sample(settings)
     with sample_sources(settings) as local:
         ingest_snapshot(local)
@@ -43,6 +41,13 @@ def built(tmp_path_factory):
         ingest_dumps(local)
         fetch_citations(local, batch="b1")
         crawl_hub(local, batch="sample")
+    return settings
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A full build of a small sample world: every model present."""
+    settings = ingest_sample_world(tmp_path_factory.mktemp("inputs") / "home")
     return settings, build(settings, run_id="inputs", full=True)
 
 

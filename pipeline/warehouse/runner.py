@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import glob as globlib
 import importlib
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -422,10 +423,60 @@ def run_build(con, ctx, models: dict[str, Model] | None = None, *, select: Itera
 _HOW = {"full": "done", "reuse": "copied from the published build (inputs unchanged)", "incremental": "rebuilt by key"}
 
 
+STEP_EXPORTS = "step_exports.json"
+
+
+def _exports_listing(folder: Path) -> dict[str, list[str]]:
+    import json
+
+    try:
+        return json.loads((Path(folder) / STEP_EXPORTS).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _record_step_exports(ctx, step: str, names: list[str]) -> None:
+    """Note in the candidate's exports which files ``step`` wrote there, for a later night to carry."""
+    import json
+
+    from pipeline.state import atomic_write_json
+
+    folder = Path(ctx.exports_dir)
+    listing = _exports_listing(folder)
+    listing[step] = sorted(names)
+    atomic_write_json(folder / STEP_EXPORTS, listing)
+
+
+def _carry_step_exports(ctx, step: str, plan) -> bool:
+    """Hard-link the files a reused step wrote into the published exports; False when they are not
+    all there (no listing, or exports of another run), so the step must run again."""
+    import os
+    import shutil
+
+    published = Path(ctx.settings.warehouse).parent / "exports"
+    if not published.is_symlink() or published.resolve().name != plan.base_run:
+        return False
+    names = _exports_listing(published).get(step)
+    if names is None or not all((published / n).exists() for n in names):
+        return False
+    dest = Path(ctx.exports_dir)
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        source = published / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, copy_function=os.link, dirs_exist_ok=True)
+        else:
+            os.link(source, dest / name)   # exports are never modified once written: a link is a copy
+    _record_step_exports(ctx, step, names)
+    return True
+
+
 def _run_nodes(con, ctx, models: dict[str, Model], order, runnable, plan) -> None:
     for node in order:
         started = time.perf_counter()
         how = plan.decide(con, node, models) if plan is not None else "full"
+        if how == "reuse" and node.kind == "step" and not _carry_step_exports(ctx, node.name, plan):
+            how = "full"   # its tables could be copied, but not the files it exports
         if how == "reuse":
             for name in node.outputs:
                 plan.copy(con, name)
@@ -443,8 +494,12 @@ def _run_nodes(con, ctx, models: dict[str, Model], order, runnable, plan) -> Non
             if plan is not None:
                 plan.drop_for_rebuild(con, node.outputs)
             before = _main_relations(con)
+            exports = Path(ctx.exports_dir)
+            exports.mkdir(parents=True, exist_ok=True)
+            files_before = set(os.listdir(exports))
             runnable[node.name](con, ctx)
             after = _main_relations(con)
+            _record_step_exports(ctx, node.name, sorted(set(os.listdir(exports)) - files_before - {STEP_EXPORTS}))
             missing = sorted(set(node.outputs) - after)
             if missing:
                 raise ModelError(f"step {node.name} did not create the table(s) it declares: {missing}")
