@@ -241,6 +241,25 @@ def test_publish_is_atomic_for_open_readers(small_lake):
     assert sha(settings.warehouse) == new_digest and exports.resolve() == new_exports
 
 
+def test_a_candidate_older_than_the_published_build_is_not_published(small_lake):
+    """Two candidates of one lake: publishing the older after the newer would undo the newer's night."""
+    from datetime import date
+
+    from pipeline.lake import write_partition
+    from warehouse_fixtures import _paper
+
+    settings, root = small_lake
+    build_and_publish(settings, gates=False, models_root=root, run_id="base")
+    older = build(settings, models_root=root, run_id="older", full=True)
+    write_partition(settings.lake, "arxiv/papers", "2025-02-01_2025-02-28", [
+        _paper("2502.00001", "New G", ["cs.LG"], date(2025, 2, 1), date(2025, 2, 1), [("Roe", "Ann")])])
+    build_and_publish(settings, gates=False, models_root=root, run_id="newer")
+    digest = sha(settings.warehouse)
+    with pytest.raises(MlgraphError, match=r"candidate older was built at .* before the published build newer"):
+        publish(settings, older)
+    assert sha(settings.warehouse) == digest and older.exists()
+
+
 def test_failed_build_leaves_published_warehouse_byte_identical(small_lake):
     settings, root = small_lake
     build_and_publish(settings, gates=False, models_root=root)

@@ -501,6 +501,7 @@ def publish(settings: Settings, candidate: Path) -> Path:
         _recover_publish(settings)
         if not candidate.exists():
             raise MlgraphError(f"candidate {candidate} does not exist")
+        _refuse_older_than_published(settings, candidate)
         if candidate.with_name(candidate.name + ".wal").exists():
             raise MlgraphError(f"candidate {candidate} has an un-checkpointed WAL; close it before publishing")
         target = settings.warehouse
@@ -528,6 +529,27 @@ def _published_exports(settings: Settings, plan) -> Path | None:
                     plan.base_run)
         return None
     return link / "parquet"
+
+
+def _built_at(path: Path):
+    """When the build of ``path`` recorded its state (None when it recorded none)."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("SELECT run_id, built_at FROM mlgraph_meta.build").fetchone()
+    except duckdb.Error:
+        return None
+    return row
+
+
+def _refuse_older_than_published(settings: Settings, candidate: Path) -> None:
+    """A candidate built before the published warehouse would undo that build's night: refused."""
+    mine, theirs = _built_at(candidate), _built_at(settings.warehouse) if settings.warehouse.exists() else None
+    if mine is not None and theirs is not None and mine[1] < theirs[1]:
+        raise MlgraphError(f"candidate {mine[0]} was built at {mine[1]:%Y-%m-%d %H:%M:%S %Z}, before the published "
+                           f"build {theirs[0]} ({theirs[1]:%Y-%m-%d %H:%M:%S %Z}): publishing it would undo that "
+                           "build; build again from the current lake")
 
 
 def _journal(settings: Settings) -> Path:
