@@ -106,6 +106,20 @@ def test_exports_that_are_not_the_published_builds_are_never_carried_forward(pub
     assert export_mismatches(night) == []
 
 
+def test_a_table_written_into_the_published_file_is_named_as_such(published):
+    import duckdb
+
+    settings, root = published
+    with duckdb.connect(str(settings.warehouse)) as con:   # a user's scratch table, against the README
+        con.execute("CREATE TABLE my_scratch AS SELECT 1 AS x")
+    write_partition(settings.lake, "arxiv/papers", NEW_WINDOW, [_new_paper()])
+    with pytest.raises(ModelError, match=r"the published warehouse holds relation\(s\) no model declares: "
+                                         r"\['my_scratch'\] \(made outside mlgraph\? open it read-only; "
+                                         r"`mlgraph build --full`"):
+        build(settings, models_root=root, run_id="after-scratch")
+    assert build(settings, models_root=root, run_id="full-after-scratch", full=True).exists()
+
+
 def test_a_removed_partition_and_a_new_dump_version_rebuild_in_full(published):
     settings, root = published
     drop_partition(settings.lake, "semantic_scholar/references", "b1")

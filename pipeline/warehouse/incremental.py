@@ -144,6 +144,11 @@ class IncrementalPlan:
             log.warning("could not detach the published warehouse from the failing build: %s",
                         str(exc).splitlines()[0])
 
+    @property
+    def published_relations(self) -> set[str]:
+        """The relations of the published warehouse this night's candidate started as a copy of."""
+        return set(self._published_tables)
+
     def decide(self, con, node: Node, models: dict[str, Model]) -> str:
         """How to build ``node``: reuse, incremental or full (recorded per output table)."""
         how = self._decide(node, models)

@@ -413,6 +413,10 @@ def run_build(con, ctx, models: dict[str, Model] | None = None, *, select: Itera
         if models[name].is_python:
             apply_comments(con, models[name])
     undocumented = sorted(_main_relations(con) - set(models))
+    if undocumented and plan is not None and set(undocumented) <= plan.published_relations:
+        # an incremental night starts from a copy of the published file: someone wrote into it
+        raise ModelError(f"the published warehouse holds relation(s) no model declares: {undocumented} (made "
+                         "outside mlgraph? open it read-only; `mlgraph build --full` rebuilds without them)")
     if undocumented:
         raise ModelError(f"relations without a YAML sidecar: {undocumented} (add warehouse/<layer>/NAME.yml)")
     if select is not None:
