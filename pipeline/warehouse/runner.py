@@ -441,8 +441,6 @@ def _exports_listing(folder: Path) -> dict[str, list[str]]:
 
 def _record_step_exports(ctx, step: str, names: list[str]) -> None:
     """Note in the candidate's exports which files ``step`` wrote there, for a later night to carry."""
-    import json
-
     from pipeline.state import atomic_write_json
 
     folder = Path(ctx.exports_dir)
@@ -454,7 +452,6 @@ def _record_step_exports(ctx, step: str, names: list[str]) -> None:
 def _carry_step_exports(ctx, step: str, plan) -> bool:
     """Hard-link the files a reused step wrote into the published exports; False when they are not
     all there (no listing, or exports of another run), so the step must run again."""
-    import os
     import shutil
 
     published = Path(ctx.settings.warehouse).parent / "exports"
